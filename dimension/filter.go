@@ -1,0 +1,109 @@
+package dimension
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ClientIDVariable is the only substitution variable a TOPIC_FILTER value may
+// contain. [Matcher.Match] replaces it with the client id of the device that
+// published or received the message.
+const ClientIDVariable = "${iot:ClientId}"
+
+// MaxFilterLen is the longest filter, in bytes, that [ValidateFilter] accepts.
+// The service model limits a DimensionStringValue to 256; we count bytes, which
+// is the same for the ASCII filters devices use and stricter for others (D).
+const MaxFilterLen = 256
+
+// ErrInvalidFilter is the error every [FilterError] matches with [errors.Is].
+var ErrInvalidFilter = errors.New("dimension: invalid topic filter")
+
+// FilterError describes why a topic filter is invalid.
+type FilterError struct {
+	Filter string // the filter as given
+	Offset int    // byte offset of the offending character in Filter
+	Reason string // what is wrong, e.g. "'#' must be the last level"
+}
+
+// Error names the filter (shortened when it is long), the offset and the reason.
+func (e *FilterError) Error() string {
+	return fmt.Sprintf("dimension: invalid topic filter %s at offset %d: %s", quoteShort(e.Filter), e.Offset, e.Reason)
+}
+
+// Is reports whether target is [ErrInvalidFilter], so that errors.Is works on
+// a *FilterError however deeply it is wrapped.
+func (e *FilterError) Is(target error) bool { return target == ErrInvalidFilter }
+
+// ValidateFilter reports whether filter is a valid TOPIC_FILTER dimension
+// value. It returns nil or a *[FilterError]. A valid filter:
+//
+//   - is 1 to [MaxFilterLen] bytes of well-formed UTF-8 without U+0000;
+//   - uses '+' only as a whole level and '#' only as the whole last level
+//     (MQTT-4.7.1-2, MQTT-4.7.1-3);
+//   - contains "${" only as the start of [ClientIDVariable], anywhere in a level.
+//
+// Filters starting with "$share/" have no special meaning here: a dimension is
+// not a subscription, so such a filter is an ordinary literal filter.
+func ValidateFilter(filter string) error {
+	bad := func(off int, reason string) error {
+		return &FilterError{Filter: filter, Offset: off, Reason: reason}
+	}
+	switch {
+	case len(filter) == 0:
+		return bad(0, "empty filter")
+	case len(filter) > MaxFilterLen:
+		return bad(MaxFilterLen, fmt.Sprintf("longer than %d bytes", MaxFilterLen))
+	}
+	levelStart := 0
+	for i := 0; i < len(filter); i++ {
+		switch c := filter[i]; c {
+		case 0:
+			return bad(i, "contains U+0000")
+		case '/':
+			levelStart = i + 1
+		case '+':
+			if i != levelStart || (i+1 < len(filter) && filter[i+1] != '/') {
+				return bad(i, "'+' must occupy an entire level")
+			}
+		case '#':
+			if i != levelStart {
+				return bad(i, "'#' must occupy an entire level")
+			}
+			if i != len(filter)-1 {
+				return bad(i, "'#' must be the last level")
+			}
+		case '$':
+			if strings.HasPrefix(filter[i+1:], "{") {
+				if !strings.HasPrefix(filter[i:], ClientIDVariable) {
+					return bad(i, "unsupported substitution variable (only "+ClientIDVariable+" is allowed)")
+				}
+				i += len(ClientIDVariable) - 1
+			}
+		default:
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(filter[i:])
+				if r == utf8.RuneError && size == 1 {
+					return bad(i, "invalid UTF-8")
+				}
+				i += size - 1
+			}
+		}
+	}
+	return nil
+}
+
+// quoteShort quotes s for an error message, keeping at most 64 bytes of it so
+// that a 64 KiB topic does not end up in a log line.
+func quoteShort(s string) string {
+	const keep = 64
+	if len(s) <= keep {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/netip"
+	"strings"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Decoder decodes device metrics reports into Reports. It keeps the
+// tokenizer, scratch buffers and small caches of strings and parsed addresses
+// between calls, so decoding a stream of reports allocates nothing once warm.
+//
+// The zero value is ready to use. A Decoder is not safe for concurrent use:
+// give each goroutine its own.
+type Decoder struct {
+	jd   *jsontext.Decoder
+	jbuf bytes.Buffer // the JSON input; jsontext reads a bytes.Buffer in place
+	js   jsonSource
+	cs   cborSource
+	dm   cbor.DecMode
+
+	r    *Report // the report being filled, during a decode
+	path pathStack
+	seen []string // custom metric names of the current report, for duplicates
+
+	// strs interns metric names and string-list values; remote and ips cache
+	// parsed remote_addr and ip_list texts. Reports of one fleet repeat the
+	// same few values, so these make steady-state decoding allocation-free.
+	// Each is cleared when full, which bounds memory on hostile input.
+	strs   map[string]string
+	remote map[string]netip.Addr
+	ips    map[string]netip.Addr
+}
+
+// Cache bounds. Entries are small; a full cache is cleared, not evicted
+// piecemeal, which keeps the code trivial and the memory bounded.
+const (
+	maxCached    = 4096
+	maxCachedLen = 128 // custom metric names are at most 128 characters
+)
+
+// jsonOptions are the tokenizer options. Duplicate names are checked by the
+// walker (it also catches a long and a short key for the same field), so the
+// tokenizer's own check would only cost time.
+func jsonOptions() jsontext.Options { return jsontext.AllowDuplicateNames(true) }
+
+// DecodeJSON decodes a JSON report (long keys, short keys or any mix) into r.
+// On error r is Reset and the error matches ErrMalformed.
+func (d *Decoder) DecodeJSON(b []byte, r *Report) error {
+	d.jbuf.Reset()
+	d.jbuf.Write(b)
+	if d.jd == nil {
+		d.jd = jsontext.NewDecoder(&d.jbuf, jsonOptions())
+	} else {
+		d.jd.Reset(&d.jbuf, jsonOptions())
+	}
+	d.js.d = d.jd
+	err := d.walk(&d.js, r)
+	if err == nil {
+		// One report per message: anything after it (even another JSON value,
+		// which a streaming tokenizer would happily read) is malformed.
+		if _, err2 := d.jd.ReadToken(); err2 != io.EOF {
+			err = &Error{Msg: "unexpected data after the report"}
+		}
+	}
+	d.js.d = nil
+	return d.finish(r, err)
+}
+
+// DecodeJSONFrom decodes the next JSON value read from jd as a report into r,
+// for callers that embed a report in a larger JSON document (the replay
+// record). jd must have been created with AllowDuplicateNames(true) or the
+// tokenizer will reject documents the walker accepts. On error r is Reset.
+func (d *Decoder) DecodeJSONFrom(jd *jsontext.Decoder, r *Report) error {
+	d.js.d = jd
+	err := d.walk(&d.js, r)
+	d.js.d = nil
+	return d.finish(r, err)
+}
+
+// JSONOptions returns the jsontext options DecodeJSONFrom expects of the
+// caller's decoder.
+func JSONOptions() jsontext.Options { return jsonOptions() }
+
+// newDecMode returns the CBOR limits: nesting far deeper than any report
+// needs is refused before the walker sees it, and so are counts that claim
+// more items than a report could hold.
+func newDecMode() (cbor.DecMode, error) {
+	return cbor.DecOptions{
+		MaxNestedLevels:  32,
+		MaxArrayElements: 1 << 20,
+		MaxMapPairs:      1 << 20,
+		IndefLength:      cbor.IndefLengthAllowed,
+	}.DecMode()
+}
+
+// DecodeCBOR decodes a CBOR report into r. Keys, structure and value rules
+// are those of DecodeJSON: the same report gives the same Report in either
+// format. On error r is Reset and the error matches ErrMalformed.
+func (d *Decoder) DecodeCBOR(b []byte, r *Report) error {
+	if d.dm == nil {
+		dm, err := newDecMode()
+		if err != nil {
+			return err // unreachable: the options are constant
+		}
+		d.dm = dm
+	}
+	if err := d.dm.Wellformed(b); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "cbor: ")
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			msg = "unexpected end of data"
+		}
+		return d.finish(r, &Error{Msg: "invalid CBOR: " + msg, Err: err})
+	}
+	d.cs.reset(b)
+	err := d.walk(&d.cs, r)
+	if err == nil && !d.cs.atEnd() {
+		err = &Error{Msg: "unexpected data after the report"}
+	}
+	d.cs.reset(nil)
+	return d.finish(r, err)
+}
+
+// finish resets r on error, so a rejected report leaves nothing behind.
+func (d *Decoder) finish(r *Report, err error) error {
+	d.r = nil
+	if err != nil {
+		r.Reset()
+	}
+	return err
+}
+
+// DecodeJSON decodes a JSON report into r with a throwaway Decoder. Use a
+// Decoder for more than a few reports: this allocates one every call.
+func (r *Report) DecodeJSON(b []byte) error {
+	var d Decoder
+	return d.DecodeJSON(b, r)
+}
+
+// DecodeCBOR decodes a CBOR report into r with a throwaway Decoder. Use a
+// Decoder for more than a few reports: this allocates one every call.
+func (r *Report) DecodeCBOR(b []byte) error {
+	var d Decoder
+	return d.DecodeCBOR(b, r)
+}
+
+// intern returns b as a string, reusing an earlier identical one.
+func (d *Decoder) intern(b []byte) string {
+	if s, ok := d.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= maxCachedLen {
+		if d.strs == nil {
+			d.strs = make(map[string]string)
+		} else if len(d.strs) >= maxCached {
+			clear(d.strs)
+		}
+		d.strs[s] = s
+	}
+	return s
+}
+
+// cachedAddr parses b with parse through cache m.
+func cachedAddr(m *map[string]netip.Addr, b []byte, parse func(string) (netip.Addr, bool)) (netip.Addr, bool) {
+	if a, ok := (*m)[string(b)]; ok {
+		return a, true
+	}
+	s := string(b)
+	a, ok := parse(s)
+	if ok && len(b) <= maxCachedLen {
+		if *m == nil {
+			*m = make(map[string]netip.Addr)
+		} else if len(*m) >= maxCached {
+			clear(*m)
+		}
+		(*m)[s] = a
+	}
+	return a, ok
+}

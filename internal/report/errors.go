@@ -1,0 +1,124 @@
+package report
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// ErrMalformed is matched (errors.Is) by every error that rejects a report.
+// Its text is what the service answers a malformed report with, in
+// statusDetails.ErrorMessage on the …/rejected topic.
+var ErrMalformed = errors.New("Malformed metrics report") //nolint:staticcheck // AWS's exact wording, capital included
+
+// Error rejects a report: what is wrong and where.
+type Error struct {
+	// Path locates the offending value in the report's own key spelling,
+	// e.g. "metrics.listening_tcp_ports.ports[2].port" or "met.tp.pts[2].pt";
+	// empty for the report as a whole.
+	Path string
+	// Msg says what is wrong.
+	Msg string
+	// Err is the underlying syntax error, if any.
+	Err error
+}
+
+// Error returns "Malformed metrics report: PATH: MSG".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrMalformed.Error())
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Is reports whether target is ErrMalformed.
+func (e *Error) Is(target error) bool { return target == ErrMalformed }
+
+// Unwrap returns the underlying syntax error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// seg is one step of the path to the value being decoded: an object key
+// (idx < 0) or an array index.
+type seg struct {
+	key string
+	idx int
+}
+
+// pathStack tracks where the walker is, so an error or a drop can name the
+// place without the success path building any string.
+type pathStack struct {
+	segs []seg
+}
+
+func (p *pathStack) pushKey(k string) { p.segs = append(p.segs, seg{key: k, idx: -1}) }
+func (p *pathStack) pushIdx(i int)    { p.segs = append(p.segs, seg{idx: i}) }
+func (p *pathStack) pop()             { p.segs = p.segs[:len(p.segs)-1] }
+
+// setIdx replaces the index on top of the stack (cheaper than pop+push in loops).
+func (p *pathStack) setIdx(i int) { p.segs[len(p.segs)-1].idx = i }
+
+func (p *pathStack) String() string {
+	var b []byte
+	for _, s := range p.segs {
+		if s.idx >= 0 {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.idx), 10)
+			b = append(b, ']')
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, s.key...)
+	}
+	return string(b)
+}
+
+// typeError is what a source returns when the next value is not of the kind
+// the walker asked for.
+type typeError struct {
+	want string
+	got  kind
+}
+
+func (e *typeError) Error() string { return "want " + e.want + ", got " + e.got.String() }
+
+// kind is a format-independent classification of the next value, for
+// messages and dispatch.
+type kind uint8
+
+const (
+	kindInvalid kind = iota
+	kindObject
+	kindArray
+	kindString
+	kindNumber
+	kindBool
+	kindNull
+	kindOther // CBOR byte strings, tags, undefined, simple values
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindObject:
+		return "an object"
+	case kindArray:
+		return "an array"
+	case kindString:
+		return "a string"
+	case kindNumber:
+		return "a number"
+	case kindBool:
+		return "a boolean"
+	case kindNull:
+		return "null"
+	case kindOther:
+		return "an unsupported CBOR item"
+	}
+	return "nothing"
+}

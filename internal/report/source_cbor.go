@@ -1,0 +1,341 @@
+package report
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/x448/float16"
+)
+
+// cborSource reads items from a CBOR report that fxamacker/cbor has already
+// checked for well-formedness and resource limits (DecMode.Wellformed). What
+// is left is reading item heads, which is what this type does; every read is
+// still bounds-checked, so a bug or an unchecked input cannot make it panic.
+type cborSource struct {
+	data  []byte
+	pos   int
+	stack []int64 // remaining items (pairs for maps) of each open container; -1 = indefinite
+	buf   []byte  // scratch for indefinite-length text strings
+}
+
+// CBOR major types and special values.
+const (
+	majUint   = 0
+	majNegInt = 1
+	majBytes  = 2
+	majText   = 3
+	majArray  = 4
+	majMap    = 5
+	majTag    = 6
+	majSimple = 7
+
+	aiIndefinite = 31
+	breakByte    = 0xff
+
+	// tagSelfDescribed (RFC 8949 §3.4.6) only marks data as CBOR; skipped
+	// wherever it appears. Every other tag is rejected.
+	tagSelfDescribed = 55799
+
+	// maxSkipDepth bounds recursion in skip; Wellformed already limits
+	// nesting to fewer levels (see newDecMode).
+	maxSkipDepth = 64
+)
+
+var errTruncated = errors.New("invalid CBOR: unexpected end of data")
+
+// head is a decoded item head.
+type head struct {
+	major byte
+	ai    byte
+	val   uint64
+}
+
+func (h head) kind() kind {
+	switch h.major {
+	case majUint, majNegInt:
+		return kindNumber
+	case majText:
+		return kindString
+	case majArray:
+		return kindArray
+	case majMap:
+		return kindObject
+	case majSimple:
+		switch h.ai {
+		case 20, 21:
+			return kindBool
+		case 22:
+			return kindNull
+		case 25, 26, 27:
+			return kindNumber
+		}
+	}
+	return kindOther
+}
+
+func (s *cborSource) reset(b []byte) {
+	s.data, s.pos, s.stack = b, 0, s.stack[:0]
+}
+
+// readHead reads one item head, without the self-described tag.
+func (s *cborSource) readHead() (head, error) {
+	for {
+		if s.pos >= len(s.data) {
+			return head{}, errTruncated
+		}
+		ib := s.data[s.pos]
+		s.pos++
+		h := head{major: ib >> 5, ai: ib & 0x1f}
+		switch {
+		case h.ai < 24:
+			h.val = uint64(h.ai)
+		case h.ai <= 27:
+			n := 1 << (h.ai - 24) // 1, 2, 4 or 8 bytes
+			if len(s.data)-s.pos < n {
+				return head{}, errTruncated
+			}
+			for _, c := range s.data[s.pos : s.pos+n] {
+				h.val = h.val<<8 | uint64(c)
+			}
+			s.pos += n
+		case h.ai == aiIndefinite && h.major >= majBytes && h.major <= majMap:
+		default:
+			return head{}, errors.New("invalid CBOR: reserved additional information " + strconv.Itoa(int(h.ai)))
+		}
+		if h.major == majTag && h.val == tagSelfDescribed {
+			continue
+		}
+		return h, nil
+	}
+}
+
+func (s *cborSource) want(major byte, name string) (head, error) {
+	h, err := s.readHead()
+	if err != nil {
+		return h, err
+	}
+	if h.major != major {
+		return h, &typeError{want: name, got: h.kind()}
+	}
+	return h, nil
+}
+
+func (s *cborSource) push(h head) error {
+	if h.ai == aiIndefinite {
+		s.stack = append(s.stack, -1)
+		return nil
+	}
+	if h.val > math.MaxInt64 {
+		return errTruncated
+	}
+	s.stack = append(s.stack, int64(h.val))
+	return nil
+}
+
+func (s *cborSource) beginObject() error {
+	h, err := s.want(majMap, "an object")
+	if err != nil {
+		return err
+	}
+	return s.push(h)
+}
+
+func (s *cborSource) beginArray() error {
+	h, err := s.want(majArray, "an array")
+	if err != nil {
+		return err
+	}
+	return s.push(h)
+}
+
+// next reports whether the innermost container has another item (a pair for
+// maps), consuming its end when it has not.
+func (s *cborSource) next() (bool, error) {
+	if len(s.stack) == 0 {
+		return false, errors.New("invalid CBOR: no open container") // walker bug guard
+	}
+	top := &s.stack[len(s.stack)-1]
+	switch {
+	case *top == 0:
+		s.stack = s.stack[:len(s.stack)-1]
+		return false, nil
+	case *top < 0:
+		if s.pos >= len(s.data) {
+			return false, errTruncated
+		}
+		if s.data[s.pos] == breakByte {
+			s.pos++
+			s.stack = s.stack[:len(s.stack)-1]
+			return false, nil
+		}
+	default:
+		*top--
+	}
+	return true, nil
+}
+
+func (s *cborSource) key() ([]byte, bool, error) {
+	ok, err := s.next()
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	b, err := s.text("a text string key")
+	return b, err == nil, err
+}
+
+func (s *cborSource) more() (bool, error) { return s.next() }
+
+func (s *cborSource) str() ([]byte, error) { return s.text("a string") }
+
+// text reads a text string, joining the chunks of an indefinite-length one.
+func (s *cborSource) text(want string) ([]byte, error) {
+	h, err := s.want(majText, want)
+	if err != nil {
+		return nil, err
+	}
+	var b []byte
+	if h.ai == aiIndefinite {
+		b = s.buf[:0]
+		for {
+			if s.pos >= len(s.data) {
+				return nil, errTruncated
+			}
+			if s.data[s.pos] == breakByte {
+				s.pos++
+				break
+			}
+			c, err := s.readHead()
+			if err != nil {
+				return nil, err
+			}
+			if c.major != majText || c.ai == aiIndefinite {
+				return nil, errors.New("invalid CBOR: bad chunk in indefinite-length text string")
+			}
+			chunk, err := s.bytes(c.val)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, chunk...)
+		}
+		s.buf = b
+	} else if b, err = s.bytes(h.val); err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(b) {
+		return nil, errors.New("invalid CBOR: text string is not valid UTF-8")
+	}
+	return b, nil
+}
+
+func (s *cborSource) bytes(n uint64) ([]byte, error) {
+	if n > uint64(len(s.data)-s.pos) {
+		return nil, errTruncated
+	}
+	b := s.data[s.pos : s.pos+int(n)]
+	s.pos += int(n)
+	return b, nil
+}
+
+// float returns the value of a float head.
+func (h head) float() float64 {
+	switch h.ai {
+	case 25:
+		return float64(float16.Frombits(uint16(h.val)).Float32())
+	case 26:
+		return float64(math.Float32frombits(uint32(h.val)))
+	}
+	return math.Float64frombits(h.val)
+}
+
+func (s *cborSource) integer() (int64, error) {
+	h, err := s.readHead()
+	if err != nil {
+		return 0, err
+	}
+	switch h.kind() {
+	case kindNumber:
+		switch h.major {
+		case majUint:
+			if h.val > math.MaxInt64 {
+				return 0, &errRange{strconv.FormatUint(h.val, 10)}
+			}
+			return int64(h.val), nil
+		case majNegInt:
+			if h.val > math.MaxInt64 {
+				return 0, &errRange{"-1-" + strconv.FormatUint(h.val, 10)}
+			}
+			return -1 - int64(h.val), nil
+		}
+		f := h.float()
+		return floatToInt(f, strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return 0, &typeError{want: "an integer", got: h.kind()}
+}
+
+func (s *cborSource) number() (float64, error) {
+	h, err := s.readHead()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case h.major == majUint:
+		return float64(h.val), nil
+	case h.major == majNegInt:
+		return -1 - float64(h.val), nil
+	case h.kind() == kindNumber:
+		return h.float(), nil
+	}
+	return 0, &typeError{want: "a number", got: h.kind()}
+}
+
+func (s *cborSource) skip() error { return s.skipItem(0) }
+
+func (s *cborSource) skipItem(depth int) error {
+	if depth > maxSkipDepth {
+		return errors.New("invalid CBOR: nested too deeply")
+	}
+	h, err := s.readHead()
+	if err != nil {
+		return err
+	}
+	switch h.major {
+	case majBytes, majText:
+		if h.ai != aiIndefinite {
+			b, err := s.bytes(h.val)
+			if err == nil && h.major == majText && !utf8.Valid(b) {
+				err = errors.New("invalid CBOR: text string is not valid UTF-8")
+			}
+			return err
+		}
+		// Chunks are definite strings of the same major type: skip them as items.
+		fallthrough
+	case majArray, majMap:
+		n := h.val
+		if h.major == majMap {
+			n *= 2
+		}
+		for i := uint64(0); h.ai == aiIndefinite || i < n; i++ {
+			if h.ai == aiIndefinite {
+				if s.pos >= len(s.data) {
+					return errTruncated
+				}
+				if s.data[s.pos] == breakByte {
+					s.pos++
+					return nil
+				}
+			}
+			if err := s.skipItem(depth + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	case majTag:
+		return s.skipItem(depth + 1)
+	}
+	return nil // integers and simple values: the head was all there was
+}
+
+// atEnd reports whether the whole input has been read.
+func (s *cborSource) atEnd() bool { return s.pos == len(s.data) }

@@ -1,0 +1,103 @@
+package report
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+)
+
+// The value rules for custom metrics are those of the AWS device SDK
+// documentation ("Device Defender Data Requirements", aws-iot-device-sdk-cpp-v2):
+// values that break them are not rejected but "Device Defender will not
+// show/retain the data", so the decoder drops the metric's value and records
+// why in Report.Dropped.
+
+// maxDigits is the precision AWS retains for number and number-list values.
+const maxDigits = 15
+
+// numberRule returns why f breaks the number rules, or "" if it does not: it
+// must be finite and its shortest decimal form must have at most 15
+// significant digits. Judging the value (not the literal) makes a JSON 1.50
+// and a CBOR float 1.5 the same, and matches what cJSON agents print (%1.15g).
+func numberRule(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "not a finite number"
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return "" // an integer of at most 15 digits: the common case, no formatting
+	}
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	digits := 0
+	for _, c := range b {
+		if c == 'e' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	if digits > maxDigits {
+		return "more than 15 significant digits"
+	}
+	return ""
+}
+
+// stringRule returns why s breaks the string-list rule, or "".
+//
+// The documented set is letters A–Z a–z and ':' '_' '-' '/' '.'. Digits are
+// allowed too although the sentence does not list them: AWS's own examples
+// send "value_1" (developer guide) and "15807620kB" (embedded-C demo), and a
+// rule that dropped interface names like "eth0" would drop nearly every real
+// string list.
+func stringRule(s []byte) string {
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == ':', c == '_', c == '-', c == '/', c == '.':
+		default:
+			return "character " + strconv.QuoteRune(rune(c)) + " outside A-Z a-z 0-9 : _ - / ."
+		}
+	}
+	return ""
+}
+
+// parseIP parses an ip_list element: a plain IPv4 or IPv6 address, no zone,
+// no port, no prefix length.
+func parseIP(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// parseRemoteAddr returns the IP of a remote_addr: "ip:port" (the
+// specification), "[ipv6]:port" (what the Python agent writes for IPv6) or,
+// leniently, a bare IP. A zone is stripped so the address can match CIDRs.
+// A bare IPv6 address followed by ":port" without brackets is ambiguous and
+// is read as an address, as netip does.
+func parseRemoteAddr(s string) (netip.Addr, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().WithZone(""), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.WithZone(""), true
+	}
+	return netip.Addr{}, false
+}
+
+// validVersion reports whether v is "Major.Minor", each one to nine digits.
+func validVersion(v []byte) bool {
+	dot := -1
+	for i, c := range v {
+		if c == '.' && dot < 0 {
+			dot = i
+			continue
+		}
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return dot >= 1 && dot <= 9 && len(v)-dot-1 >= 1 && len(v)-dot-1 <= 9
+}

@@ -1,0 +1,890 @@
+package report
+
+import (
+	"errors"
+	"strconv"
+)
+
+// The walker turns a source's tokens into a Report. It knows the report's
+// structure: every key in its long and short spelling (mixed freely, as the
+// Python agent mixes them), the types, and which violations reject the report
+// and which only drop a value.
+//
+// Strictness, by level:
+//   - top level, header, custom_metrics: unknown keys reject the report (a
+//     misspelt block would otherwise vanish silently, and the service rejects
+//     a malformed custom metric).
+//   - inside metrics: unknown keys are skipped and recorded in Dropped; an
+//     early aws-c-iot put `total` directly under tcp_connections and
+//     `interface`/`port` in connection entries, so agents do send them.
+//   - everywhere: a known key twice (also as long + short) or a known key
+//     with a value of the wrong type rejects the report.
+
+// Metric names used in Dropped.
+const (
+	metricTCPPorts = "aws:listening-tcp-ports"
+	metricUDPPorts = "aws:listening-udp-ports"
+	metricDestIPs  = "aws:destination-ip-addresses"
+)
+
+// walkError is a rule violation found by the walker.
+type walkError string
+
+func (e walkError) Error() string { return string(e) }
+
+// walk decodes one report from s into r.
+func (d *Decoder) walk(s source, r *Report) error {
+	r.Reset()
+	d.r = r
+	d.path.segs = d.path.segs[:0]
+	d.seen = d.seen[:0]
+	if err := d.walkTop(s); err != nil {
+		return d.wrap(err)
+	}
+	return nil
+}
+
+// wrap gives err the path where the walker stopped.
+func (d *Decoder) wrap(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	out := &Error{Path: d.path.String(), Msg: err.Error()}
+	var se *errSyntax
+	if errors.As(err, &se) {
+		out.Err = se.err
+	}
+	return out
+}
+
+// drop records a value left out at the current path.
+func (d *Decoder) drop(metric, reason string) {
+	d.r.Dropped = append(d.r.Dropped, Dropped{Metric: metric, Path: d.path.String(), Reason: reason})
+}
+
+// unknownKey rejects an unknown key, naming it in the path.
+func (d *Decoder) unknownKey(k []byte, expected string) error {
+	d.path.pushKey(string(k))
+	return walkError("unknown key (want " + expected + ")")
+}
+
+// ignoreKey skips the value of an unknown key inside metrics and records it.
+func (d *Decoder) ignoreKey(s source, k []byte) error {
+	d.path.pushKey(string(k))
+	d.drop("", "unknown key ignored")
+	if err := s.skip(); err != nil {
+		return err
+	}
+	d.path.pop()
+	return nil
+}
+
+// once marks field bit f seen in *seen and rejects a repeat; the key is
+// already on the path.
+func once(seen *uint8, f uint8) error {
+	if *seen&f != 0 {
+		return walkError("duplicate key")
+	}
+	*seen |= f
+	return nil
+}
+
+// Field bits, per object.
+const (
+	fHeader uint8 = 1 << iota
+	fMetrics
+	fCustom
+)
+
+func (d *Decoder) walkTop(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		var f uint8
+		var name string
+		switch string(k) {
+		case "header", "hed":
+			f = fHeader
+		case "metrics", "met":
+			f = fMetrics
+		case "custom_metrics", "cmet":
+			f = fCustom
+		default:
+			return d.unknownKey(k, "header, metrics, custom_metrics or hed, met, cmet")
+		}
+		name = keyName(k)
+		d.path.pushKey(name)
+		if err := once(&seen, f); err != nil {
+			return err
+		}
+		switch f {
+		case fHeader:
+			err = d.walkHeader(s)
+		case fMetrics:
+			err = d.walkMetrics(s)
+		case fCustom:
+			err = d.walkCustom(s)
+		}
+		if err != nil {
+			return err
+		}
+		d.path.pop()
+	}
+	if seen&fHeader == 0 {
+		return walkError("missing header")
+	}
+	if seen&(fMetrics|fCustom) == 0 {
+		return walkError("missing metrics and custom_metrics: a report needs at least one")
+	}
+	return nil
+}
+
+// keyName returns a constant string equal to the known key k, so the path
+// stack holds no copies on the success path.
+func keyName(k []byte) string {
+	switch string(k) {
+	case "header":
+		return "header"
+	case "hed":
+		return "hed"
+	case "metrics":
+		return "metrics"
+	case "met":
+		return "met"
+	case "custom_metrics":
+		return "custom_metrics"
+	case "cmet":
+		return "cmet"
+	case "report_id":
+		return "report_id"
+	case "rid":
+		return "rid"
+	case "version":
+		return "version"
+	case "v":
+		return "v"
+	case "listening_tcp_ports":
+		return "listening_tcp_ports"
+	case "tp":
+		return "tp"
+	case "listening_udp_ports":
+		return "listening_udp_ports"
+	case "up":
+		return "up"
+	case "network_stats":
+		return "network_stats"
+	case "ns":
+		return "ns"
+	case "tcp_connections":
+		return "tcp_connections"
+	case "tc":
+		return "tc"
+	case "established_connections":
+		return "established_connections"
+	case "ec":
+		return "ec"
+	case "connections":
+		return "connections"
+	case "cs":
+		return "cs"
+	case "ports":
+		return "ports"
+	case "pts":
+		return "pts"
+	case "port":
+		return "port"
+	case "pt":
+		return "pt"
+	case "interface":
+		return "interface"
+	case "if":
+		return "if"
+	case "total":
+		return "total"
+	case "t":
+		return "t"
+	case "remote_addr":
+		return "remote_addr"
+	case "rad":
+		return "rad"
+	case "local_port":
+		return "local_port"
+	case "lp":
+		return "lp"
+	case "local_interface":
+		return "local_interface"
+	case "li":
+		return "li"
+	case "bytes_in":
+		return "bytes_in"
+	case "bi":
+		return "bi"
+	case "bytes_out":
+		return "bytes_out"
+	case "bo":
+		return "bo"
+	case "packets_in":
+		return "packets_in"
+	case "pi":
+		return "pi"
+	case "packets_out":
+		return "packets_out"
+	case "po":
+		return "po"
+	case "number":
+		return "number"
+	case "number_list":
+		return "number_list"
+	case "string_list":
+		return "string_list"
+	case "ip_list":
+		return "ip_list"
+	}
+	return string(k)
+}
+
+func (d *Decoder) walkHeader(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	const fID, fVersion uint8 = 1, 2
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "report_id", "rid":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fID); err != nil {
+				return err
+			}
+			id, err := s.integer()
+			if err != nil {
+				return err
+			}
+			if id <= 0 {
+				return walkError("report_id must be a positive integer, got " + strconv.FormatInt(id, 10))
+			}
+			d.r.ReportID = id
+		case "version", "v":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fVersion); err != nil {
+				return err
+			}
+			v, err := s.str()
+			if err != nil {
+				return err
+			}
+			if !validVersion(v) {
+				return walkError("version must be \"Major.Minor\", got " + strconv.Quote(string(v)))
+			}
+			d.r.Version = d.intern(v)
+		default:
+			return d.unknownKey(k, "report_id, version or rid, v")
+		}
+		d.path.pop()
+	}
+	if seen&fID == 0 {
+		return walkError("missing report_id")
+	}
+	if seen&fVersion == 0 {
+		return walkError("missing version")
+	}
+	return nil
+}
+
+func (d *Decoder) walkMetrics(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	const fTCP, fUDP, fNet, fConn uint8 = 1, 2, 4, 8
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		var f uint8
+		switch string(k) {
+		case "listening_tcp_ports", "tp":
+			f = fTCP
+		case "listening_udp_ports", "up":
+			f = fUDP
+		case "network_stats", "ns":
+			f = fNet
+		case "tcp_connections", "tc":
+			f = fConn
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pushKey(keyName(k))
+		if err := once(&seen, f); err != nil {
+			return err
+		}
+		switch f {
+		case fTCP:
+			err = d.walkPorts(s, &d.r.ListeningTCP, metricTCPPorts)
+		case fUDP:
+			err = d.walkPorts(s, &d.r.ListeningUDP, metricUDPPorts)
+		case fNet:
+			err = d.walkNetworkStats(s)
+		case fConn:
+			err = d.walkTCPConnections(s)
+		}
+		if err != nil {
+			return err
+		}
+		d.path.pop()
+	}
+}
+
+// count reads a non-negative integer (total, network_stats, local_port).
+func count(s source) (int64, error) {
+	v, err := s.integer()
+	if err != nil {
+		return 0, err
+	}
+	if v < 0 {
+		return 0, walkError("must be ≥ 0, got " + strconv.FormatInt(v, 10))
+	}
+	return v, nil
+}
+
+func (d *Decoder) walkPorts(s source, pl *PortList, metric string) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	pl.Present = true
+	const fPorts, fTotal uint8 = 1, 2
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "ports", "pts":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fPorts); err != nil {
+				return err
+			}
+			if err := s.beginArray(); err != nil {
+				return err
+			}
+			d.path.pushIdx(0)
+			for i := 0; ; i++ {
+				more, err := s.more()
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				d.path.setIdx(i)
+				if err := d.walkPort(s, pl, metric); err != nil {
+					return err
+				}
+			}
+			d.path.pop()
+		case "total", "t":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fTotal); err != nil {
+				return err
+			}
+			if pl.Total, err = count(s); err != nil {
+				return err
+			}
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pop()
+	}
+	if seen&fTotal == 0 {
+		pl.Total = int64(len(pl.Ports))
+	}
+	return nil
+}
+
+// walkPort reads one ports[] entry, appending its port when valid.
+func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	const fPort, fIf uint8 = 1, 2
+	var seen uint8
+	port, valid := int64(0), false
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "port", "pt":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fPort); err != nil {
+				return err
+			}
+			if port, err = s.integer(); err != nil {
+				return err
+			}
+			valid = port >= 1 && port <= 65535
+			if !valid {
+				d.drop(metric, "port "+strconv.FormatInt(port, 10)+" outside 1..65535")
+			}
+		case "interface", "if":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fIf); err != nil {
+				return err
+			}
+			if _, err := s.str(); err != nil {
+				return err
+			}
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pop()
+	}
+	if seen&fPort == 0 {
+		d.drop(metric, "entry without a port")
+	}
+	if valid {
+		pl.Ports = append(pl.Ports, uint16(port))
+	}
+	return nil
+}
+
+func (d *Decoder) walkNetworkStats(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	ns := &d.r.NetworkStats
+	ns.Present = true
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		var f uint8
+		var dst *int64
+		switch string(k) {
+		case "bytes_in", "bi":
+			f, dst = 1, &ns.BytesIn
+		case "bytes_out", "bo":
+			f, dst = 2, &ns.BytesOut
+		case "packets_in", "pi":
+			f, dst = 4, &ns.PacketsIn
+		case "packets_out", "po":
+			f, dst = 8, &ns.PacketsOut
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pushKey(keyName(k))
+		if err := once(&seen, f); err != nil {
+			return err
+		}
+		if *dst, err = count(s); err != nil {
+			return err
+		}
+		d.path.pop()
+	}
+}
+
+func (d *Decoder) walkTCPConnections(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch string(k) {
+		case "established_connections", "ec":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, 1); err != nil {
+				return err
+			}
+			if err := d.walkEstablished(s); err != nil {
+				return err
+			}
+			d.path.pop()
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (d *Decoder) walkEstablished(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	c := &d.r.Established
+	c.Present = true
+	const fConns, fTotal uint8 = 1, 2
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "connections", "cs":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fConns); err != nil {
+				return err
+			}
+			if err := s.beginArray(); err != nil {
+				return err
+			}
+			d.path.pushIdx(0)
+			for i := 0; ; i++ {
+				more, err := s.more()
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+				d.path.setIdx(i)
+				if err := d.walkConnection(s); err != nil {
+					return err
+				}
+			}
+			d.path.pop()
+		case "total", "t":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fTotal); err != nil {
+				return err
+			}
+			if c.Total, err = count(s); err != nil {
+				return err
+			}
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pop()
+	}
+	if seen&fTotal == 0 {
+		c.Total = int64(len(c.RemoteAddrs))
+	}
+	return nil
+}
+
+// walkConnection reads one connections[] entry, appending its remote IP.
+func (d *Decoder) walkConnection(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	const fAddr, fPort, fIf uint8 = 1, 2, 4
+	var seen uint8
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "remote_addr", "rad":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fAddr); err != nil {
+				return err
+			}
+			b, err := s.str()
+			if err != nil {
+				return err
+			}
+			if a, ok := cachedAddr(&d.remote, b, parseRemoteAddr); ok {
+				d.r.Established.RemoteAddrs = append(d.r.Established.RemoteAddrs, a)
+			} else {
+				d.drop(metricDestIPs, "remote_addr "+strconv.Quote(string(b))+" is not ip:port")
+			}
+		case "local_port", "lp":
+			// Not used by any metric; any non-negative integer is accepted
+			// (the Python agent sends 88888).
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fPort); err != nil {
+				return err
+			}
+			if _, err := count(s); err != nil {
+				return err
+			}
+		case "local_interface", "li":
+			d.path.pushKey(keyName(k))
+			if err := once(&seen, fIf); err != nil {
+				return err
+			}
+			if _, err := s.str(); err != nil {
+				return err
+			}
+		default:
+			if err := d.ignoreKey(s, k); err != nil {
+				return err
+			}
+			continue
+		}
+		d.path.pop()
+	}
+	if seen&fAddr == 0 {
+		d.drop(metricDestIPs, "entry without a remote_addr")
+	}
+	return nil
+}
+
+// walkCustom reads custom_metrics: NAME → a one-element array holding an
+// object with exactly one of number, number_list, string_list, ip_list.
+func (d *Decoder) walkCustom(s source) error {
+	if err := s.beginObject(); err != nil {
+		return err
+	}
+	for {
+		k, ok, err := s.key()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		name := d.intern(k)
+		d.path.pushKey(name)
+		if d.seenCustom(name) {
+			return walkError("duplicate custom metric")
+		}
+		if err := d.walkCustomEntry(s, name); err != nil {
+			return err
+		}
+		d.path.pop()
+	}
+}
+
+// seenCustom reports whether name was already in this report, and notes it.
+// Reports carry a handful of custom metrics (the service allows 100 per
+// account), so a linear scan beats hashing; hostile reports with thousands of
+// names are quadratic but bounded by the input size the caller accepts.
+func (d *Decoder) seenCustom(name string) bool {
+	for _, n := range d.seen {
+		if n == name {
+			return true
+		}
+	}
+	d.seen = append(d.seen, name)
+	return false
+}
+
+func (d *Decoder) walkCustomEntry(s source, name string) error {
+	if err := s.beginArray(); err != nil {
+		return err
+	}
+	more, err := s.more()
+	if err != nil {
+		return err
+	}
+	if !more {
+		return walkError("want a one-element array, got an empty array")
+	}
+	d.path.pushIdx(0)
+	cv := d.r.nextCustom()
+	cv.Name = name
+	dropped, err := d.walkCustomValue(s, cv)
+	if err != nil {
+		return err
+	}
+	d.path.pop()
+	if dropped {
+		d.r.Custom = d.r.Custom[:len(d.r.Custom)-1]
+	}
+	if more, err = s.more(); err != nil {
+		return err
+	}
+	if more {
+		d.path.pushIdx(1)
+		return walkError("want a one-element array, got more elements")
+	}
+	return nil
+}
+
+// nextCustom extends r.Custom by one entry, reusing the slot's slices.
+func (r *Report) nextCustom() *CustomValue {
+	n := len(r.Custom)
+	if n < cap(r.Custom) {
+		r.Custom = r.Custom[:n+1]
+		c := &r.Custom[n]
+		*c = CustomValue{Numbers: c.Numbers[:0], Strings: c.Strings[:0], IPs: c.IPs[:0]}
+		return c
+	}
+	r.Custom = append(r.Custom, CustomValue{})
+	return &r.Custom[n]
+}
+
+const customKeys = "number, number_list, string_list or ip_list"
+
+// walkCustomValue reads the {KIND: VALUE} object into cv and reports whether
+// the value broke a value rule (and was recorded in Dropped).
+func (d *Decoder) walkCustomValue(s source, cv *CustomValue) (dropped bool, err error) {
+	if err := s.beginObject(); err != nil {
+		return false, err
+	}
+	k, ok, err := s.key()
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, walkError("want an object with one of " + customKeys + ", got an empty object")
+	}
+	// reject records the first rule violation and keeps reading, so the
+	// rest of the value is still checked for structure.
+	reject := func(reason string) {
+		if !dropped {
+			dropped = true
+			d.drop(cv.Name, reason)
+		}
+	}
+	switch string(k) {
+	case "number":
+		d.path.pushKey("number")
+		cv.Kind = Number
+		if cv.Number, err = s.number(); err != nil {
+			return false, err
+		}
+		if why := numberRule(cv.Number); why != "" {
+			reject(why)
+		}
+	case "number_list":
+		d.path.pushKey("number_list")
+		cv.Kind = NumberList
+		err = d.eachElement(s, func(int) error {
+			f, err := s.number()
+			if err != nil {
+				return err
+			}
+			if why := numberRule(f); why != "" {
+				reject(why)
+			}
+			cv.Numbers = append(cv.Numbers, f)
+			return nil
+		})
+	case "string_list":
+		d.path.pushKey("string_list")
+		cv.Kind = StringList
+		err = d.eachElement(s, func(int) error {
+			b, err := s.str()
+			if err != nil {
+				return err
+			}
+			if why := stringRule(b); why != "" {
+				reject(why)
+			}
+			if !dropped {
+				cv.Strings = append(cv.Strings, d.intern(b))
+			}
+			return nil
+		})
+	case "ip_list":
+		d.path.pushKey("ip_list")
+		cv.Kind = IPList
+		err = d.eachElement(s, func(int) error {
+			b, err := s.str()
+			if err != nil {
+				return err
+			}
+			a, ok := cachedAddr(&d.ips, b, parseIP)
+			if !ok {
+				reject(strconv.Quote(string(b)) + " is not an IPv4 or IPv6 address")
+			}
+			cv.IPs = append(cv.IPs, a)
+			return nil
+		})
+	default:
+		return false, d.unknownKey(k, customKeys)
+	}
+	if err != nil {
+		return false, err
+	}
+	d.path.pop()
+	k, ok, err = s.key()
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		d.path.pushKey(string(k))
+		return false, walkError("want exactly one of " + customKeys)
+	}
+	return dropped, nil
+}
+
+// eachElement reads an array, calling f for each element with its index on
+// the path.
+func (d *Decoder) eachElement(s source, f func(i int) error) error {
+	if err := s.beginArray(); err != nil {
+		return err
+	}
+	d.path.pushIdx(0)
+	for i := 0; ; i++ {
+		more, err := s.more()
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		d.path.setIdx(i)
+		if err := f(i); err != nil {
+			return err
+		}
+	}
+	d.path.pop()
+	return nil
+}
