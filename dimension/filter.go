@@ -12,9 +12,10 @@ import (
 // published or received the message.
 const ClientIDVariable = "${iot:ClientId}"
 
-// MaxFilterLen is the longest filter, in bytes, that [ValidateFilter] accepts.
-// The service model limits a DimensionStringValue to 256; we count bytes, which
-// is the same for the ASCII filters devices use and stricter for others (D).
+// MaxFilterLen is the longest filter, in characters (Unicode code points),
+// that [ValidateFilter] accepts: the service model's limit on a
+// DimensionStringValue, whose lengths count characters (Smithy's length
+// trait), not bytes. A valid filter is thus at most 4·MaxFilterLen bytes.
 const MaxFilterLen = 256
 
 // ErrInvalidFilter is the error every [FilterError] matches with [errors.Is].
@@ -37,9 +38,11 @@ func (e *FilterError) Error() string {
 func (e *FilterError) Is(target error) bool { return target == ErrInvalidFilter }
 
 // ValidateFilter reports whether filter is a valid TOPIC_FILTER dimension
-// value. It returns nil or a *[FilterError]. A valid filter:
+// value. It returns nil or a *[FilterError] naming the first offending byte.
+// A valid filter:
 //
-//   - is 1 to [MaxFilterLen] bytes of well-formed UTF-8 without U+0000;
+//   - is 1 to [MaxFilterLen] characters of well-formed UTF-8 without U+0000
+//     (MQTT-1.5.4-1, MQTT-4.7.3-1, MQTT-4.7.3-2);
 //   - uses '+' only as a whole level and '#' only as the whole last level
 //     (MQTT-4.7.1-2, MQTT-4.7.1-3);
 //   - contains "${" only as the start of [ClientIDVariable], anywhere in a level.
@@ -50,14 +53,14 @@ func ValidateFilter(filter string) error {
 	bad := func(off int, reason string) error {
 		return &FilterError{Filter: filter, Offset: off, Reason: reason}
 	}
-	switch {
-	case len(filter) == 0:
+	if len(filter) == 0 {
 		return bad(0, "empty filter")
-	case len(filter) > MaxFilterLen:
-		return bad(MaxFilterLen, fmt.Sprintf("longer than %d bytes", MaxFilterLen))
 	}
-	levelStart := 0
+	levelStart, chars := 0, 0
 	for i := 0; i < len(filter); i++ {
+		if chars++; chars > MaxFilterLen {
+			return bad(i, fmt.Sprintf("longer than %d characters", MaxFilterLen))
+		}
 		switch c := filter[i]; c {
 		case 0:
 			return bad(i, "contains U+0000")
@@ -75,11 +78,10 @@ func ValidateFilter(filter string) error {
 				return bad(i, "'#' must be the last level")
 			}
 		case '$':
-			if strings.HasPrefix(filter[i+1:], "{") {
-				if !strings.HasPrefix(filter[i:], ClientIDVariable) {
-					return bad(i, "unsupported substitution variable (only "+ClientIDVariable+" is allowed)")
-				}
-				i += len(ClientIDVariable) - 1
+			// The variable's other bytes are plain ASCII, so the loop can go
+			// on through them, counting them as characters.
+			if strings.HasPrefix(filter[i+1:], "{") && !strings.HasPrefix(filter[i:], ClientIDVariable) {
+				return bad(i, "unsupported substitution variable (only "+ClientIDVariable+" is allowed)")
 			}
 		default:
 			if c >= utf8.RuneSelf {

@@ -12,7 +12,7 @@ import (
 
 // refValidFilter is ValidateFilter restated level by level.
 func refValidFilter(f string) bool {
-	if f == "" || len(f) > 256 || !utf8.ValidString(f) || strings.Contains(f, "\x00") {
+	if f == "" || utf8.RuneCountInString(f) > 256 || !utf8.ValidString(f) || strings.Contains(f, "\x00") {
 		return false
 	}
 	levels := strings.Split(f, "/")

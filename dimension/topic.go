@@ -76,13 +76,27 @@ func firstInvalidUTF8(s string) int {
 }
 
 // validTopic is ValidateTopic without the error: the check Match runs, once,
-// on a topic it is about to report as matching. Bytes below 0x80 are tested
-// inline; the first non-ASCII byte hands the rest to utf8.ValidString.
+// on a topic it is about to report as matching. ASCII is tested 8 bytes at a
+// time in a register; the first word with a non-ASCII byte hands the rest to
+// utf8.ValidString.
 func validTopic(t string) bool {
+	const pluses, hashes = 0x2b2b2b2b2b2b2b2b, 0x2323232323232323 // "++++++++", "########"
 	if len(t) == 0 || len(t) > MaxTopicLen {
 		return false
 	}
-	for i := 0; i < len(t); i++ {
+	i := 0
+	for ; i+8 <= len(t); i += 8 {
+		w := load64(t[i:])
+		if w&highs != 0 {
+			break
+		}
+		// With every byte below 0x80, each test is exact: is any byte
+		// NUL, '+' or '#'?
+		if (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) != 0 {
+			return false
+		}
+	}
+	for ; i < len(t); i++ {
 		switch c := t[i]; {
 		case c == 0 || c == '+' || c == '#':
 			return false
@@ -93,3 +107,6 @@ func validTopic(t string) bool {
 	}
 	return true
 }
+
+// hasZero is non-zero iff a byte of x is zero, for x without high bits set.
+func hasZero(x uint64) uint64 { return (x - ones) &^ x & highs }
