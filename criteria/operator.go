@@ -75,3 +75,24 @@ func (op Operator) IsSetMembership() bool { return op >= InCIDRSet && op <= NotI
 func (op Operator) IsNegated() bool {
 	return op == NotInCIDRSet || op == NotInPortSet || op == NotInSet
 }
+
+// Holds reports whether "x op threshold" is true, comparing exactly (see
+// Number.Compare). It is false when either side is NaN, and for operators
+// other than the four comparisons.
+func (op Operator) Holds(x, threshold Number) bool {
+	if x.IsNaN() || threshold.IsNaN() {
+		return false
+	}
+	c := x.Compare(threshold)
+	switch op {
+	case LessThan:
+		return c < 0
+	case LessThanEquals:
+		return c <= 0
+	case GreaterThan:
+		return c > 0
+	case GreaterThanEquals:
+		return c >= 0
+	}
+	return false
+}
