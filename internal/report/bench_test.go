@@ -111,10 +111,10 @@ type baselineEstablished struct {
 }
 
 type baselineMetrics struct {
-	TCP  *baselinePorts `json:"listening_tcp_ports" cbor:"listening_tcp_ports"`
-	Tp   *baselinePorts `json:"tp" cbor:"tp"`
-	UDP  *baselinePorts `json:"listening_udp_ports" cbor:"listening_udp_ports"`
-	Up   *baselinePorts `json:"up" cbor:"up"`
+	TCP  *baselinePorts   `json:"listening_tcp_ports" cbor:"listening_tcp_ports"`
+	Tp   *baselinePorts   `json:"tp" cbor:"tp"`
+	UDP  *baselinePorts   `json:"listening_udp_ports" cbor:"listening_udp_ports"`
+	Up   *baselinePorts   `json:"up" cbor:"up"`
 	Net  map[string]int64 `json:"network_stats" cbor:"network_stats"`
 	Ns   map[string]int64 `json:"ns" cbor:"ns"`
 	Conn *struct {

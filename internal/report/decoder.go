@@ -2,12 +2,9 @@ package report
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/netip"
-	"strings"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -22,7 +19,6 @@ type Decoder struct {
 	jbuf bytes.Buffer // the JSON input; jsontext reads a bytes.Buffer in place
 	js   jsonSource
 	cs   cborSource
-	dm   cbor.DecMode
 
 	r    *Report // the report being filled, during a decode
 	path pathStack
@@ -87,36 +83,10 @@ func (d *Decoder) DecodeJSONFrom(jd *jsontext.Decoder, r *Report) error {
 // caller's decoder.
 func JSONOptions() jsontext.Options { return jsonOptions() }
 
-// newDecMode returns the CBOR limits: nesting far deeper than any report
-// needs is refused before the walker sees it, and so are counts that claim
-// more items than a report could hold.
-func newDecMode() (cbor.DecMode, error) {
-	return cbor.DecOptions{
-		MaxNestedLevels:  32,
-		MaxArrayElements: 1 << 20,
-		MaxMapPairs:      1 << 20,
-		IndefLength:      cbor.IndefLengthAllowed,
-	}.DecMode()
-}
-
 // DecodeCBOR decodes a CBOR report into r. Keys, structure and value rules
 // are those of DecodeJSON: the same report gives the same Report in either
 // format. On error r is Reset and the error matches ErrMalformed.
 func (d *Decoder) DecodeCBOR(b []byte, r *Report) error {
-	if d.dm == nil {
-		dm, err := newDecMode()
-		if err != nil {
-			return err // unreachable: the options are constant
-		}
-		d.dm = dm
-	}
-	if err := d.dm.Wellformed(b); err != nil {
-		msg := strings.TrimPrefix(err.Error(), "cbor: ")
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			msg = "unexpected end of data"
-		}
-		return d.finish(r, &Error{Msg: "invalid CBOR: " + msg, Err: err})
-	}
 	d.cs.reset(b)
 	err := d.walk(&d.cs, r)
 	if err == nil && !d.cs.atEnd() {

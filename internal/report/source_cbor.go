@@ -9,15 +9,20 @@ import (
 	"github.com/x448/float16"
 )
 
-// cborSource reads items from a CBOR report that fxamacker/cbor has already
-// checked for well-formedness and resource limits (DecMode.Wellformed). What
-// is left is reading item heads, which is what this type does; every read is
-// still bounds-checked, so a bug or an unchecked input cannot make it panic.
+// cborSource reads items from a CBOR report (RFC 8949) in one pass. It never
+// trusts a length: every read is bounds-checked against the input, containers
+// are counted rather than preallocated, and skipping is depth-limited, so no
+// input can make it panic, allocate in proportion to a claimed length or
+// recurse without bound. A separate well-formedness pass would only double
+// the work and lose the path of the error.
 type cborSource struct {
 	data  []byte
 	pos   int
 	stack []int64 // remaining items (pairs for maps) of each open container; -1 = indefinite
-	buf   []byte  // scratch for indefinite-length text strings
+	// skipStack is skip's stack: remaining items (not pairs) per definite
+	// container, or one of the indef* markers.
+	skipStack []int64
+	buf       []byte // scratch for indefinite-length text strings
 }
 
 // CBOR major types and special values.
@@ -38,9 +43,8 @@ const (
 	// wherever it appears. Every other tag is rejected.
 	tagSelfDescribed = 55799
 
-	// maxSkipDepth bounds recursion in skip; Wellformed already limits
-	// nesting to fewer levels (see newDecMode).
-	maxSkipDepth = 64
+	// maxNesting is jsontext's nesting limit, which skip applies too.
+	maxNesting = 10000
 )
 
 var errTruncated = errors.New("invalid CBOR: unexpected end of data")
@@ -101,8 +105,14 @@ func (s *cborSource) readHead() (head, error) {
 			}
 			s.pos += n
 		case h.ai == aiIndefinite && h.major >= majBytes && h.major <= majMap:
+		case ib == breakByte:
+			return head{}, errors.New("invalid CBOR: unexpected break")
 		default:
 			return head{}, errors.New("invalid CBOR: reserved additional information " + strconv.Itoa(int(h.ai)))
+		}
+		if h.major == majSimple && h.ai == 24 && h.val < 32 {
+			// RFC 8949 §3.3: simple values below 32 have only the one-byte form.
+			return head{}, errors.New("invalid CBOR: two-byte simple value " + strconv.FormatUint(h.val, 10))
 		}
 		if h.major == majTag && h.val == tagSelfDescribed {
 			continue
@@ -239,14 +249,31 @@ func (s *cborSource) bytes(n uint64) ([]byte, error) {
 }
 
 // float returns the value of a float head.
+//
+// A half- or single-precision value is widened through its shortest decimal
+// form, not bit for bit: a C agent's float 0.1f is meant as 0.1, which is what
+// the same agent prints in JSON (%g), so both formats give the same value and
+// it passes the 15-digit rule. Bit for bit it would be 0.10000000149011612.
 func (h head) float() float64 {
+	var f32 float32
 	switch h.ai {
 	case 25:
-		return float64(float16.Frombits(uint16(h.val)).Float32())
+		f32 = float16.Frombits(uint16(h.val)).Float32()
 	case 26:
-		return float64(math.Float32frombits(uint32(h.val)))
+		f32 = math.Float32frombits(uint32(h.val))
+	default:
+		return math.Float64frombits(h.val)
 	}
-	return math.Float64frombits(h.val)
+	f := float64(f32)
+	if f == math.Trunc(f) || math.IsNaN(f) || math.IsInf(f, 0) {
+		return f // integral or special: exact as it is
+	}
+	var buf [32]byte
+	b := strconv.AppendFloat(buf[:0], f, 'g', -1, 32)
+	if g, err := strconv.ParseFloat(string(b), 64); err == nil {
+		return g
+	}
+	return f // unreachable: AppendFloat output always parses
 }
 
 func (s *cborSource) integer() (int64, error) {
@@ -268,8 +295,7 @@ func (s *cborSource) integer() (int64, error) {
 			}
 			return -1 - int64(h.val), nil
 		}
-		f := h.float()
-		return floatToInt(f, strconv.FormatFloat(f, 'g', -1, 64))
+		return floatToInt(h.float())
 	}
 	return 0, &typeError{want: "an integer", got: h.kind()}
 }
@@ -290,51 +316,133 @@ func (s *cborSource) number() (float64, error) {
 	return 0, &typeError{want: "a number", got: h.kind()}
 }
 
-func (s *cborSource) skip() error { return s.skipItem(0) }
+// Markers on skipStack for indefinite-length containers. An indefinite map
+// may only end where a key is due, so its marker says which item is next.
+const (
+	indefArray    = -1
+	indefMapKey   = -2 // next item is a key, or the break
+	indefMapValue = -3 // next item is the value of the key just read
+)
 
-func (s *cborSource) skipItem(depth int) error {
-	if depth > maxSkipDepth {
-		return errors.New("invalid CBOR: nested too deeply")
+// skip consumes the next item. It loops over an explicit stack instead of
+// recursing, so nesting costs no goroutine stack, and it allows the nesting
+// jsontext allows (maxNesting, counted from the top of the report), so a
+// report converted between the formats is accepted or refused alike.
+func (s *cborSource) skip() error {
+	base := len(s.skipStack)
+	defer func() { s.skipStack = s.skipStack[:base] }()
+	for {
+		if err := s.skipHead(); err != nil {
+			return err
+		}
+		if len(s.stack)+len(s.skipStack)-base > maxNesting {
+			return errors.New("invalid CBOR: nested too deeply")
+		}
+		// Close every container the item completed.
+		for {
+			if len(s.skipStack) == base {
+				return nil
+			}
+			top := &s.skipStack[len(s.skipStack)-1]
+			if *top > 0 {
+				*top--
+				break
+			}
+			if *top == 0 {
+				s.skipStack = s.skipStack[:len(s.skipStack)-1]
+				continue
+			}
+			// Indefinite: a break closes it, anything else is its next item.
+			if s.pos >= len(s.data) {
+				return errTruncated
+			}
+			if s.data[s.pos] != breakByte {
+				// A map's items alternate key, value: note which comes next.
+				switch *top {
+				case indefMapKey:
+					*top = indefMapValue
+				case indefMapValue:
+					*top = indefMapKey
+				}
+				break
+			}
+			if *top == indefMapValue {
+				return errors.New("invalid CBOR: map key without a value")
+			}
+			s.pos++
+			s.skipStack = s.skipStack[:len(s.skipStack)-1]
+		}
 	}
-	h, err := s.readHead()
-	if err != nil {
-		return err
-	}
-	switch h.major {
-	case majBytes, majText:
-		if h.ai != aiIndefinite {
+}
+
+// skipHead consumes one item head with whatever follows it that is not an
+// item of its own: string contents, or the head of a tagged item. A
+// container's items are counted onto skipStack for skip to consume.
+func (s *cborSource) skipHead() error {
+	for {
+		h, err := s.readHead()
+		if err != nil {
+			return err
+		}
+		switch h.major {
+		case majBytes, majText:
+			if h.ai == aiIndefinite {
+				return s.skipChunks(h.major)
+			}
 			b, err := s.bytes(h.val)
 			if err == nil && h.major == majText && !utf8.Valid(b) {
 				err = errors.New("invalid CBOR: text string is not valid UTF-8")
 			}
 			return err
-		}
-		// Chunks are definite strings of the same major type: skip them as items.
-		fallthrough
-	case majArray, majMap:
-		n := h.val
-		if h.major == majMap {
-			n *= 2
-		}
-		for i := uint64(0); h.ai == aiIndefinite || i < n; i++ {
-			if h.ai == aiIndefinite {
-				if s.pos >= len(s.data) {
+		case majArray, majMap:
+			n := int64(indefArray)
+			if h.major == majMap {
+				n = indefMapKey
+			}
+			if h.ai != aiIndefinite {
+				// Every item takes a byte at least: a larger count is truncated.
+				if h.val > uint64(len(s.data)) {
 					return errTruncated
 				}
-				if s.data[s.pos] == breakByte {
-					s.pos++
-					return nil
+				n = int64(h.val) //nolint:gosec // bounded by len(s.data)
+				if h.major == majMap {
+					n *= 2
 				}
 			}
-			if err := s.skipItem(depth + 1); err != nil {
-				return err
-			}
+			s.skipStack = append(s.skipStack, n)
+			return nil
+		case majTag:
+			continue // the tagged item follows
 		}
-		return nil
-	case majTag:
-		return s.skipItem(depth + 1)
+		return nil // integers and simple values: the head was all there was
 	}
-	return nil // integers and simple values: the head was all there was
+}
+
+// skipChunks consumes the chunks of an indefinite-length string of type major.
+func (s *cborSource) skipChunks(major byte) error {
+	for {
+		if s.pos >= len(s.data) {
+			return errTruncated
+		}
+		if s.data[s.pos] == breakByte {
+			s.pos++
+			return nil
+		}
+		c, err := s.readHead()
+		if err != nil {
+			return err
+		}
+		if c.major != major || c.ai == aiIndefinite {
+			return errors.New("invalid CBOR: bad chunk in indefinite-length string")
+		}
+		b, err := s.bytes(c.val)
+		if err != nil {
+			return err
+		}
+		if major == majText && !utf8.Valid(b) {
+			return errors.New("invalid CBOR: text string is not valid UTF-8")
+		}
+	}
 }
 
 // atEnd reports whether the whole input has been read.

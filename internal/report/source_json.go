@@ -227,23 +227,25 @@ func parseIntegralFloat(b []byte) (int64, error) {
 	if err != nil {
 		return 0, &errRange{string(b)}
 	}
-	return floatToInt(f, string(b))
+	return floatToInt(f)
 }
 
 // notInteger is returned for a number with a fractional part where an
 // integer is required.
-type notInteger struct{ lit string }
+type notInteger struct{ f float64 }
 
-func (e *notInteger) Error() string { return "want an integer, got " + e.lit }
+func (e *notInteger) Error() string {
+	return "want an integer, got " + strconv.FormatFloat(e.f, 'g', -1, 64)
+}
 
-// floatToInt converts an integral float in int64 range; lit is only used in
-// the error.
-func floatToInt(f float64, lit string) (int64, error) {
+// floatToInt converts an integral float in int64 range. The error formats the
+// value only when it is printed, so the success path never does.
+func floatToInt(f float64) (int64, error) {
 	if f != math.Trunc(f) || math.IsNaN(f) {
-		return 0, &notInteger{lit}
+		return 0, &notInteger{f}
 	}
 	if f < -(1<<63) || f >= 1<<63 {
-		return 0, &errRange{lit}
+		return 0, &errRange{strconv.FormatFloat(f, 'g', -1, 64)}
 	}
 	return int64(f), nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The value rules for custom metrics are those of the AWS device SDK
@@ -51,12 +52,13 @@ func numberRule(f float64) string {
 // rule that dropped interface names like "eth0" would drop nearly every real
 // string list.
 func stringRule(s []byte) string {
-	for _, c := range s {
+	for i, c := range s {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		case c == ':', c == '_', c == '-', c == '/', c == '.':
 		default:
-			return "character " + strconv.QuoteRune(rune(c)) + " outside A-Z a-z 0-9 : _ - / ."
+			r, _ := utf8.DecodeRune(s[i:]) // name the character, not its first byte
+			return "character " + strconv.QuoteRune(r) + " outside A-Z a-z 0-9 : _ - / ."
 		}
 	}
 	return ""

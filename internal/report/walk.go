@@ -14,9 +14,8 @@ import (
 //   - top level, header, custom_metrics: unknown keys reject the report (a
 //     misspelt block would otherwise vanish silently, and the service rejects
 //     a malformed custom metric).
-//   - inside metrics: unknown keys are skipped and recorded in Dropped; an
-//     early aws-c-iot put `total` directly under tcp_connections and
-//     `interface`/`port` in connection entries, so agents do send them.
+//   - inside metrics: unknown keys are skipped and recorded in Dropped; the
+//     legacy FreeRTOS defender library sends a kernel_metrics block there.
 //   - everywhere: a known key twice (also as long + short) or a known key
 //     with a value of the wrong type rejects the report.
 
