@@ -1,0 +1,20 @@
+// Package replay reads and writes the JSON Lines input of `ruledetect replay`:
+// one record per line, each a device metrics report or a cloud-side event of
+// one thing at one time.
+//
+//	{"time":"2026-01-01T00:05:00Z","thingName":"cam-1","report":{…}}
+//	{"time":1767225900,"thingName":"cam-1","reportCbor":"<base64 of a CBOR report>"}
+//	{"time":…,"thingName":"cam-1","type":"message-sent","topic":"dt/cam-1/telemetry","bytes":120}
+//	{"time":…,"thingName":"cam-1","type":"message-received","topic":"cmd/cam-1","bytes":64}
+//	{"time":…,"thingName":"cam-1","type":"authorization-failure","topic":"cmd/other"}
+//	{"time":…,"thingName":"cam-1","type":"connect","sourceIp":"203.0.113.9"}
+//	{"time":…,"thingName":"cam-1","type":"disconnect"}
+//
+// A message-sent record may also carry "sourceIp". Validation is strict,
+// because a replay that silently skips or guesses at a record gives a
+// different verdict than the service would: unknown and duplicate keys, keys
+// foreign to the record's type, out-of-range times and names the service
+// rejects are all errors of type [*RecordError]. The metrics report itself is
+// only checked to be a JSON object (or well-formed CBOR map); decoding it is
+// the engine's job.
+package replay

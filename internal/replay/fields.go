@@ -1,0 +1,146 @@
+package replay
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// field is a bit set of the keys a record line may carry.
+type field uint16
+
+const (
+	fTime field = 1 << iota
+	fThingName
+	fReport
+	fReportCBOR
+	fType
+	fTopic
+	fBytes
+	fSourceIP
+)
+
+// The record keys, in the order AppendRecord writes them.
+const (
+	keyTime       = "time"
+	keyThingName  = "thingName"
+	keyReport     = "report"
+	keyReportCBOR = "reportCbor"
+	keyType       = "type"
+	keyTopic      = "topic"
+	keyBytes      = "bytes"
+	keySourceIP   = "sourceIp"
+)
+
+var fieldKeys = [...]struct {
+	f   field
+	key string
+}{
+	{fTime, keyTime}, {fThingName, keyThingName}, {fReport, keyReport},
+	{fReportCBOR, keyReportCBOR}, {fType, keyType}, {fTopic, keyTopic},
+	{fBytes, keyBytes}, {fSourceIP, keySourceIP},
+}
+
+// fieldOf returns the field named by an unquoted key, or 0 for an unknown key.
+func fieldOf(name []byte) field {
+	for _, fk := range fieldKeys {
+		if string(name) == fk.key {
+			return fk.f
+		}
+	}
+	return 0
+}
+
+func (f field) key() string {
+	for _, fk := range fieldKeys {
+		if fk.f == f {
+			return fk.key
+		}
+	}
+	return ""
+}
+
+// fieldsFor returns the keys a record of kind k must have and may have.
+func fieldsFor(k Kind) (need, allow field) {
+	base := fTime | fThingName
+	switch k {
+	case Report:
+		return base, base | fReport | fReportCBOR
+	case MessageSent:
+		need = base | fType | fTopic | fBytes
+		return need, need | fSourceIP
+	case MessageReceived:
+		need = base | fType | fTopic | fBytes
+	case AuthorizationFailure:
+		need = base | fType | fTopic
+	case Connect:
+		need = base | fType | fSourceIP
+	case Disconnect:
+		need = base | fType
+	}
+	return need, need
+}
+
+// checkFieldSet reports the first foreign key, then the first missing one, in
+// the order of fieldKeys so the error does not depend on the line's key order.
+func checkFieldSet(have, need, allow field, k Kind) error {
+	for _, fk := range fieldKeys {
+		if have&fk.f != 0 && allow&fk.f == 0 {
+			return &RecordError{Field: fk.key, Msg: "not allowed " + kindPhrase(k)}
+		}
+	}
+	for _, fk := range fieldKeys {
+		if need&fk.f != 0 && have&fk.f == 0 {
+			return &RecordError{Field: fk.key, Msg: "required " + kindPhrase(k)}
+		}
+	}
+	return nil
+}
+
+func kindPhrase(k Kind) string {
+	if k == Report {
+		return "in a report record"
+	}
+	return `for type "` + k.String() + `"`
+}
+
+// MaxThingNameBytes is the longest thing name the service accepts in a
+// metrics report topic.
+const MaxThingNameBytes = 128
+
+// thingNameProblem returns why s is not a thing name the service accepts, or "".
+func thingNameProblem(s string) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > MaxThingNameBytes:
+		return "longer than 128 bytes"
+	case !utf8.ValidString(s):
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+// MaxTopicBytes is the longest MQTT topic name (a two-byte length prefix).
+const MaxTopicBytes = 65535
+
+// topicProblem returns why s is not a valid MQTT topic name, or "".
+func topicProblem(s string) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > MaxTopicBytes:
+		return "longer than 65535 bytes"
+	case strings.ContainsAny(s, "+#"):
+		return "a topic name must not contain the wildcards + or #"
+	case strings.IndexByte(s, 0) >= 0:
+		return "a topic name must not contain NUL"
+	case !utf8.ValidString(s):
+		return "not valid UTF-8"
+	}
+	return ""
+}
