@@ -1,0 +1,63 @@
+package behavior
+
+import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Patterns of the service model. AWS applies them to the whole string
+// (a space in a name is rejected, although the model's regular expressions
+// are unanchored), so they are checked as full matches.
+const (
+	namePattern        = "[a-zA-Z0-9:_-]+"
+	descriptionPattern = `[\p{Graph}\x20]*`
+	tagKeyPattern      = `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`
+)
+
+func isNameChar(r rune) bool {
+	return r == ':' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+}
+
+func allRunes(s string, ok func(rune) bool) bool {
+	for _, r := range s {
+		if !ok(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkName returns what is wrong with a name of the model's
+// SecurityProfileName/BehaviorName/DimensionName/MetricName form, or "".
+func checkName(field, s string) string {
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return field + " is required"
+	case n > 128:
+		return fmt.Sprintf("%s length %d should be in range[1,128]", field, n)
+	case !allRunes(s, isNameChar):
+		return fmt.Sprintf("%s %s should match pattern %s", field, strconv.Quote(s), namePattern)
+	}
+	return ""
+}
+
+// checkLength returns what is wrong with a string of length lo..hi, or "".
+func checkLength(field, s string, lo, hi int) string {
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0 && lo > 0:
+		return field + " is required"
+	case n < lo || n > hi:
+		return fmt.Sprintf("%s length %d should be in range[%d,%d]", field, n, lo, hi)
+	}
+	return ""
+}
+
+// isDescriptionChar is [\p{Graph}\x20] as Java reads it: \p{Graph} is
+// ASCII-only unless a Unicode flag is set, so printable ASCII and space.
+func isDescriptionChar(r rune) bool { return r >= 0x20 && r <= 0x7e }
+
+func isTagKeyChar(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.Z, unicode.N) || r == '_' || r == '.' || r == ':' || r == '/' || r == '=' || r == '+' || r == '-' || r == '@'
+}

@@ -1,0 +1,68 @@
+// Command ruledetect evaluates AWS IoT Device Defender Rules Detect
+// security profiles offline. Subcommands:
+//
+//	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
+//
+// Run "ruledetect SUBCOMMAND -h" for a subcommand's usage.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// command is a subcommand: its one-line summary and what it runs. run gets
+// the arguments after the subcommand's name and returns the exit code.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+// commands is the subcommand table; each subcommand's file adds itself in
+// its init function.
+var commands = map[string]command{}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run runs the subcommand args[0] and returns the process's exit code: 2
+// for a usage error.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ruledetect COMMAND [ARGS]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ruledetect COMMAND -h' for a command's usage.")
+}

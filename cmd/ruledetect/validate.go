@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/go-json-experiment/json"
+	"github.com/ruledetect/ruledetect/behavior"
+)
+
+func init() {
+	commands["validate"] = command{summary: "validate a security profile or behaviors as the service would", run: runValidate}
+}
+
+const validateUsage = `usage: ruledetect validate [FILE|-]
+
+Validates FILE (standard input when FILE is - or absent) as
+ValidateSecurityProfileBehaviors and CreateSecurityProfile would. FILE is
+JSON: a behaviors array, {"behaviors":[...]}, one behavior, a create, update
+or describe security-profile document, or a CloudFormation template,
+resource or Properties of type AWS::IoT::SecurityProfile.
+
+Prints one line, {"valid":...,"validationErrors":[{"errorMessage":...}]},
+listing every problem. A member the document's shape does not have
+(a misspelt key) or a value of the wrong JSON type is reported there too,
+as a validation error naming its path, line and column.
+
+Exit status: 0 valid, 1 invalid, 2 unreadable or not JSON (the error,
+with its line and column, goes to standard error) or a usage error.
+`
+
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, validateUsage)
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "ruledetect validate: at most one FILE")
+		fs.Usage()
+		return 2
+	}
+	name := fs.Arg(0)
+	data, err := readInput(name, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "ruledetect validate: %v\n", err)
+		return 2
+	}
+	result, err := validateDocument(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "ruledetect validate: %s: %v\n", displayName(name), err)
+		return 2
+	}
+	out, err := json.Marshal(result)
+	if err != nil {
+		fmt.Fprintf(stderr, "ruledetect validate: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "%s\n", out)
+	if !result.Valid {
+		return 1
+	}
+	return 0
+}
+
+func readInput(name string, stdin io.Reader) ([]byte, error) {
+	if name == "" || name == "-" {
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(name)
+}
+
+func displayName(name string) string {
+	if name == "" || name == "-" {
+		return "standard input"
+	}
+	return name
+}
+
+// validateDocument parses and validates data. Only malformed JSON is an
+// error; a document of the wrong shape is an invalid result.
+func validateDocument(data []byte) (behavior.ValidationResult, error) {
+	d, err := behavior.ParseDocument(data)
+	if errors.Is(err, behavior.ErrMalformedJSON) {
+		return behavior.ValidationResult{}, err
+	}
+	if err != nil {
+		return behavior.ValidationResult{ValidationErrors: []behavior.ValidationError{{ErrorMessage: err.Error()}}}, nil
+	}
+	return d.Validate(behavior.ValidateOptions{}), nil
+}
