@@ -1,0 +1,202 @@
+package ruledetect
+
+import (
+	"time"
+
+	"github.com/ruledetect/ruledetect/criteria"
+	"github.com/ruledetect/ruledetect/internal/sketch"
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+// advanceTo moves the watermark to t (Unix ns) and closes every evaluation
+// period boundary up to t, in order. It is called with mu held.
+func (e *Engine) advanceTo(t int64) {
+	if t <= e.watermark {
+		return
+	}
+	prev := e.watermark
+	e.watermark = t
+	target := e.periodOf(t)
+	p, horizon := int64(e.opts.period), int64(e.opts.invalidationHorizon)
+	for m := e.closed + 1; m <= target; m++ {
+		e.closePeriod(m)
+		e.closed = m
+		if m*p-horizon > prev {
+			// Every thing has been idle for longer than the horizon: this close
+			// expired them all, and the boundaries up to t have nothing to do.
+			e.closed = target
+			return
+		}
+	}
+}
+
+// closeScratch holds what closing a period reuses from one close to the next.
+type closeScratch struct {
+	batches map[uint64]*statBatch // by compiled behavior id
+	order   []*statBatch
+}
+
+// statBatch gathers one statistical behavior's datapoints at one boundary:
+// the fleet population and the members to judge against its percentile.
+type statBatch struct {
+	cb      *compiledBehavior
+	pop     *sketch.Population
+	members []statMember
+}
+
+type statMember struct {
+	ts *thingState
+	i  int
+	d  datapoint
+}
+
+// closePeriod produces the datapoints at boundary m·P (DESIGN rules 4, 5, 8):
+// first the invalidations due by then, then every windowed datapoint, then
+// the statistical ones against the fleet's percentile of the same boundary.
+func (e *Engine) closePeriod(m int64) {
+	T := m * int64(e.opts.period)
+	horizon := int64(e.opts.invalidationHorizon)
+	cfg := e.cfg.Load()
+	for _, ts := range e.things {
+		if ts.lastInput == 0 {
+			continue
+		}
+		if ts.lastInput+horizon <= T {
+			e.expire(ts, ts.lastInput+horizon)
+			continue
+		}
+		ts.align(e, cfg)
+		for _, i := range ts.cov.windowed {
+			e.closeSlot(ts, int(i), m, T)
+		}
+	}
+	e.judgeStatistical(T)
+}
+
+// closeSlot produces the datapoint of behavior i of ts at boundary T = m·P.
+func (e *Engine) closeSlot(ts *thingState, i int, m, T int64) {
+	cb := ts.cov.behaviors[i]
+	s := &ts.slots[i]
+	s.shiftTo(m - 1)
+	var d datapoint
+	switch cb.agg {
+	case aggCount:
+		v, _ := s.sum()
+		d = datapoint{kind: dpCount, count: v}
+	case aggSumIfAny:
+		v, any := s.sum()
+		if !any {
+			return
+		}
+		d = windowValue(cb, v)
+	case aggLast:
+		v, ok := s.last()
+		if !ok {
+			return
+		}
+		d = windowValue(cb, v)
+	case aggDisconnected:
+		if ts.disconnectedAt == 0 {
+			return
+		}
+		d = datapoint{kind: dpCount, count: uint64((T - ts.disconnectedAt) / int64(time.Minute))}
+	default:
+		return
+	}
+	if cb.eval == evalStatistical {
+		e.batch(cb).add(ts, i, d)
+		return
+	}
+	e.observe(ts, i, d, T)
+}
+
+func (e *Engine) batch(cb *compiledBehavior) *statBatch {
+	sc := &e.scratch
+	if sc.batches == nil {
+		sc.batches = map[uint64]*statBatch{}
+	}
+	b := sc.batches[cb.id]
+	if b == nil {
+		b = &statBatch{pop: sketch.NewPopulation(e.opts.exactPopulation)}
+		sc.batches[cb.id] = b
+	}
+	if b.cb == nil {
+		b.cb = cb
+		sc.order = append(sc.order, b)
+	}
+	return b
+}
+
+func (b *statBatch) add(ts *thingState, i int, d datapoint) {
+	b.members = append(b.members, statMember{ts: ts, i: i, d: d})
+	b.pop.Add(d.num().Float64())
+}
+
+// judgeStatistical compares every member of every batch with its batch's
+// percentile, then empties the batches for the next boundary.
+func (e *Engine) judgeStatistical(T int64) {
+	sc := &e.scratch
+	for _, b := range sc.order {
+		pop := e.exchange(b, T)
+		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
+		for _, mb := range b.members {
+			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T)
+		}
+		clear(b.members)
+		b.members = b.members[:0]
+		b.pop.Reset()
+		b.cb = nil
+	}
+	clear(sc.order)
+	sc.order = sc.order[:0]
+	if len(sc.batches) > 1024 {
+		sc.batches = nil // behaviors come and go; don't keep populations of deleted ones forever
+	}
+}
+
+// expire handles a thing that has had no input for the invalidation
+// horizon: its open alarms become alarm-invalidated at `at` (DESIGN rule 7)
+// and its state is dropped. A thing whose registration or groups were told
+// to the engine keeps that, nothing else.
+func (e *Engine) expire(ts *thingState, at int64) {
+	for i := range ts.slots {
+		if ts.slots[i].streak.InAlarm() {
+			e.log.Invalidate(ts.key(i), time.Unix(0, at))
+		}
+	}
+	if !ts.told {
+		delete(e.things, ts.name)
+		return
+	}
+	ts.slots, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, 0, 0
+}
+
+// expireIdle expires every thing whose horizon has passed by t; Advance
+// calls it so that invalidations between period boundaries are not late.
+func (e *Engine) expireIdle(t int64) {
+	horizon := int64(e.opts.invalidationHorizon)
+	for _, ts := range e.things {
+		if ts.lastInput != 0 && ts.lastInput+horizon <= t {
+			e.expire(ts, ts.lastInput+horizon)
+		}
+	}
+}
+
+// invalidateWhere turns every open alarm matching match into
+// alarm-invalidated at the watermark, and resets the streaks behind them,
+// because what they monitored changed (DESIGN rule 7). Called with mu held.
+func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
+	at := time.Unix(0, e.watermark)
+	for _, k := range e.log.ActiveKeys(match) {
+		e.log.Invalidate(k, at)
+		ts := e.things[k.Thing]
+		if ts == nil || ts.cov == nil {
+			continue
+		}
+		for i, cb := range ts.cov.behaviors {
+			if cb.profile == k.Profile && cb.b.Name == k.Behavior {
+				ts.slots[i].streak.Reset()
+			}
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package ruledetect
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/criteria"
+	"github.com/ruledetect/ruledetect/dimension"
+)
+
+// input is the kind of input a behavior's datapoints come from.
+type input uint8
+
+const (
+	inMessageSent input = iota
+	inMessageReceived
+	inAuthFailure
+	inConnect
+	inDisconnect
+	inReport
+	numInputs
+)
+
+// agg is how a behavior turns inputs into datapoints (DESIGN rule 5).
+type agg uint8
+
+const (
+	// aggPerInput: one datapoint per input, evaluated when it is applied.
+	aggPerInput agg = iota
+	// aggCount: the number of inputs in the window, zero datapoints included.
+	aggCount
+	// aggSumIfAny: the sum in the window, only when an input fell in it.
+	aggSumIfAny
+	// aggLast: the last value in the window, only when an input fell in it.
+	aggLast
+	// aggDisconnected: minutes since the thing disconnected, at every window
+	// end while it stays disconnected (aws:disconnect-duration).
+	aggDisconnected
+)
+
+// field is which part of a device report feeds a behavior.
+type field uint8
+
+const (
+	fieldNone field = iota
+	fieldBytesIn
+	fieldBytesOut
+	fieldPacketsIn
+	fieldPacketsOut
+	fieldListeningTCPCount
+	fieldListeningUDPCount
+	fieldEstablishedCount
+	fieldListeningTCPPorts
+	fieldListeningUDPPorts
+	fieldDestinationIPs
+	fieldCustom
+)
+
+// evaluation is how a behavior's datapoints are judged.
+type evaluation uint8
+
+const (
+	evalNone        evaluation = iota // ML Detect or no criteria: no datapoints
+	evalStatic                        // criteria.value
+	evalStatistical                   // criteria.statisticalThreshold
+)
+
+// compiledBehavior is one behavior of one profile version, ready for the hot
+// path. It is immutable; a profile update compiles new ones and keeps the
+// identity (id) of behaviors that did not change, so their alarm state carries
+// over (DESIGN rule 7).
+type compiledBehavior struct {
+	id      uint64
+	profile string
+	b       behavior.Behavior // as stored; events carry a copy of it
+
+	in      input
+	agg     agg
+	field   field
+	custom  string // custom metric name, for fieldCustom
+	float   bool   // datapoints are float64 (custom number), not integer counts
+	periods int    // window length in evaluation periods (durationSeconds / P); 0 = per input
+
+	eval      evaluation
+	crit      *criteria.Criterion // evalStatic
+	op        criteria.Operator   // evalStatistical
+	statistic criteria.Statistic  // evalStatistical
+
+	dim   *dimension.Matcher // nil: no dimension
+	dimOp dimension.Operator
+
+	toAlarm, toClear int
+	suppressed       bool
+}
+
+// metricSource says where each aws: metric's datapoints come from.
+var metricSources = map[string]struct {
+	in    input
+	field field
+	list  bool // list datapoints: always per input
+	// windowed is the aggregation when durationSeconds is set; per-input
+	// metrics without a duration use aggPerInput.
+	windowed agg
+}{
+	"aws:num-messages-sent":               {in: inMessageSent, windowed: aggCount},
+	"aws:num-messages-received":           {in: inMessageReceived, windowed: aggCount},
+	"aws:num-authorization-failures":      {in: inAuthFailure, windowed: aggCount},
+	"aws:num-connection-attempts":         {in: inConnect, windowed: aggCount},
+	"aws:num-disconnects":                 {in: inDisconnect, windowed: aggCount},
+	"aws:message-byte-size":               {in: inMessageSent, windowed: aggSumIfAny},
+	"aws:source-ip-address":               {in: inConnect, list: true},
+	"aws:disconnect-duration":             {in: inDisconnect, windowed: aggDisconnected},
+	"aws:all-bytes-in":                    {in: inReport, field: fieldBytesIn, windowed: aggSumIfAny},
+	"aws:all-bytes-out":                   {in: inReport, field: fieldBytesOut, windowed: aggSumIfAny},
+	"aws:all-packets-in":                  {in: inReport, field: fieldPacketsIn, windowed: aggSumIfAny},
+	"aws:all-packets-out":                 {in: inReport, field: fieldPacketsOut, windowed: aggSumIfAny},
+	"aws:num-listening-tcp-ports":         {in: inReport, field: fieldListeningTCPCount, windowed: aggLast},
+	"aws:num-listening-udp-ports":         {in: inReport, field: fieldListeningUDPCount, windowed: aggLast},
+	"aws:num-established-tcp-connections": {in: inReport, field: fieldEstablishedCount, windowed: aggLast},
+	"aws:listening-tcp-ports":             {in: inReport, field: fieldListeningTCPPorts, list: true},
+	"aws:listening-udp-ports":             {in: inReport, field: fieldListeningUDPPorts, list: true},
+	"aws:destination-ip-addresses":        {in: inReport, field: fieldDestinationIPs, list: true},
+}
+
+// compileBehavior prepares b, already validated, for evaluation. dims resolves
+// dimension names; period is the engine's evaluation period.
+func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimensionRecord, customs map[string]*customMetricRecord, period time.Duration) (*compiledBehavior, error) {
+	cb := &compiledBehavior{profile: profile, b: b, toAlarm: 1, toClear: 1}
+	if b.SuppressAlerts != nil {
+		cb.suppressed = *b.SuppressAlerts
+	}
+	if src, ok := metricSources[b.Metric]; ok {
+		cb.in, cb.field = src.in, src.field
+		cb.agg = aggPerInput
+		if !src.list {
+			cb.agg = src.windowed
+		}
+	} else {
+		cb.in, cb.field, cb.custom = inReport, fieldCustom, b.Metric
+		cb.agg = aggPerInput
+		if cm, ok := customs[b.Metric]; ok && cm.metricType == "number" {
+			cb.float = true
+			cb.agg = aggLast
+		}
+	}
+	c := b.Criteria
+	if c == nil {
+		return cb, nil
+	}
+	if c.ConsecutiveDatapointsToAlarm != nil {
+		cb.toAlarm = int(*c.ConsecutiveDatapointsToAlarm)
+	}
+	if c.ConsecutiveDatapointsToClear != nil {
+		cb.toClear = int(*c.ConsecutiveDatapointsToClear)
+	}
+	if err := cb.compileWindow(c, period); err != nil {
+		return nil, err
+	}
+	if b.MetricDimension != nil {
+		d, ok := dims[b.MetricDimension.DimensionName]
+		if !ok {
+			return nil, fmt.Errorf("behavior %s: dimension %s does not exist", b.Name, b.MetricDimension.DimensionName)
+		}
+		op := ""
+		if b.MetricDimension.Operator != nil {
+			op = *b.MetricDimension.Operator
+		}
+		dop, err := dimension.ParseOperator(op)
+		if err != nil {
+			return nil, fmt.Errorf("behavior %s: %w", b.Name, err)
+		}
+		cb.dim, cb.dimOp = d.matcher, dop
+		if b.Metric == "aws:source-ip-address" {
+			// With a dimension, source IPs come from the messages that pass it (DESIGN rule 5).
+			cb.in = inMessageSent
+		}
+	}
+	return cb, cb.compileCriteria(c)
+}
+
+// compileWindow sets the aggregation window from durationSeconds.
+func (cb *compiledBehavior) compileWindow(c *behavior.BehaviorCriteria, period time.Duration) error {
+	if c.DurationSeconds == nil || c.MLDetectionConfig != nil {
+		if cb.agg != aggPerInput && cb.agg != aggCount && cb.agg != aggDisconnected {
+			cb.agg = aggPerInput // gauges, byte size and custom numbers without a window
+		}
+		if cb.agg == aggCount || cb.agg == aggDisconnected {
+			cb.periods = 1
+		}
+		return nil
+	}
+	d := time.Duration(*c.DurationSeconds) * time.Second
+	if d%period != 0 {
+		return fmt.Errorf("behavior %s: durationSeconds %d is not a multiple of the evaluation period %v", cb.b.Name, *c.DurationSeconds, period)
+	}
+	if cb.agg == aggPerInput {
+		return nil // a list metric; validation forbids the duration, nothing to window
+	}
+	cb.periods = int(d / period)
+	return nil
+}
+
+// compileCriteria compiles the comparison of c.
+func (cb *compiledBehavior) compileCriteria(c *behavior.BehaviorCriteria) error {
+	switch {
+	case c.MLDetectionConfig != nil:
+		cb.eval = evalNone
+	case c.StatisticalThreshold != nil:
+		op, err := criteria.ParseOperator(c.ComparisonOperator)
+		if err != nil {
+			return fmt.Errorf("behavior %s: %w", cb.b.Name, err)
+		}
+		st := ""
+		if c.StatisticalThreshold.Statistic != nil {
+			st = *c.StatisticalThreshold.Statistic
+		}
+		stat, err := criteria.ParseStatistic(st)
+		if err != nil {
+			return fmt.Errorf("behavior %s: %w", cb.b.Name, err)
+		}
+		cb.eval, cb.op, cb.statistic = evalStatistical, op, stat
+		if cb.periods == 0 {
+			return fmt.Errorf("behavior %s: a statistical threshold needs durationSeconds", cb.b.Name)
+		}
+	case c.Value != nil:
+		op, err := criteria.ParseOperator(c.ComparisonOperator)
+		if err != nil {
+			return fmt.Errorf("behavior %s: %w", cb.b.Name, err)
+		}
+		v := c.Value
+		crit, err := criteria.Compile(op, criteria.Value{
+			Count: v.Count, Number: v.Number, CIDRs: v.CIDRs, Ports: v.Ports,
+			Numbers: v.Numbers, Strings: v.Strings,
+		})
+		if err != nil {
+			return fmt.Errorf("behavior %s: %w", cb.b.Name, err)
+		}
+		cb.eval, cb.crit = evalStatic, crit
+	}
+	return nil
+}
+
+// sameMonitoring reports whether a and b monitor the same thing the same way,
+// so that an alarm of a carries over to b across a profile update: same name,
+// metric, dimension and criteria. suppressAlerts and exportMetric may differ.
+func sameMonitoring(a, b *behavior.Behavior) bool {
+	ja, err1 := behaviorKey(a)
+	jb, err2 := behaviorKey(b)
+	return err1 == nil && err2 == nil && ja == jb
+}

@@ -1,0 +1,162 @@
+package ruledetect
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/dimension"
+)
+
+// config is one immutable version of the control plane: every dimension,
+// custom metric, profile and attachment, with the profiles compiled. A change
+// builds a new config and swaps it in under the engine's lock, so ingest
+// always evaluates against one consistent version (and readers of Describe
+// and List need no lock at all).
+type config struct {
+	version  uint64
+	dims     map[string]*dimensionRecord
+	customs  map[string]*customMetricRecord
+	profiles map[string]*profileRecord
+	// targets maps a target ARN to the names of the profiles attached to it,
+	// in attachment order.
+	targets map[string][]string
+
+	// coverages caches, per kind of thing, the behaviors that apply to it.
+	// It is filled lazily under the engine's lock.
+	coverages map[string]*coverage
+}
+
+type dimensionRecord struct {
+	name, arn, token string
+	values           []string
+	tags             []behavior.Tag
+	matcher          *dimension.Matcher
+	created, updated time.Time
+}
+
+type customMetricRecord struct {
+	name, arn, token, displayName, metricType string
+	tags                                      []behavior.Tag
+	created, updated                          time.Time
+}
+
+type profileRecord struct {
+	sp        behavior.SecurityProfile // as DescribeSecurityProfile returns it
+	behaviors []*compiledBehavior      // in profile order
+}
+
+// clone returns a shallow copy of c with its own maps, ready to be changed
+// and swapped in as the next version.
+func (c *config) clone() *config {
+	return &config{
+		version:   c.version + 1,
+		dims:      maps.Clone(c.dims),
+		customs:   maps.Clone(c.customs),
+		profiles:  maps.Clone(c.profiles),
+		targets:   maps.Clone(c.targets),
+		coverages: map[string]*coverage{},
+	}
+}
+
+func emptyConfig() *config {
+	return &config{
+		dims:      map[string]*dimensionRecord{},
+		customs:   map[string]*customMetricRecord{},
+		profiles:  map[string]*profileRecord{},
+		targets:   map[string][]string{},
+		coverages: map[string]*coverage{},
+	}
+}
+
+// coverage is the list of behaviors that apply to one kind of thing (its
+// registration and groups), with indexes by input so that an input visits
+// only the behaviors it feeds.
+type coverage struct {
+	behaviors []*compiledBehavior
+	byInput   [numInputs][]int32
+	windowed  []int32 // behaviors with periods > 0
+	profiles  []string
+}
+
+// thingKind identifies the set of targets a thing falls under.
+type thingKind struct {
+	registered bool
+	groups     []string // sorted
+}
+
+func (k thingKind) key() string {
+	if !k.registered {
+		return "u"
+	}
+	return "r\x00" + strings.Join(k.groups, "\x00")
+}
+
+// coverageFor returns the behaviors that apply to things of kind k.
+func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
+	key := k.key()
+	if cv, ok := c.coverages[key]; ok {
+		return cv
+	}
+	cv := &coverage{}
+	seen := map[string]bool{}
+	add := func(target string) {
+		for _, p := range c.targets[target] {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			cv.profiles = append(cv.profiles, p)
+		}
+	}
+	add(e.arn("all/things"))
+	if k.registered {
+		add(e.arn("all/registered-things"))
+		for _, g := range k.groups {
+			add(e.arn("thinggroup/" + g))
+		}
+	} else {
+		add(e.arn("all/unregistered-things"))
+	}
+	slices.Sort(cv.profiles)
+	for _, p := range cv.profiles {
+		rec := c.profiles[p]
+		if rec == nil {
+			continue
+		}
+		for _, cb := range rec.behaviors {
+			i := int32(len(cv.behaviors))
+			cv.behaviors = append(cv.behaviors, cb)
+			if cb.eval == evalNone {
+				continue
+			}
+			if cb.periods > 0 {
+				cv.windowed = append(cv.windowed, i)
+			}
+			cv.byInput[cb.in] = append(cv.byInput[cb.in], i)
+		}
+	}
+	c.coverages[key] = cv
+	return cv
+}
+
+// covers reports whether profile applies to things of kind k.
+func (c *config) covers(e *Engine, k thingKind, profile string) bool {
+	return slices.Contains(c.coverageFor(e, k).profiles, profile)
+}
+
+// behaviorKey is the identity of what a behavior monitors: everything but
+// suppressAlerts and exportMetric.
+func behaviorKey(b *behavior.Behavior) (string, error) {
+	k := struct {
+		Name      string
+		Metric    string
+		Dimension *behavior.MetricDimension
+		Criteria  *behavior.BehaviorCriteria
+	}{b.Name, b.Metric, b.MetricDimension, b.Criteria}
+	j, err := json.Marshal(k)
+	return string(j), err
+}

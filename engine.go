@@ -1,0 +1,95 @@
+// Package ruledetect evaluates AWS IoT Device Defender Rules Detect security
+// profiles in-process. An Engine takes the same security-profile JSON, device
+// metrics reports and cloud-side events the managed service takes, and
+// produces the same violation events and active violations.
+//
+// The Engine has a control plane with the AWS operations' names and semantics
+// (CreateSecurityProfile, AttachSecurityProfile, ListActiveViolations, …) and a
+// data plane that ingests inputs in event time and evaluates behaviors at
+// window ends. It is safe for concurrent use.
+//
+// # Time
+//
+// Evaluation runs on event time only (DESIGN rule 3): every input carries its
+// timestamp, the watermark is the newest timestamp seen (or passed to
+// Advance), and windowed datapoints fall at multiples of the evaluation period
+// P (default 300 s). The datapoint at T is produced when the watermark reaches
+// T, before inputs at T are applied. An input older than the newest closed
+// period is rejected with ErrLateInput and counted.
+//
+// # Concurrency
+//
+// Decoding a device report, the expensive part of an ingest, runs in the
+// calling goroutine without locks. Applying inputs and control-plane changes
+// are serialized by one lock, which is what makes "every event's behavior is
+// the profile version in force at its datapoint" hold. Listing violations
+// takes only the violation log's lock, and Describe and List operations read
+// an immutable snapshot, so neither waits for ingest.
+package ruledetect
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+// Engine evaluates security profiles over a stream of device reports and
+// cloud-side events. Create one with New; it is safe for concurrent use.
+type Engine struct {
+	opts options
+	log  *violation.Log
+
+	// cfg is the current control-plane version. It is replaced (never
+	// changed) under mu, and read without a lock.
+	cfg atomic.Pointer[config]
+
+	// mu serializes ingest, Advance and control-plane changes.
+	mu sync.Mutex
+	// nextID numbers compiled behaviors; a behavior keeps its id across
+	// profile updates that do not change what it monitors.
+	nextID uint64
+	// watermark is the newest event time seen (Unix ns); closed is the
+	// index of the newest evaluation period boundary already closed
+	// (boundary k is at k·P). started is false until the first input.
+	watermark int64
+	closed    int64
+	started   bool
+	things    map[string]*thingState
+
+	stats stats
+	// scratch is reused by period closing.
+	scratch closeScratch
+	// decoders are per-goroutine report decoders.
+	decoders sync.Pool
+}
+
+// New returns an Engine with no profiles, dimensions or custom metrics.
+func New(opts ...Option) (*Engine, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("ruledetect.New: %w", err)
+		}
+	}
+	e := &Engine{opts: o, things: map[string]*thingState{}}
+	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention, Sink: o.sink})
+	e.cfg.Store(emptyConfig())
+	e.decoders.New = newDecoder
+	return e, nil
+}
+
+// Arn returns the ARN of resource in this engine's region and account, e.g.
+// Arn("all/things") is the target ARN that covers every thing.
+func (e *Engine) Arn(resource string) string { return e.arn(resource) }
+
+// arn returns the ARN of a resource of this engine's region and account:
+// arn("securityprofile/NAME"), arn("dimension/NAME"), arn("all/things").
+func (e *Engine) arn(resource string) string {
+	return "arn:aws:iot:" + e.opts.region + ":" + e.opts.account + ":" + resource
+}
+
+// Log returns the engine's violation log, for callers that want its full API
+// (snapshots, iterators). The Engine's own List methods wrap it.
+func (e *Engine) Log() *violation.Log { return e.log }

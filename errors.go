@@ -1,0 +1,66 @@
+package ruledetect
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The error kinds of the service model. Every error the Engine returns wraps
+// exactly one of them, so callers branch with errors.Is.
+var (
+	// ErrInvalidRequest: the input is malformed or breaks a rule of the model.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrResourceNotFound: the named dimension, custom metric, profile or
+	// violation does not exist.
+	ErrResourceNotFound = errors.New("resource not found")
+	// ErrResourceAlreadyExists: a create names an existing resource with
+	// different parameters (or a dimension with another clientRequestToken).
+	ErrResourceAlreadyExists = errors.New("resource already exists")
+	// ErrVersionConflict: expectedVersion does not match the current version.
+	ErrVersionConflict = errors.New("version conflict")
+	// ErrLimitExceeded: a service quota (10 dimensions, 100 custom metrics,
+	// 5 profiles per target, …) would be exceeded.
+	ErrLimitExceeded = errors.New("limit exceeded")
+	// ErrLateInput: an input is older than the end of the newest closed
+	// evaluation period (DESIGN rule 3). It is counted, never applied.
+	ErrLateInput = errors.New("input older than the newest closed evaluation period")
+	// ErrMalformedReport: a device metrics report is structurally malformed;
+	// the service answers "Malformed metrics report". Nothing of it is applied.
+	ErrMalformedReport = errors.New("Malformed metrics report")
+)
+
+// Error is the error the Engine returns: the operation, the kind (one of the
+// Err* values above), the resource it concerns and a message in the service's
+// words. Cause, when set, is the underlying error (a decode or validation error).
+type Error struct {
+	Op       string // the AWS operation name, e.g. "UpdateSecurityProfile"
+	Kind     error  // ErrInvalidRequest, ErrResourceNotFound, …
+	Resource string // the resource name or ARN, when there is one
+	Message  string
+	Cause    error
+}
+
+// Error returns "Op: Message (resource R)".
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" && e.Kind != nil {
+		msg = e.Kind.Error()
+	}
+	if e.Resource != "" {
+		return fmt.Sprintf("%s: %s (resource %s)", e.Op, msg, e.Resource)
+	}
+	return fmt.Sprintf("%s: %s", e.Op, msg)
+}
+
+// Unwrap returns the kind and, when set, the cause, so errors.Is matches
+// both ErrInvalidRequest and, say, behavior.ErrMalformed.
+func (e *Error) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{e.Kind, e.Cause}
+	}
+	return []error{e.Kind}
+}
+
+func newError(op string, kind error, resource, format string, args ...any) *Error {
+	return &Error{Op: op, Kind: kind, Resource: resource, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,236 @@
+package ruledetect
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+// IngestMessage applies a message a thing sent or received.
+func (e *Engine) IngestMessage(m Message) error {
+	if err := m.check(); err != nil {
+		return e.reject(err)
+	}
+	in := inMessageSent
+	if m.Direction == Received {
+		in = inMessageReceived
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, err := e.admit("IngestMessage", m.Thing, m.Time)
+	if err != nil {
+		return err
+	}
+	t := m.Time.UnixNano()
+	k := e.periodOf(t)
+	for _, i := range ts.cov.byInput[in] {
+		cb := ts.cov.behaviors[i]
+		if cb.dim != nil && !cb.dim.Passes(cb.dimOp, m.Topic, ts.name) {
+			continue
+		}
+		s := &ts.slots[i]
+		switch {
+		case cb.b.Metric == "aws:source-ip-address":
+			if m.SourceIP.IsValid() {
+				addr := [1]netip.Addr{m.SourceIP.Unmap()}
+				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: addr[:]}, t)
+			}
+		case cb.agg == aggPerInput:
+			e.observe(ts, int(i), datapoint{kind: dpCount, count: uint64(m.Bytes)}, t)
+		case cb.agg == aggSumIfAny:
+			s.add(k, uint64(m.Bytes))
+		default:
+			s.add(k, 1)
+		}
+	}
+	return nil
+}
+
+// IngestAuthorizationFailure applies an authorization failure.
+func (e *Engine) IngestAuthorizationFailure(f AuthorizationFailure) error {
+	const op = "IngestAuthorizationFailure"
+	if err := firstErr(checkThing(op, f.Thing), checkTime(op, f.Thing, f.Time), checkTopic(op, f.Thing, f.Topic)); err != nil {
+		return e.reject(err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, err := e.admit(op, f.Thing, f.Time)
+	if err != nil {
+		return err
+	}
+	k := e.periodOf(f.Time.UnixNano())
+	for _, i := range ts.cov.byInput[inAuthFailure] {
+		cb := ts.cov.behaviors[i]
+		if cb.dim != nil && !cb.dim.Passes(cb.dimOp, f.Topic, ts.name) {
+			continue
+		}
+		ts.slots[i].add(k, 1)
+	}
+	return nil
+}
+
+// IngestConnect applies a connection attempt.
+func (e *Engine) IngestConnect(c Connect) error {
+	const op = "IngestConnect"
+	if err := firstErr(checkThing(op, c.Thing), checkTime(op, c.Thing, c.Time)); err != nil {
+		return e.reject(err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, err := e.admit(op, c.Thing, c.Time)
+	if err != nil {
+		return err
+	}
+	t := c.Time.UnixNano()
+	k := e.periodOf(t)
+	if ts.disconnectedAt != 0 {
+		ts.disconnectedAt = 0
+		// Reconnected: aws:disconnect-duration behaviors get a zero datapoint,
+		// which can clear their alarm.
+		for _, i := range ts.cov.windowed {
+			if ts.cov.behaviors[i].agg == aggDisconnected {
+				e.observe(ts, int(i), datapoint{kind: dpCount}, t)
+			}
+		}
+	}
+	for _, i := range ts.cov.byInput[inConnect] {
+		cb := ts.cov.behaviors[i]
+		if cb.b.Metric == "aws:source-ip-address" {
+			if c.SourceIP.IsValid() {
+				addr := [1]netip.Addr{c.SourceIP.Unmap()}
+				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: addr[:]}, t)
+			}
+			continue
+		}
+		ts.slots[i].add(k, 1)
+	}
+	return nil
+}
+
+// IngestDisconnect applies a disconnection.
+func (e *Engine) IngestDisconnect(d Disconnect) error {
+	const op = "IngestDisconnect"
+	if err := firstErr(checkThing(op, d.Thing), checkTime(op, d.Thing, d.Time)); err != nil {
+		return e.reject(err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, err := e.admit(op, d.Thing, d.Time)
+	if err != nil {
+		return err
+	}
+	t := d.Time.UnixNano()
+	if ts.disconnectedAt == 0 {
+		ts.disconnectedAt = t
+	}
+	k := e.periodOf(t)
+	for _, i := range ts.cov.byInput[inDisconnect] {
+		if ts.cov.behaviors[i].agg == aggCount {
+			ts.slots[i].add(k, 1)
+		}
+	}
+	return nil
+}
+
+// Advance moves the watermark to t without an input: it closes every
+// evaluation period up to t, producing their datapoints, emits the
+// invalidations due by t and drops violation events past retention. Use it
+// at the end of a replay, or on a timer in a live system, so that windows
+// close even when the fleet goes quiet. Advancing to a time before the
+// watermark does nothing.
+func (e *Engine) Advance(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ns := t.UnixNano()
+	if !e.started {
+		e.start(ns)
+	}
+	e.advanceTo(ns)
+	e.expireIdle(ns)
+	e.log.Prune(t)
+}
+
+// admit checks t against the watermark, closes the periods t passes and
+// returns the thing's state, aligned with the current config. It is called
+// with mu held.
+func (e *Engine) admit(op, thing string, t time.Time) (*thingState, error) {
+	ns := t.UnixNano()
+	if !e.started {
+		e.start(ns)
+	}
+	if e.periodOf(ns) < e.closed {
+		e.stats.late.Add(1)
+		return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
+			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
+				time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+	}
+	e.advanceTo(ns)
+	ts := e.things[thing]
+	if ts == nil {
+		ts = &thingState{name: thing}
+		e.things[thing] = ts
+	}
+	ts.align(e, e.cfg.Load())
+	if ns > ts.lastInput {
+		ts.lastInput = ns
+	}
+	e.stats.inputs.Add(1)
+	return ts, nil
+}
+
+// reject counts an input refused before it reached the engine's state.
+func (e *Engine) reject(err error) error {
+	e.stats.rejected.Add(1)
+	return err
+}
+
+// periodOf returns the index of the evaluation period that contains t (Unix ns).
+func (e *Engine) periodOf(t int64) int64 {
+	p := int64(e.opts.period)
+	k := t / p
+	if t%p < 0 {
+		k--
+	}
+	return k
+}
+
+func (e *Engine) start(t int64) {
+	e.started = true
+	e.closed = e.periodOf(t)
+	e.watermark = t
+}
+
+// observe feeds one datapoint of behavior i of ts, at t, through the alarm
+// state machine and records the transition in the log.
+func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
+	cb := ts.cov.behaviors[i]
+	if cb.eval != evalStatic || !d.fits(cb.crit) {
+		return
+	}
+	e.transition(ts, i, d, !d.compliant(cb.crit), t)
+}
+
+// transition applies a judged datapoint to the slot's streak and the log.
+func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64) {
+	cb := ts.cov.behaviors[i]
+	s := &ts.slots[i]
+	e.stats.datapoints.Add(1)
+	switch s.streak.Observe(violating, cb.toAlarm, cb.toClear) {
+	case violation.Alarm:
+		e.log.Raise(ts.key(i), &cb.b, time.Unix(0, t), d.metricValue(), cb.suppressed)
+	case violation.StillViolating:
+		e.log.Violate(ts.key(i), time.Unix(0, t), d.metricValue())
+	case violation.Clear:
+		e.log.Clear(ts.key(i), time.Unix(0, t), d.metricValue())
+	}
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

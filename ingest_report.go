@@ -1,0 +1,196 @@
+package ruledetect
+
+import (
+	"math"
+	"time"
+
+	"github.com/ruledetect/ruledetect/internal/report"
+)
+
+// ReportFormat is the encoding of a device metrics report: what the device
+// published on $aws/things/NAME/defender/metrics/json or …/cbor.
+type ReportFormat uint8
+
+// The report formats.
+const (
+	JSON ReportFormat = iota + 1
+	CBOR
+)
+
+// String returns "json" or "cbor".
+func (f ReportFormat) String() string {
+	switch f {
+	case JSON:
+		return "json"
+	case CBOR:
+		return "cbor"
+	}
+	return "invalid"
+}
+
+// IngestResult says what the engine did with an accepted report.
+type IngestResult struct {
+	// Dropped lists the values the engine left out of the report without
+	// rejecting it: custom metric values that break the service's value
+	// rules (which the service silently does not retain) and out-of-range
+	// ports or unparsable addresses. Nil for a clean report.
+	Dropped []DroppedValue
+}
+
+// DroppedValue is one value of a report that was left out.
+type DroppedValue struct {
+	// Metric is the metric the value belonged to, e.g. "aws:listening-tcp-ports"
+	// or a custom metric's name; empty for an ignored unknown key.
+	Metric string
+	// Path locates the value in the report, in the report's own key
+	// spelling ("met.tp.pts[2].pt").
+	Path string
+	// Reason says which rule it broke.
+	Reason string
+}
+
+// decoderPair is a report decoder with the Report it decodes into; the
+// engine keeps one per goroutine in a pool, so decoding allocates nothing in
+// steady state.
+type decoderPair struct {
+	d report.Decoder
+	r report.Report
+}
+
+func newDecoder() any { return new(decoderPair) }
+
+// IngestReport decodes a device metrics report that thing published at t
+// and applies it. A structurally malformed report is rejected whole with an
+// error matching ErrMalformedReport (the service answers "Malformed metrics
+// report") and changes nothing; values that break the value rules are
+// dropped, listed in the result, and the rest of the report is applied.
+//
+// Decoding happens before the engine's lock is taken, so goroutines that
+// ingest reports decode in parallel.
+func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	const op = "IngestReport"
+	if err := firstErr(checkThing(op, thing), checkTime(op, thing, t)); err != nil {
+		return IngestResult{}, e.reject(err)
+	}
+	dp := e.decoders.Get().(*decoderPair)
+	defer e.decoders.Put(dp)
+	var err error
+	switch format {
+	case JSON:
+		err = dp.d.DecodeJSON(data, &dp.r)
+	case CBOR:
+		err = dp.d.DecodeCBOR(data, &dp.r)
+	default:
+		return IngestResult{}, e.reject(newError(op, ErrInvalidRequest, thing, "report format must be JSON or CBOR"))
+	}
+	if err != nil {
+		return IngestResult{}, e.reject(&Error{Op: op, Kind: ErrMalformedReport, Resource: thing, Message: err.Error(), Cause: err})
+	}
+	var res IngestResult
+	for _, d := range dp.r.Dropped {
+		res.Dropped = append(res.Dropped, DroppedValue(d))
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts, err := e.admit(op, thing, t)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	e.applyReport(ts, &dp.r, t.UnixNano())
+	return res, nil
+}
+
+// applyReport feeds every report-side behavior of ts from r (DESIGN rule 5).
+// A behavior gets a datapoint only if the report has its metric's block.
+func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
+	ns := r.NetworkStats
+	if ns.Present && e.opts.cumulativeNetStats {
+		d, ok := ts.counters.Delta(ns)
+		ns, ns.Present = d, ok
+	}
+	k := e.periodOf(t)
+	for _, i := range ts.cov.byInput[inReport] {
+		cb := ts.cov.behaviors[i]
+		s := &ts.slots[i]
+		switch cb.field {
+		case fieldBytesIn, fieldBytesOut, fieldPacketsIn, fieldPacketsOut:
+			if ns.Present {
+				e.feedCount(ts, int(i), s, k, networkStat(ns, cb.field), t)
+			}
+		case fieldListeningTCPCount:
+			if r.ListeningTCP.Present {
+				e.feedCount(ts, int(i), s, k, r.ListeningTCP.Total, t)
+			}
+		case fieldListeningUDPCount:
+			if r.ListeningUDP.Present {
+				e.feedCount(ts, int(i), s, k, r.ListeningUDP.Total, t)
+			}
+		case fieldEstablishedCount:
+			if r.Established.Present {
+				e.feedCount(ts, int(i), s, k, r.Established.Total, t)
+			}
+		case fieldListeningTCPPorts:
+			if r.ListeningTCP.Present {
+				e.observe(ts, int(i), datapoint{kind: dpPorts, ports: r.ListeningTCP.Ports}, t)
+			}
+		case fieldListeningUDPPorts:
+			if r.ListeningUDP.Present {
+				e.observe(ts, int(i), datapoint{kind: dpPorts, ports: r.ListeningUDP.Ports}, t)
+			}
+		case fieldDestinationIPs:
+			if r.Established.Present {
+				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: r.Established.RemoteAddrs}, t)
+			}
+		case fieldCustom:
+			if cv, ok := r.CustomByName(cb.custom); ok {
+				e.feedCustom(ts, int(i), s, k, cv, t)
+			}
+		}
+	}
+}
+
+// feedCount applies an integer value: summed or kept as the last value in a
+// window, or judged at once.
+func (e *Engine) feedCount(ts *thingState, i int, s *slot, k, v, t int64) {
+	u := uint64(max(v, 0))
+	switch ts.cov.behaviors[i].agg {
+	case aggSumIfAny:
+		s.add(k, u)
+	case aggLast:
+		s.set(k, u)
+	default:
+		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
+	}
+}
+
+func (e *Engine) feedCustom(ts *thingState, i int, s *slot, k int64, cv *report.CustomValue, t int64) {
+	cb := ts.cov.behaviors[i]
+	switch cv.Kind {
+	case report.Number:
+		if cb.agg == aggLast && cb.float {
+			s.set(k, math.Float64bits(cv.Number))
+			return
+		}
+		e.observe(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
+	case report.NumberList:
+		e.observe(ts, i, datapoint{kind: dpNumbers, numbers: cv.Numbers}, t)
+	case report.StringList:
+		e.observe(ts, i, datapoint{kind: dpStrings, strings: cv.Strings}, t)
+	case report.IPList:
+		e.observe(ts, i, datapoint{kind: dpAddrs, addrs: cv.IPs}, t)
+	}
+}
+
+func networkStat(ns report.NetworkStats, f field) int64 {
+	switch f {
+	case fieldBytesIn:
+		return ns.BytesIn
+	case fieldBytesOut:
+		return ns.BytesOut
+	case fieldPacketsIn:
+		return ns.PacketsIn
+	case fieldPacketsOut:
+		return ns.PacketsOut
+	}
+	return 0
+}

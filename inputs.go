@@ -1,0 +1,117 @@
+package ruledetect
+
+import (
+	"net/netip"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ruledetect/ruledetect/dimension"
+)
+
+// Direction says whether a message went from the device to AWS IoT (Sent) or
+// from AWS IoT to the device (Received).
+type Direction uint8
+
+// The message directions.
+const (
+	Sent     Direction = iota + 1 // aws:num-messages-sent, aws:message-byte-size
+	Received                      // aws:num-messages-received
+)
+
+// String returns "sent" or "received".
+func (d Direction) String() string {
+	switch d {
+	case Sent:
+		return "sent"
+	case Received:
+		return "received"
+	}
+	return "invalid"
+}
+
+// Message is an MQTT message a thing published (Sent) or was delivered
+// (Received), as the broker saw it.
+type Message struct {
+	Thing     string
+	Time      time.Time
+	Direction Direction
+	Topic     string
+	Bytes     int64
+	// SourceIP, when valid, is the address the message came from; it feeds
+	// aws:source-ip-address behaviors that have a dimension (DESIGN rule 5).
+	SourceIP netip.Addr
+}
+
+// AuthorizationFailure is an action of a thing that AWS IoT refused
+// (aws:num-authorization-failures). Topic is the topic it tried to use.
+type AuthorizationFailure struct {
+	Thing string
+	Time  time.Time
+	Topic string
+}
+
+// Connect is a connection attempt, successful or not
+// (aws:num-connection-attempts, aws:source-ip-address).
+type Connect struct {
+	Thing    string
+	Time     time.Time
+	SourceIP netip.Addr
+}
+
+// Disconnect is a thing's disconnection (aws:num-disconnects,
+// aws:disconnect-duration).
+type Disconnect struct {
+	Thing string
+	Time  time.Time
+}
+
+// maxThingName is the service's limit on thing names in Detect (128 bytes).
+const maxThingName = 128
+
+// checkThing validates a thing name as the service does: 1..128 bytes of
+// UTF-8 without control characters.
+func checkThing(op, name string) error {
+	if name == "" || len(name) > maxThingName || !utf8.ValidString(name) {
+		return newError(op, ErrInvalidRequest, name, "thing name must be 1..128 bytes of UTF-8")
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return newError(op, ErrInvalidRequest, name, "thing name must not contain control characters")
+		}
+	}
+	return nil
+}
+
+func checkTime(op, thing string, t time.Time) error {
+	if t.IsZero() {
+		return newError(op, ErrInvalidRequest, thing, "time is required")
+	}
+	if y := t.Year(); y < 1970 || y > 9999 {
+		return newError(op, ErrInvalidRequest, thing, "time %s is outside 1970..9999", t.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func checkTopic(op, thing, topic string) error {
+	if err := dimension.ValidateTopic(topic); err != nil {
+		return &Error{Op: op, Kind: ErrInvalidRequest, Resource: thing, Message: err.Error(), Cause: err}
+	}
+	return nil
+}
+
+func (m *Message) check() error {
+	const op = "IngestMessage"
+	if err := checkThing(op, m.Thing); err != nil {
+		return err
+	}
+	if err := checkTime(op, m.Thing, m.Time); err != nil {
+		return err
+	}
+	if m.Direction != Sent && m.Direction != Received {
+		return newError(op, ErrInvalidRequest, m.Thing, "direction must be Sent or Received")
+	}
+	if m.Bytes < 0 {
+		return newError(op, ErrInvalidRequest, m.Thing, "bytes %d must not be negative", m.Bytes)
+	}
+	return checkTopic(op, m.Thing, m.Topic)
+}

@@ -1,0 +1,66 @@
+package ruledetect
+
+import (
+	"time"
+
+	"github.com/ruledetect/ruledetect/internal/sketch"
+)
+
+// PopulationExchange lets engines that each see part of a fleet agree on one
+// statistical threshold (DESIGN rule 8). At every boundary t, for every
+// statistical behavior, the engine calls it with the encoded population of its
+// own things' datapoints; it returns the encoded population of the whole
+// fleet (typically the merge, with MergePopulations, of what every engine
+// sent for the same profile, behavior and t). An error makes the engine use
+// its local population and count the failure in Stats.ExchangeErrors.
+//
+// The call is made with the engine's lock held: it may block (waiting for
+// the other engines), but it must not call back into the same engine.
+type PopulationExchange func(profile, behavior string, t time.Time, local []byte) (fleet []byte, err error)
+
+// WithPopulationExchange sets the exchange used for statistical thresholds.
+func WithPopulationExchange(x PopulationExchange) Option {
+	return func(o *options) error {
+		o.exchange = x
+		return nil
+	}
+}
+
+// MergePopulations merges encoded populations (as a PopulationExchange
+// receives them) into one. Populations below the exact-population limit stay
+// exact; above it they are merged as quantile sketches without loss.
+func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
+	acc := sketch.NewPopulation(limit)
+	for i, p := range parts {
+		var part sketch.Population
+		if err := part.UnmarshalBinary(p); err != nil {
+			return nil, newError("MergePopulations", ErrInvalidRequest, "", "part %d: %v", i, err)
+		}
+		if err := acc.Merge(&part); err != nil {
+			return nil, newError("MergePopulations", ErrInvalidRequest, "", "part %d: %v", i, err)
+		}
+	}
+	return acc.MarshalBinary()
+}
+
+// exchange returns the population to take b's threshold from: b's own, or
+// the fleet's when an exchange is configured.
+func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
+	x := e.opts.exchange
+	if x == nil {
+		return b.pop
+	}
+	local, err := b.pop.MarshalBinary()
+	if err == nil {
+		var fleet []byte
+		fleet, err = x(b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC(), local)
+		if err == nil {
+			merged := sketch.NewPopulation(e.opts.exactPopulation)
+			if err = merged.UnmarshalBinary(fleet); err == nil {
+				return merged
+			}
+		}
+	}
+	e.stats.exchangeErrors.Add(1)
+	return b.pop
+}

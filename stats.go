@@ -1,0 +1,41 @@
+package ruledetect
+
+import "sync/atomic"
+
+// stats are the engine's counters; they are atomic so Stats needs no lock.
+type stats struct {
+	inputs, late, rejected, datapoints, exchangeErrors atomic.Uint64
+}
+
+// Stats is a snapshot of the engine's counters since New.
+type Stats struct {
+	// Inputs is the number of inputs applied (reports and cloud-side events).
+	Inputs uint64
+	// Late is the number of inputs rejected because they were older than the
+	// newest closed evaluation period (ErrLateInput).
+	Late uint64
+	// Rejected is the number of inputs rejected as invalid or malformed.
+	Rejected uint64
+	// Datapoints is the number of datapoints judged.
+	Datapoints uint64
+	// ExchangeErrors is the number of failed population exchanges (see
+	// WithPopulationExchange); the local population was used instead.
+	ExchangeErrors uint64
+	// Things is the number of things the engine holds state for.
+	Things int
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	n := len(e.things)
+	e.mu.Unlock()
+	return Stats{
+		Inputs:         e.stats.inputs.Load(),
+		Late:           e.stats.late.Load(),
+		Rejected:       e.stats.rejected.Load(),
+		Datapoints:     e.stats.datapoints.Load(),
+		ExchangeErrors: e.stats.exchangeErrors.Load(),
+		Things:         n,
+	}
+}

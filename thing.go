@@ -1,0 +1,84 @@
+package ruledetect
+
+import (
+	"slices"
+
+	"github.com/ruledetect/ruledetect/internal/report"
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+// staleVersion marks a thing whose coverage must be recomputed although the
+// config did not change (its kind did).
+const staleVersion = ^uint64(0)
+
+// thingState is everything the engine keeps about one thing: its kind (for
+// target coverage), when it last sent anything, and one slot per behavior
+// that applies to it, aligned with its coverage.
+type thingState struct {
+	name string
+	kind thingKind
+	// told reports that the thing's registration or groups were told to the
+	// engine; such a thing is kept when it goes idle, others are dropped.
+	told bool
+	// lastInput is the event time (Unix ns) of its newest input; 0 = none yet.
+	lastInput int64
+	// disconnectedAt is when it last disconnected (Unix ns), 0 while connected.
+	disconnectedAt int64
+
+	cfgVersion uint64
+	cov        *coverage
+	slots      []slot
+	counters   report.CounterState // cumulative network_stats, when enabled
+}
+
+// align makes the thing's slots match the behaviors of cfg, carrying the
+// state of behaviors that did not change (same id) and dropping the rest. The
+// log's alarms of dropped behaviors were invalidated by the change itself.
+func (ts *thingState) align(e *Engine, cfg *config) {
+	if ts.cov != nil && ts.cfgVersion == cfg.version {
+		return
+	}
+	cov := cfg.coverageFor(e, ts.kind)
+	old, oldCov := ts.slots, ts.cov
+	slots := make([]slot, len(cov.behaviors))
+	rings := 0
+	for _, cb := range cov.behaviors {
+		rings += cb.periods
+	}
+	arena := make([]acc, rings)
+	for i, cb := range cov.behaviors {
+		if cb.periods > 0 {
+			slots[i].ring, arena = arena[:cb.periods:cb.periods], arena[cb.periods:]
+			slots[i].head = e.closed
+		}
+		if oldCov == nil {
+			continue
+		}
+		j := slices.IndexFunc(oldCov.behaviors, func(o *compiledBehavior) bool { return o.id == cb.id })
+		if j < 0 {
+			continue
+		}
+		slots[i].streak = old[j].streak
+		if len(old[j].ring) == len(slots[i].ring) {
+			copy(slots[i].ring, old[j].ring)
+			slots[i].head = old[j].head
+		}
+	}
+	ts.slots, ts.cov, ts.cfgVersion = slots, cov, cfg.version
+}
+
+// key returns the violation key of the thing's behavior i.
+func (ts *thingState) key(i int) violation.Key {
+	cb := ts.cov.behaviors[i]
+	return violation.Key{Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name}
+}
+
+// inAlarm reports whether any of the thing's behaviors is in alarm.
+func (ts *thingState) inAlarm() bool {
+	for i := range ts.slots {
+		if ts.slots[i].streak.InAlarm() {
+			return true
+		}
+	}
+	return false
+}
