@@ -33,7 +33,7 @@ func (c *behaviorCheck) fail(field, format string, args ...any) {
 }
 
 func (c *behaviorCheck) run() {
-	if msg := checkName("name", c.b.Name); msg != "" {
+	if msg := checkBehaviorName("name", c.b.Name); msg != "" {
 		c.fail("name", "%s", msg)
 	}
 	c.metric = c.resolveMetric()
