@@ -245,7 +245,7 @@ func TestValidateBehaviorsInvalid(t *testing.T) {
 		// every problem of one behavior at once
 		{"many problems", `[{"name":"bad name","metric":"aws:num-disconnects","metricDimension":{"dimensionName":"D"},"criteria":{"comparisonOperator":"in-set","value":{"count":-5},"durationSeconds":30,"consecutiveDatapointsToAlarm":11,"consecutiveDatapointsToClear":0}}]`, ValidateOptions{},
 			[]string{
-								"Behavior bad name is malformed. metricDimension cannot be used with metric aws:num-disconnects",
+				"Behavior bad name is malformed. metricDimension cannot be used with metric aws:num-disconnects",
 				"Behavior bad name is malformed. consecutiveDatapointsToAlarm 11 should be in range[1,10]",
 				"Behavior bad name is malformed. consecutiveDatapointsToClear 0 should be in range[1,10]",
 				"Behavior bad name is malformed. durationSeconds 30 should be one of 300, 600, 900, 1800, 3600",
