@@ -7,12 +7,13 @@ import (
 	"strconv"
 
 	"github.com/ruledetect/ruledetect/internal/pagetoken"
+	"github.com/ruledetect/ruledetect/violation"
 )
 
 // DefaultMaxResults is the page size of a listing called without maxResults.
 // The service model documents no default; 250, its maximum, makes an unpaged
 // call return as much as one page can.
-const DefaultMaxResults = 250
+const DefaultMaxResults = violation.DefaultMaxResults
 
 // namePattern is the service's pattern for dimension, custom metric,
 // security profile and behavior names.
