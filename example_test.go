@@ -1,0 +1,46 @@
+package ruledetect_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/behavior"
+)
+
+// A thing that sends more messages in five minutes than its profile allows
+// is in alarm once the evaluation period closes.
+func Example() {
+	ctx := context.Background()
+	e, _ := ruledetect.New()
+	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	  {"name":"chatty","metric":"aws:num-messages-sent",
+	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
+	e.CreateSecurityProfile(ctx, profile)
+	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+	}
+	e.Advance(t.Add(5 * time.Minute)) // close the evaluation period
+	for v, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, v.ViolationID, err)
+	}
+	// Output:
+	// cam-1 chatty 5 d0aeea8e12e98ff0df04036756419258 <nil>
+}
+
+// Errors carry the operation, the resource and one of the service's error
+// kinds, matched with errors.Is.
+func ExampleEngine_DescribeSecurityProfile_notFound() {
+	e, _ := ruledetect.New()
+	_, err := e.DescribeSecurityProfile(context.Background(), "missing")
+	fmt.Println(errors.Is(err, ruledetect.ErrResourceNotFound))
+	fmt.Println(err)
+	// Output:
+	// true
+	// DescribeSecurityProfile: security profile missing does not exist (resource missing)
+}
