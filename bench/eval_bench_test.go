@@ -1,0 +1,285 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/fleet"
+	"github.com/ruledetect/ruledetect/internal/replay"
+)
+
+// deviceProfile is the profile of the report benchmarks: eleven device-side
+// behaviors, every one fed by the Python agent's report (lists, gauges,
+// windowed network_stats sums and a custom number).
+func deviceProfile() *ruledetect.CreateSecurityProfileInput {
+	count := func(name, metric, op string, n int64, windowed bool) behavior.Behavior {
+		c := &behavior.BehaviorCriteria{ComparisonOperator: op, Value: &behavior.MetricValue{Count: ptr(n)}}
+		if windowed {
+			c.DurationSeconds = ptr(int64(300))
+		}
+		return behavior.Behavior{Name: name, Metric: metric, Criteria: c}
+	}
+	return &ruledetect.CreateSecurityProfileInput{SecurityProfileName: "device", Behaviors: []behavior.Behavior{
+		{Name: "TcpPorts", Metric: "aws:listening-tcp-ports", Criteria: &behavior.BehaviorCriteria{
+			ComparisonOperator: "in-port-set", Value: &behavior.MetricValue{Ports: []int64{22, 80, 88, 443, 8000, 8080, 8883}}}},
+		{Name: "UdpPorts", Metric: "aws:listening-udp-ports", Criteria: &behavior.BehaviorCriteria{
+			ComparisonOperator: "not-in-port-set", Value: &behavior.MetricValue{Ports: []int64{23, 69, 161, 1900}}}},
+		{Name: "DestinationIps", Metric: "aws:destination-ip-addresses", Criteria: &behavior.BehaviorCriteria{
+			ComparisonOperator: "in-cidr-set", Value: &behavior.MetricValue{CIDRs: []string{"10.0.0.0/8", "11.11.0.0/16", "2001:db8::/32"}}}},
+		count("NumTcpPorts", "aws:num-listening-tcp-ports", "less-than", 20, false),
+		count("NumUdpPorts", "aws:num-listening-udp-ports", "less-than-equals", 10, false),
+		count("Established", "aws:num-established-tcp-connections", "less-than", 50, false),
+		count("BytesIn", "aws:all-bytes-in", "less-than", 1<<30, true),
+		count("BytesOut", "aws:all-bytes-out", "less-than", 1<<30, true),
+		count("PacketsIn", "aws:all-packets-in", "less-than", 1<<24, true),
+		count("PacketsOut", "aws:all-packets-out", "less-than", 1<<24, true),
+		{Name: "Cpu", Metric: "cpu_usage", Criteria: &behavior.BehaviorCriteria{
+			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Number: ptr(90.0)}}},
+	}}
+}
+
+func cpuMetric() []ruledetect.CreateCustomMetricInput {
+	return []ruledetect.CreateCustomMetricInput{{MetricName: "cpu_usage", MetricType: "number"}}
+}
+
+func readReport(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "internal", "report", "testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// agentReport returns the Python agent's long-key report (its own test
+// fixtures, 3 connections, 4 TCP and 3 UDP ports, cpu_usage) in format f,
+// byte for byte. With clean, its one out-of-range local_port (88888) is
+// replaced by 8888; the decoder accepts 88888 (local_port feeds no metric),
+// so both give the same datapoints and the benchmark uses the raw bytes.
+func agentReport(tb testing.TB, f ruledetect.ReportFormat, clean bool) []byte {
+	tb.Helper()
+	if f == ruledetect.JSON {
+		in := readReport(tb, "agent-report-python-long.json")
+		if clean {
+			in = replaceOnce(tb, in, []byte(`"local_port":88888`), []byte(`"local_port":8888`))
+		}
+		return in
+	}
+	in := readReport(tb, "agent-report-python-long.cbor")
+	if clean {
+		// 88888 is the CBOR uint32 1a 00 01 5b 38; 8888 is the uint16 19 22 b8.
+		// Maps and arrays count items, not bytes, so the shorter item fits.
+		in = replaceOnce(tb, in, []byte{0x1a, 0x00, 0x01, 0x5b, 0x38}, []byte{0x19, 0x22, 0xb8})
+	}
+	return in
+}
+
+func replaceOnce(tb testing.TB, in, old, new []byte) []byte {
+	tb.Helper()
+	if n := bytes.Count(in, old); n != 1 {
+		tb.Fatalf("%q occurs %d times", old, n)
+	}
+	return bytes.Replace(in, old, new, 1)
+}
+
+// BenchmarkReportJSON and BenchmarkReportCBOR decode and evaluate one agent
+// report (Engine.IngestReport) against the 11-behavior device profile, for
+// 10^4 things cycled with timestamps inside one evaluation period (no window
+// closes in the timed loop).
+func BenchmarkReportJSON(b *testing.B) { benchReport(b, ruledetect.JSON) }
+func BenchmarkReportCBOR(b *testing.B) { benchReport(b, ruledetect.CBOR) }
+
+func benchReport(b *testing.B, f ruledetect.ReportFormat) {
+	for _, c := range []struct {
+		name  string
+		clean bool
+	}{{"report=python-long", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			const n = 10_000
+			in := agentReport(b, f, c.clean)
+			e := newEngine(b, nil, cpuMetric(), deviceProfile())
+			names := thingNames(n)
+			t0 := benchStart.Add(time.Second)
+			for _, name := range names {
+				res, err := e.IngestReport(name, t0, f, in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.clean && len(res.Dropped) != 0 {
+					b.Fatalf("dropped %+v", res.Dropped)
+				}
+			}
+			const span = 298 * int64(time.Second)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			i, step := 0, int64(0)
+			for b.Loop() {
+				if _, err := e.IngestReport(names[i], t0.Add(time.Duration(step)), f, in); err != nil {
+					b.Fatal(err)
+				}
+				if i++; i == n {
+					i = 0
+				}
+				if step += 1000; step >= span {
+					step = 0
+				}
+			}
+			if st := e.Stats(); st.Datapoints == 0 {
+				b.Fatal("no datapoints")
+			}
+		})
+	}
+}
+
+// fleetRecord is a pre-generated fleet record; Report points into a shared
+// arena.
+type fleetRecord struct {
+	rec    replay.Record
+	period int64
+}
+
+// fleetRun is the first hours of the default demo fleet, split by
+// evaluation period and, inside a period, by shard (thing hash), each shard
+// in time order.
+type fleetRun struct {
+	periods [][][]fleetRecord // [period][shard]
+	span    time.Duration     // the run's length, a multiple of 300 s
+	reports int               // report records
+	records int
+}
+
+func loadFleet(tb testing.TB, hours int, shards int, reportsOnly bool) *fleetRun {
+	tb.Helper()
+	f := fleet.New(fleet.Config{})
+	cfg := f.Config()
+	span := time.Duration(hours) * time.Hour
+	end := cfg.Start.Add(span)
+	run := &fleetRun{span: span, periods: make([][][]fleetRecord, span/(300*time.Second))}
+	for i := range run.periods {
+		run.periods[i] = make([][]fleetRecord, shards)
+	}
+	var arena []byte
+	for r := range f.Records() {
+		if !r.Time.Before(end) {
+			break
+		}
+		if reportsOnly && r.Kind != replay.Report {
+			continue
+		}
+		rec := *r
+		if r.Kind == replay.Report {
+			if len(arena)+len(r.Report) > cap(arena) {
+				arena = make([]byte, 0, 1<<20)
+			}
+			off := len(arena)
+			arena = append(arena, r.Report...)
+			rec.Report = arena[off:len(arena):len(arena)]
+			run.reports++
+		} else {
+			rec.Report = nil
+		}
+		run.records++
+		p := int(r.Time.Sub(cfg.Start) / (300 * time.Second))
+		s := int(hashString(r.ThingName) % uint64(shards))
+		run.periods[p][s] = append(run.periods[p][s], fleetRecord{rec: rec, period: int64(p)})
+	}
+	return run
+}
+
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// ingestRecord applies one fleet record, shifted by off.
+func ingestRecord(e *ruledetect.Engine, r *replay.Record, off time.Duration) error {
+	t := r.Time.Add(off)
+	switch r.Kind {
+	case replay.Report:
+		_, err := e.IngestReport(r.ThingName, t, ruledetect.JSON, r.Report)
+		return err
+	case replay.MessageSent:
+		return e.IngestMessage(ruledetect.Message{Thing: r.ThingName, Time: t, Direction: ruledetect.Sent, Topic: r.Topic, Bytes: r.Bytes, SourceIP: r.SourceIP})
+	case replay.MessageReceived:
+		return e.IngestMessage(ruledetect.Message{Thing: r.ThingName, Time: t, Direction: ruledetect.Received, Topic: r.Topic, Bytes: r.Bytes})
+	case replay.AuthorizationFailure:
+		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: r.ThingName, Time: t, Topic: r.Topic})
+	case replay.Connect:
+		return e.IngestConnect(ruledetect.Connect{Thing: r.ThingName, Time: t, SourceIP: r.SourceIP})
+	case replay.Disconnect:
+		return e.IngestDisconnect(ruledetect.Disconnect{Thing: r.ThingName, Time: t})
+	}
+	return nil
+}
+
+func fleetEngine(tb testing.TB) *ruledetect.Engine {
+	tb.Helper()
+	var customs []ruledetect.CreateCustomMetricInput
+	for _, c := range fleet.CustomMetrics() {
+		var in ruledetect.CreateCustomMetricInput
+		mustJSON(tb, c, &in)
+		customs = append(customs, in)
+	}
+	var p ruledetect.CreateSecurityProfileInput
+	mustJSON(tb, fleet.Profile(), &p)
+	return newEngine(tb, nil, customs, &p)
+}
+
+// BenchmarkDemoFleet ingests the default demo fleet (5,000 things, the
+// embedded 9-behavior profile; the first 2 hours of its day, pre-generated)
+// on GOMAXPROCS goroutines: records are sharded by thing, and the goroutines
+// meet at a barrier at every evaluation-period boundary so no input is late.
+// One engine runs through the whole benchmark; each round replays the 2
+// hours shifted 2 hours later, so the engine is in steady state (every
+// thing known, windows closing every 5 minutes of event time).
+//
+// input=reports ingests only the report records (1 per thing per 5
+// minutes); input=all the whole stream (reports, messages, connects, …).
+// reports/s counts reports, records/s every record.
+func BenchmarkDemoFleet(b *testing.B) {
+	for _, in := range []string{"reports", "all"} {
+		b.Run("input="+in, func(b *testing.B) {
+			shards := runtime.GOMAXPROCS(0)
+			run := loadFleet(b, 2, shards, in == "reports")
+			e := fleetEngine(b)
+			round := func(r int) {
+				off := time.Duration(r) * run.span
+				for _, period := range run.periods {
+					var wg sync.WaitGroup
+					for _, recs := range period {
+						wg.Go(func() {
+							for i := range recs {
+								if err := ingestRecord(e, &recs[i].rec, off); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						})
+					}
+					wg.Wait()
+				}
+			}
+			round(0) // every thing known
+			b.ReportAllocs()
+			r := 1
+			for b.Loop() {
+				round(r)
+				r++
+			}
+			sec := b.Elapsed().Seconds()
+			b.ReportMetric(float64(run.reports*b.N)/sec, "reports/s")
+			b.ReportMetric(float64(run.records*b.N)/sec, "records/s")
+		})
+	}
+}
