@@ -2,6 +2,13 @@
 // security profiles offline. Subcommands:
 //
 //	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
+//	ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
+//	                  [--until TIME] [--skip-bad] [--cumulative-network-stats]
+//	                  [--period SECONDS] [INPUT|-]
+//	                               replay JSON Lines of reports and cloud-side events,
+//	                               printing the violation events
+//	ruledetect demo [--things N] [--hours H] [--seed S] [--json]
+//	                               replay a generated fleet with injected compromises
 //
 // Run "ruledetect SUBCOMMAND -h" for a subcommand's usage.
 package main

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/replay"
+)
+
+// applyRecord feeds one replay record to the engine: a report to
+// IngestReport, a cloud-side event to the matching Ingest method. The error
+// is the engine's (matching ruledetect.ErrInvalidRequest,
+// ErrMalformedReport or ErrLateInput), or an error for a record the reader
+// could not have produced (an invalid Kind or report format).
+func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
+	switch rec.Kind {
+	case replay.Report:
+		var format ruledetect.ReportFormat
+		switch rec.ReportFormat {
+		case replay.JSON:
+			format = ruledetect.JSON
+		case replay.CBOR:
+			format = ruledetect.CBOR
+		default:
+			return fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
+		}
+		_, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
+		return err
+	case replay.MessageSent, replay.MessageReceived:
+		dir := ruledetect.Sent
+		if rec.Kind == replay.MessageReceived {
+			dir = ruledetect.Received
+		}
+		return e.IngestMessage(ruledetect.Message{
+			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
+			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
+		})
+	case replay.AuthorizationFailure:
+		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+	case replay.Connect:
+		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
+	case replay.Disconnect:
+		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+	}
+	return fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
+}
+
+// isInputRejection reports whether err is the engine refusing one input
+// (which --skip-bad skips) rather than a failure of the replay itself.
+func isInputRejection(err error) bool {
+	return errors.Is(err, ruledetect.ErrInvalidRequest) ||
+		errors.Is(err, ruledetect.ErrMalformedReport) ||
+		errors.Is(err, ruledetect.ErrLateInput)
+}
+
+// unmarshalStrict decodes a create-* request, rejecting unknown members so
+// that a misspelt key is an error rather than a silently missing field.
+func unmarshalStrict(data []byte, v any) error {
+	return json.Unmarshal(data, v, json.RejectUnknownMembers(true))
+}
+
+// setupSource is one control-plane request document and where it came from.
+type setupSource struct {
+	name string // file name, for messages
+	data []byte
+}
+
+// setupEngine creates the dimensions, then the custom metrics, then the
+// security profiles, and attaches every profile to all/things. Errors name
+// the source at fault.
+func setupEngine(ctx context.Context, e *ruledetect.Engine, dims, metrics, profiles []setupSource) error {
+	for _, s := range dims {
+		var in ruledetect.CreateDimensionInput
+		if err := unmarshalStrict(s.data, &in); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if _, err := e.CreateDimension(ctx, in); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+	}
+	for _, s := range metrics {
+		var in ruledetect.CreateCustomMetricInput
+		if err := unmarshalStrict(s.data, &in); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if _, err := e.CreateCustomMetric(ctx, in); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+	}
+	all := e.Arn("all/things")
+	for _, s := range profiles {
+		sp, err := behavior.ParseSecurityProfile(s.data)
+		if err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+		if err := e.AttachSecurityProfile(ctx, sp.SecurityProfileName, all); err != nil {
+			return fmt.Errorf("%s: %v", s.name, err)
+		}
+	}
+	return nil
+}
+
+// replayRetention keeps every event of a replay: the log prunes by event
+// time, and a replay may span years.
+const replayRetention = 100 * 365 * 24 * time.Hour
+
+// closingTime returns the end of the evaluation period that contains t: the
+// next multiple of period strictly after t, so that the window holding t
+// closes.
+func closingTime(t time.Time, period time.Duration) time.Time {
+	p := int64(period)
+	ns := t.UnixNano()
+	k := ns / p
+	if ns%p < 0 {
+		k--
+	}
+	return time.Unix(0, (k+1)*p).UTC()
+}
+
+// allEvents returns every violation event of the engine in the order the
+// replay prints them: by time, then thing, profile and behavior, then in
+// evaluation order (the log's order, which a stable sort keeps).
+func allEvents(e *ruledetect.Engine) ([]ruledetect.ViolationEvent, error) {
+	in := ruledetect.ListViolationEventsInput{
+		StartTime: behavior.At(time.Unix(0, 0).UTC()),
+		EndTime:   behavior.At(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)),
+	}
+	var out []ruledetect.ViolationEvent
+	for ev, err := range e.ViolationEvents(in) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	sortEvents(out)
+	return out, nil
+}
+
+// sortEvents orders events by time, then thing, profile and behavior name,
+// keeping the given (evaluation) order among equals.
+func sortEvents(evs []ruledetect.ViolationEvent) {
+	slices.SortStableFunc(evs, func(a, b ruledetect.ViolationEvent) int {
+		return cmp.Or(
+			a.ViolationEventTime.Compare(b.ViolationEventTime.Time),
+			cmp.Compare(a.ThingName, b.ThingName),
+			cmp.Compare(a.SecurityProfileName, b.SecurityProfileName),
+			cmp.Compare(a.Behavior.Name, b.Behavior.Name),
+		)
+	})
+}

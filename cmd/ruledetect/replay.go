@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/replay"
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+func init() {
+	commands["replay"] = command{summary: "replay device reports and cloud-side events through security profiles", run: runReplay}
+}
+
+const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
+                        [--until TIME] [--skip-bad] [--cumulative-network-stats]
+                        [--period SECONDS] [INPUT|-]
+
+Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
+device metrics reports and cloud-side events, one record a line:
+
+  {"time":"2026-01-01T00:05:00Z","thingName":"cam-1","report":{...}}
+  {"time":1767225900,"thingName":"cam-1","reportCbor":"<base64 CBOR report>"}
+  {"time":...,"thingName":"cam-1","type":"message-sent","topic":"dt/cam-1/telemetry","bytes":120}
+  {"time":...,"thingName":"cam-1","type":"message-received","topic":"cmd/cam-1","bytes":64}
+  {"time":...,"thingName":"cam-1","type":"authorization-failure","topic":"cmd/other"}
+  {"time":...,"thingName":"cam-1","type":"connect","sourceIp":"203.0.113.9"}
+  {"time":...,"thingName":"cam-1","type":"disconnect"}
+
+through the security profiles given, each attached to all/things, and
+prints every violation event, one JSON object a line in the shape of the
+service's ViolationEvent (violationEventTime in Unix seconds), ordered by
+time, then thing, profile and behavior. A one-line summary goes to
+standard error.
+
+Flags (each FILE flag may be repeated):
+  --profile FILE         a CreateSecurityProfile request (required)
+  --dimension FILE       a CreateDimension request, created before the profiles
+  --custom-metric FILE   a CreateCustomMetric request, created before the profiles
+  --until TIME           advance event time to TIME (RFC 3339 or Unix seconds)
+                         at the end; by default to the end of the evaluation
+                         period of the last record, so its window closes
+  --skip-bad             count and skip bad records and rejected inputs
+                         instead of stopping
+  --cumulative-network-stats
+                         network_stats in reports are cumulative counters
+                         (as the embedded-C demo sends), not deltas
+  --period SECONDS       evaluation period, a divisor of 300 (default 300)
+
+Exit status: 0 when the replay ran (with or without violations), 2 for a
+usage error, an unreadable or invalid FILE, or a bad record or rejected
+input without --skip-bad (reported as INPUT:LINE: message).
+`
+
+// fileList is a flag that may be repeated; each use appends a file name.
+type fileList []string
+
+func (l *fileList) String() string { return strings.Join(*l, ",") }
+
+func (l *fileList) Set(s string) error {
+	if s == "" {
+		return errors.New("empty file name")
+	}
+	*l = append(*l, s)
+	return nil
+}
+
+// replayConfig is the parsed command line of replay.
+type replayConfig struct {
+	profiles, dimensions, metrics fileList
+	until                         time.Time
+	skipBad                       bool
+	cumulative                    bool
+	period                        time.Duration
+	input                         string
+}
+
+// replayStats are the counts the summary reports.
+type replayStats struct {
+	records  int // records read and applied
+	reports  int // of which reports
+	bad      int // lines that were not valid records (skipped)
+	rejected int // inputs the engine rejected as invalid or malformed (skipped)
+	late     int // inputs the engine rejected as late (skipped)
+	events   map[violation.EventType]int
+	elapsed  time.Duration
+}
+
+func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, code, ok := parseReplayFlags(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "ruledetect replay: "+format+"\n", a...)
+		return 2
+	}
+	read := func(names []string) ([]setupSource, error) {
+		out := make([]setupSource, 0, len(names))
+		for _, n := range names {
+			data, err := os.ReadFile(n)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, setupSource{name: n, data: data})
+		}
+		return out, nil
+	}
+	dims, err := read(cfg.dimensions)
+	if err != nil {
+		return fail("%v", err)
+	}
+	metrics, err := read(cfg.metrics)
+	if err != nil {
+		return fail("%v", err)
+	}
+	profiles, err := read(cfg.profiles)
+	if err != nil {
+		return fail("%v", err)
+	}
+	e, err := ruledetect.New(
+		ruledetect.WithEvaluationPeriod(cfg.period),
+		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
+		ruledetect.WithRetention(replayRetention),
+	)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := setupEngine(context.Background(), e, dims, metrics, profiles); err != nil {
+		return fail("%v", err)
+	}
+
+	in, size, closeIn, err := openInput(cfg.input, stdin)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer closeIn()
+	counter := &countingReader{r: in}
+	var prog *progress
+	if size > 0 && isTerminal(stderr) {
+		prog = newProgress(stderr, counter, size, progressClock)
+	}
+
+	start := time.Now()
+	st := replayStats{events: map[violation.EventType]int{}}
+	name := displayName(cfg.input)
+	r := replay.NewReader(counter)
+	var rec replay.Record
+	var last time.Time
+	for {
+		err := r.Next(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *replay.RecordError
+			if !errors.As(err, &re) {
+				prog.clear()
+				return fail("%s: %v", name, err)
+			}
+			if !cfg.skipBad {
+				prog.clear()
+				return fail("%s:%d: %s", name, re.Line, recordMessage(re))
+			}
+			st.bad++
+			continue
+		}
+		if err := applyRecord(e, &rec); err != nil {
+			if !isInputRejection(err) || !cfg.skipBad {
+				prog.clear()
+				return fail("%s:%d: %v", name, r.Line(), err)
+			}
+			if errors.Is(err, ruledetect.ErrLateInput) {
+				st.late++
+			} else {
+				st.rejected++
+			}
+			continue
+		}
+		st.records++
+		if rec.Kind == replay.Report {
+			st.reports++
+		}
+		if rec.Time.After(last) {
+			last = rec.Time
+		}
+		prog.tick(st.records)
+	}
+	prog.clear()
+
+	switch {
+	case !cfg.until.IsZero():
+		e.Advance(cfg.until)
+	case !last.IsZero():
+		e.Advance(closingTime(last, cfg.period))
+	}
+	events, err := allEvents(e)
+	if err != nil {
+		return fail("%v", err)
+	}
+	w := bufio.NewWriter(stdout)
+	for _, ev := range events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return fail("%v", err)
+		}
+		w.Write(b)
+		w.WriteByte('\n')
+		st.events[ev.ViolationEventType]++
+	}
+	if err := w.Flush(); err != nil {
+		return fail("%v", err)
+	}
+	st.elapsed = time.Since(start)
+	fmt.Fprintf(stderr, "ruledetect replay: %s\n", st.summary())
+	return 0
+}
+
+// parseReplayFlags parses replay's command line. When ok is false the
+// command is over with exit code code (0 for -h).
+func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig, code int, ok bool) {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), replayUsage) }
+	fs.Var(&cfg.profiles, "profile", "a CreateSecurityProfile request `FILE`")
+	fs.Var(&cfg.dimensions, "dimension", "a CreateDimension request `FILE`")
+	fs.Var(&cfg.metrics, "custom-metric", "a CreateCustomMetric request `FILE`")
+	until := fs.String("until", "", "advance to `TIME` at the end")
+	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
+	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
+	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, replayUsage)
+			return cfg, 0, false
+		}
+		return cfg, 2, false
+	}
+	usageErr := func(format string, a ...any) (replayConfig, int, bool) {
+		fmt.Fprintf(stderr, "ruledetect replay: "+format+"\n", a...)
+		fs.Usage()
+		return cfg, 2, false
+	}
+	if fs.NArg() > 1 {
+		return usageErr("at most one INPUT, got %d", fs.NArg())
+	}
+	cfg.input = fs.Arg(0)
+	if len(cfg.profiles) == 0 {
+		return usageErr("at least one --profile is required")
+	}
+	if *period <= 0 || 300%*period != 0 {
+		return usageErr("--period %d: want a number of seconds dividing 300", *period)
+	}
+	cfg.period = time.Duration(*period) * time.Second
+	if *until != "" {
+		t, err := parseTime(*until)
+		if err != nil {
+			return usageErr("--until: %v", err)
+		}
+		cfg.until = t
+	}
+	return cfg, 0, true
+}
+
+// parseTime reads an RFC 3339 time or Unix seconds (possibly fractional).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 253402300799 {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor Unix seconds from 1970 to 9999", s)
+	}
+	sec := int64(f)
+	ns := int64((f - float64(sec)) * 1e9)
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		sec, ns = i, 0 // exact for integers
+	}
+	return time.Unix(sec, ns).UTC(), nil
+}
+
+// openInput opens the replay input and returns its size when it is a
+// regular file (0 otherwise), for the progress line.
+func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
+	if name == "" || name == "-" {
+		var size int64
+		if f, ok := stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				size = fi.Size()
+			}
+		}
+		return stdin, size, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	return f, size, func() { f.Close() }, nil
+}
+
+// recordMessage is a RecordError's message without its "replay: line N: "
+// prefix, which the caller writes as INPUT:LINE.
+func recordMessage(re *replay.RecordError) string {
+	if re.Field != "" {
+		return "field " + strconv.Quote(re.Field) + ": " + re.Msg
+	}
+	return re.Msg
+}
+
+func (st *replayStats) summary() string {
+	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late; %.3fs, %.0f records/s",
+		st.records, st.reports,
+		st.events[violation.InAlarm], st.events[violation.AlarmCleared], st.events[violation.AlarmInvalidated],
+		st.bad, st.rejected, st.late,
+		st.elapsed.Seconds(), rate(st.records, st.elapsed))
+}
