@@ -293,6 +293,9 @@ func parseTime(s string) (time.Time, error) {
 // regular file (0 otherwise), for the progress line.
 func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
 	if name == "" || name == "-" {
+		if stdin == nil {
+			stdin = strings.NewReader("")
+		}
 		var size int64
 		if f, ok := stdin.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
