@@ -66,6 +66,10 @@ func (e *Engine) closePeriod(m int64) {
 			continue
 		}
 		ts.align(e, cfg)
+		if len(ts.cov.windowed) == 0 {
+			continue
+		}
+		ts.shiftTo(m - 1)
 		for _, i := range ts.cov.windowed {
 			e.closeSlot(ts, int(i), m, T)
 		}
@@ -74,23 +78,22 @@ func (e *Engine) closePeriod(m int64) {
 }
 
 // closeSlot produces the datapoint of behavior i of ts at boundary T = m·P.
+// The thing's windows have been shifted to period m−1.
 func (e *Engine) closeSlot(ts *thingState, i int, m, T int64) {
 	cb := ts.cov.behaviors[i]
-	s := &ts.slots[i]
-	s.shiftTo(m - 1)
 	var d datapoint
 	switch cb.agg {
 	case aggCount:
-		v, _ := s.sum()
+		v, _ := sum(ts.window(i))
 		d = datapoint{kind: dpCount, count: v}
 	case aggSumIfAny:
-		v, any := s.sum()
+		v, any := sum(ts.window(i))
 		if !any {
 			return
 		}
 		d = windowValue(cb, v)
 	case aggLast:
-		v, ok := s.last()
+		v, ok := last(ts.window(i))
 		if !ok {
 			return
 		}
@@ -168,7 +171,7 @@ func (e *Engine) expire(ts *thingState, at int64) {
 		delete(e.things, ts.name)
 		return
 	}
-	ts.slots, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, 0, 0
+	ts.slots, ts.ring, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, nil, 0, 0
 }
 
 // expireIdle expires every thing whose horizon has passed by t; Advance

@@ -75,12 +75,15 @@ type compiledBehavior struct {
 	profile string
 	b       behavior.Behavior // as stored; events carry a copy of it
 
-	in      input
-	agg     agg
-	field   field
-	custom  string // custom metric name, for fieldCustom
-	float   bool   // datapoints are float64 (custom number), not integer counts
-	periods int    // window length in evaluation periods (durationSeconds / P); 0 = per input
+	in     input
+	agg    agg
+	field  field
+	custom string // custom metric name, for fieldCustom
+	// sourceIP is true for aws:source-ip-address (list datapoints of one
+	// address, from connects or, with a dimension, messages).
+	sourceIP bool
+	float    bool // datapoints are float64 (custom number), not integer counts
+	periods  int  // window length in evaluation periods (durationSeconds / P); 0 = per input
 
 	eval      evaluation
 	crit      *criteria.Criterion // evalStatic
@@ -126,7 +129,7 @@ var metricSources = map[string]struct {
 // compileBehavior prepares b, already validated, for evaluation. dims resolves
 // dimension names; period is the engine's evaluation period.
 func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimensionRecord, customs map[string]*customMetricRecord, period time.Duration) (*compiledBehavior, error) {
-	cb := &compiledBehavior{profile: profile, b: b, toAlarm: 1, toClear: 1}
+	cb := &compiledBehavior{profile: profile, b: b, toAlarm: 1, toClear: 1, sourceIP: b.Metric == "aws:source-ip-address"}
 	if b.SuppressAlerts != nil {
 		cb.suppressed = *b.SuppressAlerts
 	}

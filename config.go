@@ -80,6 +80,13 @@ type coverage struct {
 	byInput   [numInputs][]int32
 	windowed  []int32 // behaviors with periods > 0
 	profiles  []string
+
+	// ringOff is where each windowed behavior's window starts in a thing's
+	// ring (thingState.ring); ringLen is the ring's length and maxPeriods
+	// the longest window.
+	ringOff    []int32
+	ringLen    int32
+	maxPeriods int
 }
 
 // thingKind identifies the set of targets a thing falls under.
@@ -138,6 +145,13 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 			}
 			cv.byInput[cb.in] = append(cv.byInput[cb.in], i)
 		}
+	}
+	cv.ringOff = make([]int32, len(cv.behaviors))
+	for _, i := range cv.windowed {
+		n := cv.behaviors[i].periods
+		cv.ringOff[i] = cv.ringLen
+		cv.ringLen += int32(n)
+		cv.maxPeriods = max(cv.maxPeriods, n)
 	}
 	c.coverages[key] = cv
 	return cv

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ruledetect/ruledetect/dimension"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -24,14 +25,14 @@ func (e *Engine) IngestMessage(m Message) error {
 	}
 	t := m.Time.UnixNano()
 	k := e.periodOf(t)
+	var dims dimMemo
 	for _, i := range ts.cov.byInput[in] {
 		cb := ts.cov.behaviors[i]
-		if cb.dim != nil && !cb.dim.Passes(cb.dimOp, m.Topic, ts.name) {
+		if cb.dim != nil && !dims.passes(cb, m.Topic, ts.name) {
 			continue
 		}
-		s := &ts.slots[i]
 		switch {
-		case cb.b.Metric == "aws:source-ip-address":
+		case cb.sourceIP:
 			if m.SourceIP.IsValid() {
 				addr := [1]netip.Addr{m.SourceIP.Unmap()}
 				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: addr[:]}, t)
@@ -39,12 +40,47 @@ func (e *Engine) IngestMessage(m Message) error {
 		case cb.agg == aggPerInput:
 			e.observe(ts, int(i), datapoint{kind: dpCount, count: uint64(m.Bytes)}, t)
 		case cb.agg == aggSumIfAny:
-			s.add(k, uint64(m.Bytes))
+			ts.add(int(i), k, uint64(m.Bytes))
 		default:
-			s.add(k, 1)
+			ts.add(int(i), k, 1)
 		}
 	}
 	return nil
+}
+
+// dimMemo remembers, for one input, whether its topic matched each dimension
+// seen so far, so that behaviors sharing a dimension (often with IN and
+// NOT_IN) match the topic once.
+type dimMemo struct {
+	n       int
+	matcher [4]*dimension.Matcher
+	match   [4]bool
+}
+
+// passes reports whether the topic passes cb's dimension, as
+// cb.dim.Passes(cb.dimOp, topic, client) does.
+func (d *dimMemo) passes(cb *compiledBehavior, topic, client string) bool {
+	var match bool
+	j := 0
+	for j < d.n && d.matcher[j] != cb.dim {
+		j++
+	}
+	if j < d.n {
+		match = d.match[j]
+	} else {
+		match = cb.dim.Match(topic, client)
+		if d.n < len(d.matcher) {
+			d.matcher[d.n], d.match[d.n] = cb.dim, match
+			d.n++
+		}
+	}
+	switch cb.dimOp {
+	case dimension.In:
+		return match
+	case dimension.NotIn:
+		return !match
+	}
+	return false
 }
 
 // IngestAuthorizationFailure applies an authorization failure.
@@ -60,12 +96,13 @@ func (e *Engine) IngestAuthorizationFailure(f AuthorizationFailure) error {
 		return err
 	}
 	k := e.periodOf(f.Time.UnixNano())
+	var dims dimMemo
 	for _, i := range ts.cov.byInput[inAuthFailure] {
 		cb := ts.cov.behaviors[i]
-		if cb.dim != nil && !cb.dim.Passes(cb.dimOp, f.Topic, ts.name) {
+		if cb.dim != nil && !dims.passes(cb, f.Topic, ts.name) {
 			continue
 		}
-		ts.slots[i].add(k, 1)
+		ts.add(int(i), k, 1)
 	}
 	return nil
 }
@@ -96,14 +133,14 @@ func (e *Engine) IngestConnect(c Connect) error {
 	}
 	for _, i := range ts.cov.byInput[inConnect] {
 		cb := ts.cov.behaviors[i]
-		if cb.b.Metric == "aws:source-ip-address" {
+		if cb.sourceIP {
 			if c.SourceIP.IsValid() {
 				addr := [1]netip.Addr{c.SourceIP.Unmap()}
 				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: addr[:]}, t)
 			}
 			continue
 		}
-		ts.slots[i].add(k, 1)
+		ts.add(int(i), k, 1)
 	}
 	return nil
 }
@@ -127,7 +164,7 @@ func (e *Engine) IngestDisconnect(d Disconnect) error {
 	k := e.periodOf(t)
 	for _, i := range ts.cov.byInput[inDisconnect] {
 		if ts.cov.behaviors[i].agg == aggCount {
-			ts.slots[i].add(k, 1)
+			ts.add(int(i), k, 1)
 		}
 	}
 	return nil

@@ -105,29 +105,31 @@ func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, da
 func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
 	ns := r.NetworkStats
 	if ns.Present && e.opts.cumulativeNetStats {
+		if ts.counters == nil {
+			ts.counters = new(report.CounterState)
+		}
 		d, ok := ts.counters.Delta(ns)
 		ns, ns.Present = d, ok
 	}
 	k := e.periodOf(t)
 	for _, i := range ts.cov.byInput[inReport] {
 		cb := ts.cov.behaviors[i]
-		s := &ts.slots[i]
 		switch cb.field {
 		case fieldBytesIn, fieldBytesOut, fieldPacketsIn, fieldPacketsOut:
 			if ns.Present {
-				e.feedCount(ts, int(i), s, k, networkStat(ns, cb.field), t)
+				e.feedCount(ts, int(i), k, networkStat(ns, cb.field), t)
 			}
 		case fieldListeningTCPCount:
 			if r.ListeningTCP.Present {
-				e.feedCount(ts, int(i), s, k, r.ListeningTCP.Total, t)
+				e.feedCount(ts, int(i), k, r.ListeningTCP.Total, t)
 			}
 		case fieldListeningUDPCount:
 			if r.ListeningUDP.Present {
-				e.feedCount(ts, int(i), s, k, r.ListeningUDP.Total, t)
+				e.feedCount(ts, int(i), k, r.ListeningUDP.Total, t)
 			}
 		case fieldEstablishedCount:
 			if r.Established.Present {
-				e.feedCount(ts, int(i), s, k, r.Established.Total, t)
+				e.feedCount(ts, int(i), k, r.Established.Total, t)
 			}
 		case fieldListeningTCPPorts:
 			if r.ListeningTCP.Present {
@@ -143,7 +145,7 @@ func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
 			}
 		case fieldCustom:
 			if cv, ok := r.CustomByName(cb.custom); ok {
-				e.feedCustom(ts, int(i), s, k, cv, t)
+				e.feedCustom(ts, int(i), k, cv, t)
 			}
 		}
 	}
@@ -151,24 +153,24 @@ func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
 
 // feedCount applies an integer value: summed or kept as the last value in a
 // window, or judged at once.
-func (e *Engine) feedCount(ts *thingState, i int, s *slot, k, v, t int64) {
+func (e *Engine) feedCount(ts *thingState, i int, k, v, t int64) {
 	u := uint64(max(v, 0))
 	switch ts.cov.behaviors[i].agg {
 	case aggSumIfAny:
-		s.add(k, u)
+		ts.add(i, k, u)
 	case aggLast:
-		s.set(k, u)
+		ts.set(i, k, u)
 	default:
 		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
 	}
 }
 
-func (e *Engine) feedCustom(ts *thingState, i int, s *slot, k int64, cv *report.CustomValue, t int64) {
+func (e *Engine) feedCustom(ts *thingState, i int, k int64, cv *report.CustomValue, t int64) {
 	cb := ts.cov.behaviors[i]
 	switch cv.Kind {
 	case report.Number:
 		if cb.agg == aggLast && cb.float {
-			s.set(k, math.Float64bits(cv.Number))
+			ts.set(i, k, math.Float64bits(cv.Number))
 			return
 		}
 		e.observe(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)

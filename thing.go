@@ -27,8 +27,15 @@ type thingState struct {
 
 	cfgVersion uint64
 	cov        *coverage
-	slots      []slot
-	counters   report.CounterState // cumulative network_stats, when enabled
+	// slots holds the alarm state of each behavior of cov, in its order.
+	slots []slot
+	// ring holds the windows of the windowed behaviors of cov (at
+	// cov.ringOff), all with period head at index 0 of their window.
+	ring []acc
+	head int64
+	// counters is the last cumulative network_stats, when enabled (nil
+	// until the first report with them).
+	counters *report.CounterState
 }
 
 // align makes the thing's slots match the behaviors of cfg, carrying the
@@ -39,32 +46,34 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 		return
 	}
 	cov := cfg.coverageFor(e, ts.kind)
-	old, oldCov := ts.slots, ts.cov
-	slots := make([]slot, len(cov.behaviors))
-	rings := 0
-	for _, cb := range cov.behaviors {
-		rings += cb.periods
+	if cov == ts.cov {
+		// Another config version, the same behaviors (a change elsewhere).
+		ts.cfgVersion = cfg.version
+		return
 	}
-	arena := make([]acc, rings)
-	for i, cb := range cov.behaviors {
-		if cb.periods > 0 {
-			slots[i].ring, arena = arena[:cb.periods:cb.periods], arena[cb.periods:]
-			slots[i].head = e.closed
-		}
-		if oldCov == nil {
-			continue
-		}
-		j := slices.IndexFunc(oldCov.behaviors, func(o *compiledBehavior) bool { return o.id == cb.id })
-		if j < 0 {
-			continue
-		}
-		slots[i].streak = old[j].streak
-		if len(old[j].ring) == len(slots[i].ring) {
-			copy(slots[i].ring, old[j].ring)
-			slots[i].head = old[j].head
+	old, oldRing, oldCov := ts.slots, ts.ring, ts.cov
+	var slots []slot
+	if len(cov.behaviors) > 0 {
+		slots = make([]slot, len(cov.behaviors))
+	}
+	var ring []acc
+	if cov.ringLen > 0 {
+		ring = make([]acc, cov.ringLen)
+	}
+	if oldCov != nil {
+		for i, cb := range cov.behaviors {
+			j := slices.IndexFunc(oldCov.behaviors, func(o *compiledBehavior) bool { return o.id == cb.id })
+			if j < 0 {
+				continue
+			}
+			slots[i].streak = old[j].streak
+			if n := cb.periods; n > 0 && oldCov.behaviors[j].periods == n {
+				// Same window length: it carries over, at the same head.
+				copy(ring[cov.ringOff[i]:cov.ringOff[i]+int32(n)], oldRing[oldCov.ringOff[j]:oldCov.ringOff[j]+int32(n)])
+			}
 		}
 	}
-	ts.slots, ts.cov, ts.cfgVersion = slots, cov, cfg.version
+	ts.slots, ts.ring, ts.cov, ts.cfgVersion = slots, ring, cov, cfg.version
 }
 
 // key returns the violation key of the thing's behavior i.
