@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -20,6 +21,12 @@ import (
 // ErrMalformedReport or ErrLateInput), or an error for a record the reader
 // could not have produced (an invalid Kind or report format).
 func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
+	if rec.Time.After(maxEngineTime) {
+		// The engine keeps event time in int64 nanoseconds; a later time
+		// would wrap around (see the report of this change).
+		return fmt.Errorf("time %s is after %s, the last instant the engine can represent: %w",
+			rec.Time.Format(time.RFC3339), maxEngineTime.Format(time.RFC3339), ruledetect.ErrInvalidRequest)
+	}
 	switch rec.Kind {
 	case replay.Report:
 		var format ruledetect.ReportFormat
@@ -111,8 +118,13 @@ func setupEngine(ctx context.Context, e *ruledetect.Engine, dims, metrics, profi
 }
 
 // replayRetention keeps every event of a replay: the log prunes by event
-// time, and a replay may span years.
-const replayRetention = 100 * 365 * 24 * time.Hour
+// time, and the longest Duration (292 years) is more than the span of
+// times the engine can represent (1970 to maxEngineTime).
+const replayRetention = time.Duration(math.MaxInt64)
+
+// maxEngineTime is the last instant whose Unix nanoseconds fit in an int64,
+// which is how the engine keeps event time.
+var maxEngineTime = time.Unix(0, math.MaxInt64).UTC()
 
 // closingTime returns the end of the evaluation period that contains t: the
 // next multiple of period strictly after t, so that the window holding t

@@ -267,6 +267,9 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 		if err != nil {
 			return usageErr("--until: %v", err)
 		}
+		if t.After(maxEngineTime) {
+			return usageErr("--until %s: after %s, the last instant the engine can represent", *until, maxEngineTime.Format(time.RFC3339))
+		}
 		cfg.until = t
 	}
 	return cfg, 0, true

@@ -111,6 +111,7 @@ func TestReplayFlagErrors(t *testing.T) {
 		{"period not dividing 300", []string{"--profile", profile, "--period", "7"}, "--period 7"},
 		{"period zero", []string{"--profile", profile, "--period", "0"}, "--period 0"},
 		{"bad until", []string{"--profile", profile, "--until", "tomorrow"}, `--until: "tomorrow" is neither RFC 3339 nor Unix seconds`},
+		{"until past the engine's range", []string{"--profile", profile, "--until", "2300-01-01T00:00:00Z"}, "after 2262-04-11T23:47:16Z"},
 		{"missing profile file", []string{"--profile", filepath.Join(dir, "nope.json")}, "nope.json"},
 		{"malformed profile", []string{"--profile", badProfile}, "bad-profile.json"},
 		{"invalid profile", []string{"--profile", invalidProfile}, "invalid-profile.json: CreateSecurityProfile: Behavior b is malformed"},
@@ -175,6 +176,12 @@ func TestReplayBadRecords(t *testing.T) {
 	code, _, stderr = runCLI(noBad, replayArgs(t)...)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "standard input:4: IngestReport: Malformed metrics report")
+
+	// A time past the engine's nanosecond range is rejected, not wrapped.
+	far := lines(`{"time":"2500-01-01T00:01:00Z","thingName":"cam-1","type":"message-sent","topic":"dt/a","bytes":500}`)
+	code, _, stderr = runCLI(far, replayArgs(t)...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "standard input:1: time 2500-01-01T00:01:00Z is after 2262-04-11T23:47:16Z")
 
 	// A named INPUT file is named in the message.
 	path := filepath.Join(t.TempDir(), "in.jsonl")
