@@ -1,6 +1,9 @@
 package ruledetect
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ruledetect/ruledetect/criteria"
@@ -130,6 +133,14 @@ func (e *Engine) batch(cb *compiledBehavior) *statBatch {
 	return b
 }
 
+// reset empties b for the next boundary, keeping its memory.
+func (b *statBatch) reset() {
+	clear(b.members)
+	b.members = b.members[:0]
+	b.pop.Reset()
+	b.cb = nil
+}
+
 func (b *statBatch) add(ts *thingState, i int, d datapoint) {
 	b.members = append(b.members, statMember{ts: ts, i: i, d: d})
 	b.pop.Add(d.num().Float64())
@@ -137,18 +148,46 @@ func (b *statBatch) add(ts *thingState, i int, d datapoint) {
 
 // judgeStatistical compares every member of every batch with its batch's
 // percentile, then empties the batches for the next boundary.
+//
+// Batches are judged in (profile, behavior) order, not in the order the
+// things map happened to produce their first datapoints: engines that share
+// a fleet through a blocking PopulationExchange must call it for the same
+// keys in the same order, or each waits for the other on a different key.
+// For the same reason, with an exchange every statistical behavior of every
+// attached profile takes part, with an empty local population when none of
+// this engine's things gave it a datapoint at T.
 func (e *Engine) judgeStatistical(T int64) {
 	sc := &e.scratch
+	if e.opts.exchange != nil {
+		cfg := e.cfg.Load()
+		for _, profiles := range cfg.targets {
+			for _, p := range profiles {
+				if rec := cfg.profiles[p]; rec != nil {
+					for _, cb := range rec.behaviors {
+						if cb.eval == evalStatistical {
+							e.batch(cb)
+						}
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(sc.order, func(a, b *statBatch) int {
+		return cmp.Or(strings.Compare(a.cb.profile, b.cb.profile), strings.Compare(a.cb.b.Name, b.cb.b.Name))
+	})
 	for _, b := range sc.order {
 		pop := e.exchange(b, T)
+		if pop.Len() == 0 {
+			// Nothing to judge (an engine without datapoints for it), and an
+			// empty population has no percentile.
+			b.reset()
+			continue
+		}
 		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 		for _, mb := range b.members {
 			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T)
 		}
-		clear(b.members)
-		b.members = b.members[:0]
-		b.pop.Reset()
-		b.cb = nil
+		b.reset()
 	}
 	clear(sc.order)
 	sc.order = sc.order[:0]

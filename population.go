@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"errors"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/sketch"
@@ -43,6 +44,8 @@ func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
 	return acc.MarshalBinary()
 }
 
+var errFleetTooSmall = errors.New("fleet population smaller than the local one")
+
 // exchange returns the population to take b's threshold from: b's own, or
 // the fleet's when an exchange is configured.
 func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
@@ -57,7 +60,12 @@ func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
 		if err == nil {
 			merged := sketch.NewPopulation(e.opts.exactPopulation)
 			if err = merged.UnmarshalBinary(fleet); err == nil {
-				return merged
+				if merged.Len() >= b.pop.Len() {
+					return merged
+				}
+				// The fleet holds at least this engine's datapoints; a smaller
+				// one (an exchange that lost or dropped parts) is not used.
+				err = errFleetTooSmall
 			}
 		}
 	}
