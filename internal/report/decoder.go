@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/netip"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -27,7 +28,8 @@ type Decoder struct {
 	// strs interns metric names and string-list values; remote and ips cache
 	// parsed remote_addr and ip_list texts. Reports of one fleet repeat the
 	// same few values, so these make steady-state decoding allocation-free.
-	// Each is cleared when full, which bounds memory on hostile input.
+	// strs is cleared when full, which bounds memory on hostile input; a
+	// full address cache stays as it is (see cachedAddr).
 	strs   map[string]string
 	remote map[string]netip.Addr
 	ips    map[string]netip.Addr
@@ -137,17 +139,26 @@ func (d *Decoder) intern(b []byte) string {
 }
 
 // cachedAddr parses b with parse through cache m.
+//
+// A full cache is not cleared but left as it is, and b is then parsed
+// without allocating: a fleet has more distinct remote addresses than the
+// cache holds (every thing its own), and clearing made every report of such
+// a fleet allocate a key per address. The addresses cached first, the
+// fleet's common ones, stay.
 func cachedAddr(m *map[string]netip.Addr, b []byte, parse func(string) (netip.Addr, bool)) (netip.Addr, bool) {
 	if a, ok := (*m)[string(b)]; ok {
 		return a, true
 	}
+	if len(*m) >= maxCached || len(b) > maxCachedLen {
+		// Why unsafe: parse (netip) keeps no reference to its input; a zone
+		// it might keep is stripped or rejected, and netip clones zones.
+		return parse(unsafe.String(unsafe.SliceData(b), len(b)))
+	}
 	s := string(b)
 	a, ok := parse(s)
-	if ok && len(b) <= maxCachedLen {
+	if ok {
 		if *m == nil {
 			*m = make(map[string]netip.Addr)
-		} else if len(*m) >= maxCached {
-			clear(*m)
 		}
 		(*m)[s] = a
 	}
