@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -129,12 +130,13 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	case *things < 1 || *things > fleet.MaxThings:
 		return usageErr("--things %d: want 1..%d", *things, fleet.MaxThings)
-	case !(*hours >= 1.0/60) || *hours > 24*366:
+	case !(*hours*60 >= 1) || *hours > 24*366:
 		return usageErr("--hours %g: want at least one minute and at most a year", *hours)
 	}
+	minutes := math.Floor(*hours * 60)
 	sum, err := runFleet(fleet.Config{
 		Things:   *things,
-		Duration: time.Duration(*hours * float64(time.Hour)).Truncate(time.Minute),
+		Duration: time.Duration(minutes) * time.Minute,
 		Seed:     *seed,
 	}, runtime.GOMAXPROCS(0))
 	if err != nil {

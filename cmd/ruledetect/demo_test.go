@@ -77,6 +77,7 @@ func TestDemoFlagErrors(t *testing.T) {
 		{[]string{"--things", "0"}, "--things 0: want 1..1000000"},
 		{[]string{"--hours", "0"}, "--hours 0"},
 		{[]string{"--hours", "NaN"}, "--hours NaN"},
+		{[]string{"--hours", "0.01"}, "--hours 0.01: want at least one minute"},
 		{[]string{"--seed", "-1"}, "invalid value"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}
