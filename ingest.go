@@ -177,6 +177,12 @@ func (e *Engine) IngestDisconnect(d Disconnect) error {
 // close even when the fleet goes quiet. Advancing to a time before the
 // watermark does nothing.
 func (e *Engine) Advance(t time.Time) {
+	if t.Before(minTime) {
+		return
+	}
+	if t.After(maxTime) {
+		t = maxTime // beyond it, Unix nanoseconds wrap
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ns := t.UnixNano()
@@ -204,6 +210,12 @@ func (e *Engine) admit(op, thing string, t time.Time) (*thingState, error) {
 	}
 	e.advanceTo(ns)
 	ts := e.things[thing]
+	if ts != nil && ts.lastInput != 0 && ts.lastInput+int64(e.opts.invalidationHorizon) <= ns {
+		// Its horizon ran out between two boundaries: the alarms of its
+		// silence are invalidated before this input starts new state.
+		e.expire(ts, ts.lastInput+int64(e.opts.invalidationHorizon))
+		ts = e.things[thing]
+	}
 	if ts == nil {
 		ts = &thingState{name: thing}
 		e.things[thing] = ts

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"math"
 	"net/netip"
 	"time"
 	"unicode/utf8"
@@ -82,12 +83,19 @@ func checkThing(op, name string) error {
 	return nil
 }
 
+// The engine keeps event time in Unix nanoseconds, which cover 1970 up to
+// 2262-04-11; inputs outside are rejected rather than wrapped.
+var (
+	minTime = time.Unix(0, 0).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC().Truncate(time.Second)
+)
+
 func checkTime(op, thing string, t time.Time) error {
 	if t.IsZero() {
 		return newError(op, ErrInvalidRequest, thing, "time is required")
 	}
-	if y := t.Year(); y < 1970 || y > 9999 {
-		return newError(op, ErrInvalidRequest, thing, "time %s is outside 1970..9999", t.Format(time.RFC3339))
+	if t.Before(minTime) || t.After(maxTime) {
+		return newError(op, ErrInvalidRequest, thing, "time %s is outside %s..%s", t.UTC().Format(time.RFC3339), minTime.Format(time.RFC3339), maxTime.Format(time.RFC3339))
 	}
 	return nil
 }

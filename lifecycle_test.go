@@ -212,3 +212,16 @@ func TestVerificationState(t *testing.T) {
 	_, err = e.ListViolationEvents(ListViolationEventsInput{})
 	require.ErrorIs(t, err, ErrInvalidRequest, "startTime and endTime are required")
 }
+
+// Times the engine cannot hold in Unix nanoseconds are refused, not wrapped.
+func TestTimeRange(t *testing.T) {
+	e, err := New()
+	require.NoError(t, err)
+	for _, at := range []time.Time{time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		err := e.IngestMessage(Message{Thing: "a", Time: at, Direction: Sent, Topic: "t", Bytes: 1})
+		require.ErrorIs(t, err, ErrInvalidRequest, at)
+	}
+	e.Advance(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)) // clamps, must not wrap to 1915
+	err = e.IngestMessage(Message{Thing: "a", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Direction: Sent, Topic: "t", Bytes: 1})
+	require.ErrorIs(t, err, ErrLateInput)
+}
