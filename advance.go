@@ -208,6 +208,7 @@ func (e *Engine) expire(ts *thingState, at int64) {
 	}
 	if !ts.told {
 		delete(e.things, ts.name)
+		ts.dropped = true // handles that hold it look the thing up again
 		return
 	}
 	ts.slots, ts.ring, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, nil, 0, 0

@@ -68,8 +68,12 @@ func newDecoder() any { return new(decoderPair) }
 // Decoding happens before the engine's lock is taken, so goroutines that
 // ingest reports decode in parallel.
 func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	return e.ingestReport(nil, thing, t, format, data)
+}
+
+func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
 	const op = "IngestReport"
-	if err := firstErr(checkThing(op, thing), checkTime(op, thing, t)); err != nil {
+	if err := firstErr(checkThingUnless(h, op, thing), checkTime(op, thing, t)); err != nil {
 		return IngestResult{}, e.reject(err)
 	}
 	dp := e.decoders.Get().(*decoderPair)
@@ -92,7 +96,7 @@ func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, da
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	ts, err := e.admit(op, thing, t)
+	ts, err := e.admit(op, thing, h, t)
 	if err != nil {
 		return IngestResult{}, err
 	}

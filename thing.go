@@ -20,6 +20,9 @@ type thingState struct {
 	// told reports that the thing's registration or groups were told to the
 	// engine; such a thing is kept when it goes idle, others are dropped.
 	told bool
+	// dropped reports that the engine no longer holds this state (the thing
+	// went idle); a Thing handle that points to it must look it up again.
+	dropped bool
 	// lastInput is the event time (Unix ns) of its newest input; 0 = none yet.
 	lastInput int64
 	// disconnectedAt is when it last disconnected (Unix ns), 0 while connected.

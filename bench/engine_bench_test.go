@@ -122,38 +122,59 @@ func cloudMessagesFor(names []string) []cloudMessage {
 // evaluation period, so no window closes in it: this is the per-event cost,
 // window closes are measured by BenchmarkClosePeriod. things=10000 is the
 // same with a fleet whose state fits in the caches: the difference is what
-// the 10^6-thing lookup costs in memory latency.
+// the 10^6-thing lookup costs in memory latency. by=handle ingests through
+// a ruledetect.Thing handle per thing, as a broker integration does (one per
+// connection), which skips the name lookup.
 func BenchmarkCloudMessage(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
-		b.Run("things="+strconv.Itoa(n), func(b *testing.B) {
-			e := newEngine(b, cloudDims(), nil, cloudProfile())
-			names := thingNames(n)
-			msgs := cloudMessagesFor(names)
-			t0 := benchStart.Add(time.Second)
-			for i, name := range names { // make every thing known
-				m := msgs[i]
-				if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			// Timestamps walk through [start+1s, start+299s) in 1 µs steps.
-			const span = 298 * int64(time.Second)
-			b.ReportAllocs()
-			i, step := 0, int64(0)
-			for b.Loop() {
-				m := &msgs[i]
-				at := t0.Add(time.Duration(step))
-				if err := e.IngestMessage(ruledetect.Message{Thing: names[i], Time: at, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
-					b.Fatal(err)
-				}
-				if i++; i == n {
-					i = 0
-				}
-				if step += 1000; step >= span {
-					step = 0
-				}
-			}
-		})
+		for _, by := range []string{"name", "handle"} {
+			b.Run("things="+strconv.Itoa(n)+"/by="+by, func(b *testing.B) {
+				benchCloudMessage(b, n, by == "handle")
+			})
+		}
+	}
+}
+
+func benchCloudMessage(b *testing.B, n int, byHandle bool) {
+	e := newEngine(b, cloudDims(), nil, cloudProfile())
+	names := thingNames(n)
+	msgs := cloudMessagesFor(names)
+	handles := make([]*ruledetect.Thing, n)
+	t0 := benchStart.Add(time.Second)
+	for i, name := range names { // make every thing known
+		h, err := e.Thing(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		handles[i] = h
+		m := msgs[i]
+		if err := h.IngestMessage(ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC() // the set-up's garbage is not the loop's
+	// Timestamps walk through [start+1s, start+299s) in 1 µs steps.
+	const span = 298 * int64(time.Second)
+	b.ReportAllocs()
+	i, step := 0, int64(0)
+	for b.Loop() {
+		m := &msgs[i]
+		msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+		var err error
+		if byHandle {
+			err = handles[i].IngestMessage(msg)
+		} else {
+			err = e.IngestMessage(msg)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i++; i == n {
+			i = 0
+		}
+		if step += 1000; step >= span {
+			step = 0
+		}
 	}
 }
 

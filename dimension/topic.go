@@ -35,6 +35,9 @@ func (e *TopicError) Is(target error) bool { return target == ErrInvalidTopic }
 // It returns nil or a *[TopicError]. [Matcher.Match] returns false for every
 // topic that ValidateTopic rejects.
 func ValidateTopic(topic string) error {
+	if validTopic(topic) {
+		return nil // the common case, without building the error closure's inputs
+	}
 	bad := func(off int, reason string) error {
 		return &TopicError{Topic: topic, Offset: off, Reason: reason}
 	}

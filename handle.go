@@ -1,0 +1,65 @@
+package ruledetect
+
+import "time"
+
+// Thing is a handle on one thing of an Engine: its name, checked once, and
+// its state, found once. Ingesting through a handle skips the name lookup,
+// which in a fleet of millions is a random probe into a table far larger
+// than the CPU caches and the dominant cost of a cloud-side event. A broker
+// integration makes the handle when a client connects and uses it for every
+// message of the connection.
+//
+// A handle stays valid for the Engine's life: if the engine drops the
+// thing's state (it went idle for the invalidation horizon), the next input
+// through the handle finds or creates the state again. A Thing is safe for
+// concurrent use; every method behaves exactly as the Engine method of the
+// same name called with the handle's thing name.
+type Thing struct {
+	e    *Engine
+	name string
+	ts   *thingState // guarded by e.mu
+}
+
+// Thing returns a handle on the thing named name. It checks the name
+// (1..128 bytes of UTF-8 without control characters; ErrInvalidRequest
+// otherwise) and does not create any state until the first input.
+func (e *Engine) Thing(name string) (*Thing, error) {
+	if err := checkThing("Thing", name); err != nil {
+		return nil, err
+	}
+	return &Thing{e: e, name: name}, nil
+}
+
+// Name returns the thing's name.
+func (t *Thing) Name() string { return t.name }
+
+// IngestMessage is Engine.IngestMessage for this thing; m.Thing is ignored.
+func (t *Thing) IngestMessage(m Message) error {
+	m.Thing = t.name
+	return t.e.ingestMessage(t, m)
+}
+
+// IngestAuthorizationFailure is Engine.IngestAuthorizationFailure for this
+// thing; f.Thing is ignored.
+func (t *Thing) IngestAuthorizationFailure(f AuthorizationFailure) error {
+	f.Thing = t.name
+	return t.e.ingestAuthorizationFailure(t, f)
+}
+
+// IngestConnect is Engine.IngestConnect for this thing; c.Thing is ignored.
+func (t *Thing) IngestConnect(c Connect) error {
+	c.Thing = t.name
+	return t.e.ingestConnect(t, c)
+}
+
+// IngestDisconnect is Engine.IngestDisconnect for this thing; d.Thing is
+// ignored.
+func (t *Thing) IngestDisconnect(d Disconnect) error {
+	d.Thing = t.name
+	return t.e.ingestDisconnect(t, d)
+}
+
+// IngestReport is Engine.IngestReport for this thing.
+func (t *Thing) IngestReport(at time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	return t.e.ingestReport(t, t.name, at, format, data)
+}
