@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -201,4 +202,44 @@ func TestPagingStableUnderInserts(t *testing.T) {
 	for name, n := range seen {
 		assert.Equal(t, 1, n, name)
 	}
+}
+
+// Dimensions and custom metrics check their tags with the same rules as
+// security profiles, and a rejected create creates nothing.
+func TestTagsChecked(t *testing.T) {
+	ctx := context.Background()
+	long := strings.Repeat("v", 257)
+	tests := []struct {
+		name string
+		tags []behavior.Tag
+		want string
+	}{
+		{"empty key", []behavior.Tag{{Key: ""}}, "tags[0].Key is required"},
+		{"bad key character", []behavior.Tag{{Key: "a|b"}}, `tags[0].Key "a|b" should match pattern`},
+		{"value too long", []behavior.Tag{{Key: "k", Value: &long}}, "tags[0].Value length 257 should be in range[0,256]"},
+		{"too many", make51Tags(), "tags has 51 tags; at most 50 are allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEngine(t, "us-east-1", "123456789012", clockAt(1))
+			_, err := e.CreateDimension(ctx, CreateDimensionInput{Name: "d", Type: DimensionTypeTopicFilter, StringValues: []string{"a/#"}, Tags: tt.tags})
+			require.ErrorIs(t, err, ErrInvalidRequest)
+			assert.Contains(t, err.Error(), tt.want)
+			_, err = e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "m", MetricType: "number", Tags: tt.tags})
+			require.ErrorIs(t, err, ErrInvalidRequest)
+			assert.Contains(t, err.Error(), tt.want)
+			_, err = e.DescribeDimension(ctx, "d")
+			require.ErrorIs(t, err, ErrResourceNotFound)
+			_, err = e.DescribeCustomMetric(ctx, "m")
+			require.ErrorIs(t, err, ErrResourceNotFound)
+		})
+	}
+}
+
+func make51Tags() []behavior.Tag {
+	tags := make([]behavior.Tag, 51)
+	for i := range tags {
+		tags[i].Key = "k" + strconv.Itoa(i)
+	}
+	return tags
 }

@@ -17,6 +17,12 @@ import (
 //
 // The call is made with the engine's lock held: it may block (waiting for
 // the other engines), but it must not call back into the same engine.
+//
+// An engine calls it only at the boundaries it closes: those its watermark
+// passes while it holds at least one thing seen within the invalidation
+// horizon. An engine with no input for longer than that skips the
+// boundaries of its silence, so an exchange that waits for every engine
+// must time out (and return an error) rather than wait for ever.
 type PopulationExchange func(profile, behavior string, t time.Time, local []byte) (fleet []byte, err error)
 
 // WithPopulationExchange sets the exchange used for statistical thresholds.

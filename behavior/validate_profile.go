@@ -178,7 +178,13 @@ func (v *validator) retainedMetric(field, metric string, d *MetricDimension) {
 	}
 }
 
-func (v *validator) tags(tags []Tag) {
+func (v *validator) tags(tags []Tag) { v.errs = append(v.errs, ValidateTags(tags)...) }
+
+// ValidateTags checks tags as the service model does for every taggable
+// resource: at most MaxTags, keys of 1..128 characters of the TagKey
+// pattern, values of at most 256 characters. It returns every problem.
+func ValidateTags(tags []Tag) []ValidationError {
+	var v validator
 	if len(tags) > MaxTags {
 		v.fail("tags", "tags has %d tags; at most %d are allowed", len(tags), MaxTags)
 	}
@@ -193,4 +199,5 @@ func (v *validator) tags(tags []Tag) {
 			v.check(field+".Value", checkLength(field+".Value", *t.Value, 0, 256))
 		}
 	}
+	return v.errs
 }
