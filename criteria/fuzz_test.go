@@ -171,6 +171,12 @@ func FuzzCIDRSet(f *testing.F) {
 			}
 		}
 		for _, p := range ps { // every prefix's own address is in the set
+			// except an IPv4-mapped address under a short IPv6 prefix: the
+			// address is looked up as IPv4, and an IPv6 prefix shorter than
+			// 96 bits covers no IPv4 address (see CIDRSet).
+			if p.Addr().Is4In6() && p.Bits() < 96 {
+				continue
+			}
 			if p.IsValid() && !s.Contains(p.Addr()) {
 				t.Fatalf("Contains(%v) = false for a member prefix %v", p.Addr(), p)
 			}
