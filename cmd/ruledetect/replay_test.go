@@ -181,7 +181,7 @@ func TestReplayBadRecords(t *testing.T) {
 	far := lines(`{"time":"2500-01-01T00:01:00Z","thingName":"cam-1","type":"message-sent","topic":"dt/a","bytes":500}`)
 	code, _, stderr = runCLI(far, replayArgs(t)...)
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, "standard input:1: time 2500-01-01T00:01:00Z is after 2262-04-11T23:47:16Z")
+	assert.Contains(t, stderr, "standard input:1: IngestMessage: time 2500-01-01T00:01:00Z is outside 1970-01-01T00:00:00Z..2262-04-11T23:47:16Z")
 
 	// A named INPUT file is named in the message.
 	path := filepath.Join(t.TempDir(), "in.jsonl")
