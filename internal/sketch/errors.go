@@ -28,6 +28,7 @@ type DecodeError struct {
 	Detail string
 }
 
+// Error returns "KIND: TYPE field FIELD at byte N[: detail]".
 func (e *DecodeError) Error() string {
 	msg := fmt.Sprintf("%v: %s field %s at byte %d", e.Err, e.Type, e.Field, e.Offset)
 	if e.Detail != "" {
@@ -36,4 +37,6 @@ func (e *DecodeError) Error() string {
 	return msg
 }
 
+// Unwrap returns the kind, so errors.Is matches ErrCorrupt, ErrTruncated or
+// ErrVersion.
 func (e *DecodeError) Unwrap() error { return e.Err }
