@@ -130,21 +130,26 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 	}
 	slices.Sort(cv.profiles)
 	for _, p := range cv.profiles {
-		rec := c.profiles[p]
-		if rec == nil {
+		if rec := c.profiles[p]; rec != nil {
+			cv.behaviors = append(cv.behaviors, rec.behaviors...)
+		}
+	}
+	cv.index()
+	c.coverages[key] = cv
+	return cv
+}
+
+// index fills cv's indexes (by input, windowed, ring offsets) from
+// cv.behaviors.
+func (cv *coverage) index() {
+	for i, cb := range cv.behaviors {
+		if cb.eval == evalNone {
 			continue
 		}
-		for _, cb := range rec.behaviors {
-			i := int32(len(cv.behaviors))
-			cv.behaviors = append(cv.behaviors, cb)
-			if cb.eval == evalNone {
-				continue
-			}
-			if cb.periods > 0 {
-				cv.windowed = append(cv.windowed, i)
-			}
-			cv.byInput[cb.in] = append(cv.byInput[cb.in], i)
+		if cb.periods > 0 {
+			cv.windowed = append(cv.windowed, int32(i))
 		}
+		cv.byInput[cb.in] = append(cv.byInput[cb.in], int32(i))
 	}
 	cv.ringOff = make([]int32, len(cv.behaviors))
 	for _, i := range cv.windowed {
@@ -153,8 +158,6 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 		cv.ringLen += int32(n)
 		cv.maxPeriods = max(cv.maxPeriods, n)
 	}
-	c.coverages[key] = cv
-	return cv
 }
 
 // covers reports whether profile applies to things of kind k.

@@ -27,6 +27,10 @@ var (
 	// ErrMalformedReport: a device metrics report is structurally malformed;
 	// the service answers "Malformed metrics report". Nothing of it is applied.
 	ErrMalformedReport = errors.New("Malformed metrics report")
+	// ErrInvalidSnapshot: data given to RestoreSnapshot is not a snapshot
+	// WriteSnapshot wrote in this format version, or it is truncated,
+	// corrupt or inconsistent. Nothing of it is used.
+	ErrInvalidSnapshot = errors.New("invalid engine snapshot")
 )
 
 // Error is the error the Engine returns: the operation, the kind (one of the

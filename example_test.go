@@ -1,6 +1,7 @@
 package ruledetect_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,4 +44,41 @@ func ExampleEngine_DescribeSecurityProfile_notFound() {
 	// Output:
 	// true
 	// DescribeSecurityProfile: security profile missing does not exist (resource missing)
+}
+
+// A service that restarts keeps its alarms and its windows in progress: it
+// writes a snapshot before it stops and restores it, with the same options,
+// when it starts again.
+func ExampleEngine_WriteSnapshot() {
+	ctx := context.Background()
+	e, _ := ruledetect.New()
+	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	  {"name":"chatty","metric":"aws:num-messages-sent",
+	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
+	e.CreateSecurityProfile(ctx, profile)
+	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	send := func(e *ruledetect.Engine, at time.Time) {
+		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: at, Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+	}
+	send(e, t)
+	send(e, t.Add(time.Second))
+
+	var saved bytes.Buffer // a file in a real service
+	if err := e.WriteSnapshot(ctx, &saved); err != nil {
+		fmt.Println(err)
+		return
+	}
+	restarted, err := ruledetect.RestoreSnapshot(ctx, &saved)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	send(restarted, t.Add(2*time.Second)) // the third message of the same window
+	restarted.Advance(t.Add(5 * time.Minute))
+	for v, err := range restarted.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, err)
+	}
+	// Output:
+	// cam-1 chatty 3 <nil>
 }
