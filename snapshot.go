@@ -417,26 +417,22 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 func windowed(cb *compiledBehavior) bool { return cb.eval != evalNone && cb.periods > 0 }
 
 // counterValues returns the cumulative network_stats c holds, and whether
-// it has seen any. CounterState keeps them private; a Delta from a copy to
-// the largest counters reveals them exactly (no counter exceeds MaxInt64,
-// so this is never a reset and the delta is MaxInt64 minus the counter).
+// it has seen any.
 func counterValues(c *report.CounterState) ([4]uint64, bool) {
 	if c == nil {
 		return [4]uint64{}, false
 	}
-	probe := *c
-	const m = math.MaxInt64
-	d, ok := probe.Delta(report.NetworkStats{Present: true, BytesIn: m, BytesOut: m, PacketsIn: m, PacketsOut: m})
+	last, ok := c.Last()
 	if !ok {
 		return [4]uint64{}, false
 	}
-	return [4]uint64{uint64(m - d.BytesIn), uint64(m - d.BytesOut), uint64(m - d.PacketsIn), uint64(m - d.PacketsOut)}, true
+	return [4]uint64{uint64(last.BytesIn), uint64(last.BytesOut), uint64(last.PacketsIn), uint64(last.PacketsOut)}, true
 }
 
 // counterState returns a CounterState that has seen the cumulative counters v.
 func counterState(v [4]uint64) *report.CounterState {
 	c := new(report.CounterState)
-	c.Delta(report.NetworkStats{Present: true, BytesIn: int64(v[0]), BytesOut: int64(v[1]), PacketsIn: int64(v[2]), PacketsOut: int64(v[3])})
+	c.Restore(report.NetworkStats{Present: true, BytesIn: int64(v[0]), BytesOut: int64(v[1]), PacketsIn: int64(v[2]), PacketsOut: int64(v[3])})
 	return c
 }
 

@@ -61,3 +61,20 @@ func delta(prev uint64, cur int64) int64 {
 
 // Reset forgets the previous report, as for a thing never seen.
 func (c *CounterState) Reset() { *c = CounterState{} }
+
+// Last returns the cumulative counters of the previous report, and whether
+// there was one: the whole state, for a snapshot.
+func (c *CounterState) Last() (NetworkStats, bool) {
+	if c.prev[0] == 0 {
+		return NetworkStats{}, false
+	}
+	return NetworkStats{Present: true, BytesIn: int64(c.prev[0] - 1), BytesOut: int64(c.prev[1] - 1),
+		PacketsIn: int64(c.prev[2] - 1), PacketsOut: int64(c.prev[3] - 1)}, true
+}
+
+// Restore makes c the state that has seen last (as Last returned it), for a
+// snapshot's restore. A last that is not Present resets c.
+func (c *CounterState) Restore(last NetworkStats) {
+	c.Reset()
+	c.Delta(last)
+}

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func stats(bi, bo, pi, po int64) NetworkStats {
@@ -96,4 +97,26 @@ func BenchmarkCounterStateDelta(b *testing.B) {
 			b.Fatal("no delta")
 		}
 	}
+}
+
+// Last and Restore carry the whole state: a restored state gives the same
+// deltas as the original.
+func TestCounterStateLastRestore(t *testing.T) {
+	var c CounterState
+	_, ok := c.Last()
+	assert.False(t, ok)
+	c.Delta(NetworkStats{Present: true, BytesIn: 100, BytesOut: 200, PacketsIn: 3, PacketsOut: 4})
+	last, ok := c.Last()
+	require.True(t, ok)
+	assert.Equal(t, NetworkStats{Present: true, BytesIn: 100, BytesOut: 200, PacketsIn: 3, PacketsOut: 4}, last)
+	var r CounterState
+	r.Restore(last)
+	next := NetworkStats{Present: true, BytesIn: 150, BytesOut: 10, PacketsIn: 5, PacketsOut: 9}
+	want, _ := c.Delta(next)
+	got, ok := r.Delta(next)
+	require.True(t, ok)
+	assert.Equal(t, want, got)
+	r.Restore(NetworkStats{})
+	_, ok = r.Last()
+	assert.False(t, ok)
 }
