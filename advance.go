@@ -20,6 +20,18 @@ func (e *Engine) advanceTo(t int64) {
 	prev := e.watermark
 	e.watermark = t
 	target := e.periodOf(t)
+	if target <= e.closed {
+		return
+	}
+	e.closeUpTo(target, prev)
+	// Retention runs on event time too (DESIGN rule 12), also for an engine
+	// that is fed inputs and never Advanced.
+	e.log.Prune(time.Unix(0, e.closed*int64(e.opts.period)))
+}
+
+// closeUpTo closes the boundaries after e.closed up to target; prev is the
+// watermark before this advance.
+func (e *Engine) closeUpTo(target, prev int64) {
 	p, horizon := int64(e.opts.period), int64(e.opts.invalidationHorizon)
 	for m := e.closed + 1; m <= target; m++ {
 		e.closePeriod(m)

@@ -225,3 +225,21 @@ func TestTimeRange(t *testing.T) {
 	err = e.IngestMessage(Message{Thing: "a", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Direction: Sent, Topic: "t", Bytes: 1})
 	require.ErrorIs(t, err, ErrLateInput)
 }
+
+// Events past the retention are dropped as event time moves on with the
+// inputs, without any Advance call.
+func TestRetentionWithoutAdvance(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(WithRetention(24 * time.Hour))
+	require.NoError(t, err)
+	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
+	require.NoError(t, err)
+	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
+	failures(t, e, "a", lifeT0, 3)
+	require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: lifeT0.Add(10 * time.Minute), Direction: Sent, Topic: "t", Bytes: 1}))
+	assert.Equal(t, []string{"in-alarm", "alarm-cleared"}, eventTypes(t, e, "a"))
+	for h := 1; h <= 26; h++ { // hourly heartbeats for a day and a bit
+		require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: lifeT0.Add(time.Duration(h) * time.Hour), Direction: Sent, Topic: "t", Bytes: 1}))
+	}
+	assert.Empty(t, eventTypes(t, e, "a"), "events older than 24 h of event time are gone")
+}
