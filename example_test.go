@@ -82,3 +82,29 @@ func ExampleEngine_WriteSnapshot() {
 	// Output:
 	// cam-1 chatty 3 <nil>
 }
+
+// A broker integration resolves the thing once, when the client connects,
+// and ingests every message of the connection through the handle.
+func ExampleEngine_Thing() {
+	ctx := context.Background()
+	e, _ := ruledetect.New()
+	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	  {"name":"big","metric":"aws:message-byte-size",
+	   "criteria":{"comparisonOperator":"less-than-equals","value":{"count":1024}}}]}`))
+	e.CreateSecurityProfile(ctx, profile)
+	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	cam, err := e.Thing("cam-1")
+	if err != nil {
+		panic(err)
+	}
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, size := range []int64{200, 4096} {
+		cam.IngestMessage(ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
+			Direction: ruledetect.Sent, Topic: "dt/cam-1/video", Bytes: size})
+	}
+	for v := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count)
+	}
+	// Output:
+	// cam-1 big 4096
+}
