@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -99,6 +100,12 @@ func Encode(s Scope, c Cursor) (string, error) {
 func Decode(token string, s Scope) (Cursor, error) {
 	if len(token) > maxEncodedLen {
 		return Cursor{}, fmt.Errorf("%w: too long", ErrInvalidToken)
+	}
+	// encoding/base64 skips '\r' and '\n' anywhere in its input; a token
+	// is only ever what Encode wrote, so they make it invalid (one cursor,
+	// one spelling).
+	if strings.ContainsAny(token, "\r\n") {
+		return Cursor{}, fmt.Errorf("%w: not a token", ErrInvalidToken)
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
