@@ -112,8 +112,13 @@ func (t *tail) push(v float64) {
 }
 
 func (t *tail) replaceRoot(v float64) {
-	h := t.h[:t.n]
-	i := 0
+	siftDown(t.h[:t.n], 0, v)
+	t.sorted = false
+}
+
+// siftDown places v at index i of the min-heap h and moves it down until
+// both its children are at least v.
+func siftDown(h []float64, i int, v float64) {
 	for {
 		c := 2*i + 1
 		if c >= len(h) {
@@ -129,7 +134,6 @@ func (t *tail) replaceRoot(v float64) {
 		i = c
 	}
 	h[i] = v
-	t.sorted = false
 }
 
 // sort orders the kept values ascending; an ascending array is still a
@@ -151,23 +155,7 @@ func (t *tail) kth(k int) float64 {
 func (t *tail) heapify() {
 	h := t.h[:t.n]
 	for i := len(h)/2 - 1; i >= 0; i-- {
-		v := h[i]
-		j := i
-		for {
-			c := 2*j + 1
-			if c >= len(h) {
-				break
-			}
-			if c+1 < len(h) && h[c+1] < h[c] {
-				c++
-			}
-			if v <= h[c] {
-				break
-			}
-			h[j] = h[c]
-			j = c
-		}
-		h[j] = v
+		siftDown(h, i, h[i])
 	}
 	t.sorted = false
 }
