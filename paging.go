@@ -1,10 +1,8 @@
 package ruledetect
 
 import (
-	"errors"
 	"regexp"
 	"slices"
-	"strconv"
 
 	"github.com/ruledetect/ruledetect/internal/pagetoken"
 	"github.com/ruledetect/ruledetect/violation"
@@ -89,7 +87,3 @@ func pageNames(op string, names []string, token string, maxResults int, filters 
 func errNotFound(op, kind, name string) error {
 	return newError(op, ErrResourceNotFound, name, "%s %s does not exist", kind, name)
 }
-
-func isKind(err, kind error) bool { return errors.Is(err, kind) }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,7 +1,6 @@
 package ruledetect
 
 import (
-	"errors"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/sketch"
@@ -50,31 +49,35 @@ func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
 	return acc.MarshalBinary()
 }
 
-var errFleetTooSmall = errors.New("fleet population smaller than the local one")
-
 // exchange returns the population to take b's threshold from: b's own, or
-// the fleet's when an exchange is configured.
+// the fleet's when an exchange is configured and answers usably.
 func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
 	x := e.opts.exchange
 	if x == nil {
 		return b.pop
 	}
-	local, err := b.pop.MarshalBinary()
-	if err == nil {
-		var fleet []byte
-		fleet, err = x(b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC(), local)
-		if err == nil {
-			merged := sketch.NewPopulation(e.opts.exactPopulation)
-			if err = merged.UnmarshalBinary(fleet); err == nil {
-				if merged.Len() >= b.pop.Len() {
-					return merged
-				}
-				// The fleet holds at least this engine's datapoints; a smaller
-				// one (an exchange that lost or dropped parts) is not used.
-				err = errFleetTooSmall
-			}
-		}
+	if fleet, ok := e.fleetPopulation(x, b, T); ok {
+		return fleet
 	}
 	e.stats.exchangeErrors.Add(1)
 	return b.pop
+}
+
+// fleetPopulation sends b's population through x and decodes the fleet's.
+// A fleet smaller than b's own (an exchange that lost or dropped parts) is
+// not usable: the fleet holds at least this engine's datapoints.
+func (e *Engine) fleetPopulation(x PopulationExchange, b *statBatch, T int64) (*sketch.Population, bool) {
+	local, err := b.pop.MarshalBinary()
+	if err != nil {
+		return nil, false
+	}
+	encoded, err := x(b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC(), local)
+	if err != nil {
+		return nil, false
+	}
+	fleet := sketch.NewPopulation(e.opts.exactPopulation)
+	if err := fleet.UnmarshalBinary(encoded); err != nil {
+		return nil, false
+	}
+	return fleet, fleet.Len() >= b.pop.Len()
 }

@@ -84,13 +84,3 @@ func (ts *thingState) key(i int) violation.Key {
 	cb := ts.cov.behaviors[i]
 	return violation.Key{Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name}
 }
-
-// inAlarm reports whether any of the thing's behaviors is in alarm.
-func (ts *thingState) inAlarm() bool {
-	for i := range ts.slots {
-		if ts.slots[i].streak.InAlarm() {
-			return true
-		}
-	}
-	return false
-}
