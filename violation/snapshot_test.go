@@ -25,7 +25,7 @@ func snapshotFixture(t testing.TB) *Log {
 		case 0, 1:
 			l.Raise(k, b, at((i*37)%500), count(int64(i)), i%7 == 0)
 		case 2:
-			l.Violate(k, at(i), behavior.MetricValue{Numbers: []float64{math.NaN(), math.Inf(-1), -0.0, 1.5}})
+			l.Violate(k, at(i), behavior.MetricValue{Numbers: []float64{math.NaN(), math.Inf(-1), math.Copysign(0, -1), 1.5}})
 		case 3:
 			if i%8 == 3 {
 				l.Clear(k, at(i), behavior.MetricValue{Ports: []int64{}})
