@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/pagetoken"
 	"github.com/ruledetect/ruledetect/violation"
 )
@@ -13,14 +14,10 @@ import (
 // call return as much as one page can.
 const DefaultMaxResults = violation.DefaultMaxResults
 
-// namePattern is the service's pattern for dimension, custom metric,
-// security profile and behavior names.
-var namePattern = regexp.MustCompile(`^[a-zA-Z0-9:_-]+$`)
-
 // checkName validates a resource name of the service's Name shapes: 1..128
 // characters of [a-zA-Z0-9:_-].
 func checkName(op, field, name string) error {
-	if len(name) < 1 || len(name) > 128 || !namePattern.MatchString(name) {
+	if !behavior.ValidName(name) {
 		return newError(op, ErrInvalidRequest, name, "%s %q must be 1..128 characters of [a-zA-Z0-9:_-]", field, name)
 	}
 	return nil

@@ -35,6 +35,13 @@ func allRunes(s string, ok func(rune) bool) bool {
 	return true
 }
 
+// ValidName reports whether s is a name of the model's SecurityProfileName,
+// DimensionName and MetricName form: 1..128 characters of [a-zA-Z0-9:_-],
+// the pattern matched by the whole name (see namePattern).
+func ValidName(s string) bool {
+	return len(s) >= 1 && len(s) <= 128 && allRunes(s, isNameChar)
+}
+
 // checkName returns what is wrong with a name of the model's
 // SecurityProfileName/BehaviorName/DimensionName/MetricName form, or "".
 func checkName(field, s string) string {

@@ -261,7 +261,7 @@ func (f *Filter) check(op string) error {
 	if f.ThingName != "" && (utf8.RuneCountInString(f.ThingName) > 128 || !utf8.ValidString(f.ThingName)) {
 		return constraintError(op, "thingName", quote(f.ThingName), "be valid UTF-8 and have length less than or equal to 128")
 	}
-	if f.SecurityProfileName != "" && !validName(f.SecurityProfileName) {
+	if f.SecurityProfileName != "" && !behavior.ValidName(f.SecurityProfileName) {
 		return constraintError(op, "securityProfileName", quote(f.SecurityProfileName),
 			"satisfy regular expression pattern: [a-zA-Z0-9:_-]+ and have length less than or equal to 128")
 	}
@@ -274,21 +274,6 @@ func (f *Filter) check(op string) error {
 			"satisfy enum value set: [FALSE_POSITIVE, BENIGN_POSITIVE, TRUE_POSITIVE, UNKNOWN]")
 	}
 	return nil
-}
-
-// validName reports whether s is a SecurityProfileName: 1..128 characters of
-// [a-zA-Z0-9:_-].
-func validName(s string) bool {
-	if len(s) < 1 || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == ':' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func checkMaxResults(op string, n int) (int, error) {
