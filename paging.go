@@ -41,7 +41,7 @@ func checkMaxResults(op string, n int) (int, error) {
 	switch {
 	case n == 0:
 		return DefaultMaxResults, nil
-	case n < 1 || n > 250:
+	case n < 1 || n > violation.MaxResults:
 		return 0, newError(op, ErrInvalidRequest, "", "maxResults %d should be in range[1,250]", n)
 	}
 	return n, nil
