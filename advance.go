@@ -70,14 +70,9 @@ type statMember struct {
 // the statistical ones against the fleet's percentile of the same boundary.
 func (e *Engine) closePeriod(m int64) {
 	T := m * int64(e.opts.period)
-	horizon := int64(e.opts.invalidationHorizon)
 	cfg := e.cfg.Load()
 	for _, ts := range e.things {
-		if ts.lastInput == 0 {
-			continue
-		}
-		if ts.lastInput+horizon <= T {
-			e.expire(ts, ts.lastInput+horizon)
+		if ts.lastInput == 0 || e.expireIfIdle(ts, T) {
 			continue
 		}
 		ts.align(e, cfg)
@@ -229,12 +224,20 @@ func (e *Engine) expire(ts *thingState, at int64) {
 // expireIdle expires every thing whose horizon has passed by t; Advance
 // calls it so that invalidations between period boundaries are not late.
 func (e *Engine) expireIdle(t int64) {
-	horizon := int64(e.opts.invalidationHorizon)
 	for _, ts := range e.things {
-		if ts.lastInput != 0 && ts.lastInput+horizon <= t {
-			e.expire(ts, ts.lastInput+horizon)
-		}
+		e.expireIfIdle(ts, t)
 	}
+}
+
+// expireIfIdle expires ts if, by t, it has had an input and then none for
+// the invalidation horizon; the expiry is due at its last input + horizon.
+func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
+	due := ts.lastInput + int64(e.opts.invalidationHorizon)
+	if ts.lastInput == 0 || due > t {
+		return false
+	}
+	e.expire(ts, due)
+	return true
 }
 
 // invalidateWhere turns every open alarm matching match into

@@ -227,10 +227,9 @@ func (e *Engine) admit(op, thing string, h *Thing, t time.Time) (*thingState, er
 	}
 	e.advanceTo(ns)
 	ts := e.lookup(thing, h)
-	if ts.lastInput != 0 && ts.lastInput+int64(e.opts.invalidationHorizon) <= ns {
+	if e.expireIfIdle(ts, ns) {
 		// Its horizon ran out between two boundaries: the alarms of its
 		// silence are invalidated before this input starts new state.
-		e.expire(ts, ts.lastInput+int64(e.opts.invalidationHorizon))
 		ts = e.lookup(thing, h)
 	}
 	ts.align(e, e.cfg.Load())
