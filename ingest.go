@@ -83,13 +83,7 @@ func (d *dimMemo) passes(cb *compiledBehavior, topic, client string) bool {
 			d.n++
 		}
 	}
-	switch cb.dimOp {
-	case dimension.In:
-		return match
-	case dimension.NotIn:
-		return !match
-	}
-	return false
+	return cb.dimOp.Admits(match)
 }
 
 // IngestAuthorizationFailure applies an authorization failure.

@@ -80,13 +80,10 @@ func (m *Matcher) Len() int {
 // the topic matches a filter; for NotIn, whether it matches none. An Operator
 // that is neither In nor NotIn passes nothing.
 func (m *Matcher) Passes(op Operator, topic, clientID string) bool {
-	switch op {
-	case In:
-		return m.Match(topic, clientID)
-	case NotIn:
-		return !m.Match(topic, clientID)
+	if op != In && op != NotIn {
+		return false // an invalid operator admits nothing; don't match for it
 	}
-	return false
+	return op.Admits(m.Match(topic, clientID))
 }
 
 // Match reports whether topic matches at least one of the filters, with every

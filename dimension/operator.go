@@ -46,3 +46,15 @@ func (o Operator) String() string {
 	}
 	return "Operator(" + strconv.Itoa(int(o)) + ")"
 }
+
+// Admits reports whether a topic whose Match result is match passes a
+// dimension with operator o: IN admits matching topics, NOT_IN the others.
+func (o Operator) Admits(match bool) bool {
+	switch o {
+	case In:
+		return match
+	case NotIn:
+		return !match
+	}
+	return false
+}

@@ -61,3 +61,16 @@ func TestPasses(t *testing.T) {
 		})
 	}
 }
+
+func TestOperatorAdmits(t *testing.T) {
+	for _, tt := range []struct {
+		op          Operator
+		match, want bool
+	}{
+		{In, true, true}, {In, false, false},
+		{NotIn, true, false}, {NotIn, false, true},
+		{Operator(7), true, false}, {Operator(7), false, false},
+	} {
+		assert.Equal(t, tt.want, tt.op.Admits(tt.match), "%v admits match=%v", tt.op, tt.match)
+	}
+}
