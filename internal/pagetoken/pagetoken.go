@@ -20,7 +20,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -101,14 +100,11 @@ func Decode(token string, s Scope) (Cursor, error) {
 	if len(token) > maxEncodedLen {
 		return Cursor{}, fmt.Errorf("%w: too long", ErrInvalidToken)
 	}
-	// encoding/base64 skips '\r' and '\n' anywhere in its input; a token
-	// is only ever what Encode wrote, so they make it invalid (one cursor,
-	// one spelling).
-	if strings.ContainsAny(token, "\r\n") {
-		return Cursor{}, fmt.Errorf("%w: not a token", ErrInvalidToken)
-	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
+	// A token is only ever what Encode wrote: one cursor, one spelling.
+	// encoding/base64 is lenient (it skips CR and LF anywhere and ignores
+	// the last character's unused bits), so the spelling is checked too.
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != token {
 		return Cursor{}, fmt.Errorf("%w: not a token", ErrInvalidToken)
 	}
 	if len(b) < fixedLen+1+checksumLen {
