@@ -192,7 +192,7 @@ func (e *Engine) judgeStatistical(T int64) {
 		}
 		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 		for _, mb := range b.members {
-			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T)
+			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
 		}
 		b.reset()
 	}
@@ -211,7 +211,8 @@ func (e *Engine) expire(ts *thingState) {
 	at := ts.lastInput + int64(e.opts.invalidationHorizon)
 	for i := range ts.slots {
 		if ts.slots[i].streak.InAlarm() {
-			e.log.Invalidate(ts.key(i), time.Unix(0, at))
+			ev, _ := e.log.Invalidate(ts.key(i), time.Unix(0, at))
+			e.emit(ev)
 		}
 	}
 	if !ts.told {
@@ -247,7 +248,8 @@ func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
 func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 	at := time.Unix(0, e.watermark)
 	for _, k := range e.log.ActiveKeys(match) {
-		e.log.Invalidate(k, at)
+		ev, _ := e.log.Invalidate(k, at)
+		e.emit(ev)
 		ts := e.things[k.Thing]
 		if ts == nil || ts.cov == nil {
 			continue

@@ -32,6 +32,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ruledetect/ruledetect/internal/delivery"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -63,6 +64,12 @@ type Engine struct {
 	scratch closeScratch
 	// decoders are per-goroutine report decoders.
 	decoders sync.Pool
+
+	// pending collects, under mu, the alerts and datapoints of the current
+	// locked section; unlock hands them to out, the delivery queue (nil
+	// when there is no sink and no observer).
+	pending []outgoing
+	out     *delivery.Queue[outgoing]
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -74,7 +81,8 @@ func New(opts ...Option) (*Engine, error) {
 		}
 	}
 	e := &Engine{opts: o, things: map[string]*thingState{}}
-	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention, Sink: o.sink})
+	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
+	e.newDelivery()
 	e.cfg.Store(emptyConfig())
 	e.decoders.New = newDecoder
 	return e, nil

@@ -27,7 +27,7 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 		in = inMessageReceived
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit("IngestMessage", m.Thing, h, m.Time)
 	if err != nil {
 		return err
@@ -97,7 +97,7 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, f.Thing, h, f.Time)
 	if err != nil {
 		return err
@@ -123,7 +123,7 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, c.Thing, h, c.Time)
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, d.Thing, h, d.Time)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (e *Engine) Advance(t time.Time) {
 		t = maxTime // beyond it, Unix nanoseconds wrap
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ns := t.UnixNano()
 	if !e.started {
 		e.start(ns)
@@ -291,21 +291,26 @@ func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
 	if cb.eval != evalStatic || !d.fits(cb.crit) {
 		return
 	}
-	e.transition(ts, i, d, !d.compliant(cb.crit), t)
+	e.transition(ts, i, d, !d.compliant(cb.crit), t, 0)
 }
 
-// transition applies a judged datapoint to the slot's streak and the log.
-func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64) {
+// transition applies a judged datapoint to the slot's streak and the log;
+// threshold is the fleet percentile a statistical datapoint was judged by.
+func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
 	s := &ts.slots[i]
 	e.stats.datapoints.Add(1)
+	if e.opts.observer != nil {
+		e.observed(ts, i, &d, violating, t, threshold)
+	}
 	switch s.streak.Observe(violating, cb.toAlarm, cb.toClear) {
 	case violation.Alarm:
-		e.log.Raise(ts.key(i), &cb.b, time.Unix(0, t), d.metricValue(), cb.suppressed)
+		e.emit(e.log.Raise(ts.key(i), &cb.b, time.Unix(0, t), d.metricValue(), cb.suppressed))
 	case violation.StillViolating:
 		e.log.Violate(ts.key(i), time.Unix(0, t), d.metricValue())
 	case violation.Clear:
-		e.log.Clear(ts.key(i), time.Unix(0, t), d.metricValue())
+		ev, _ := e.log.Clear(ts.key(i), time.Unix(0, t), d.metricValue())
+		e.emit(ev)
 	}
 }
 

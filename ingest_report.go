@@ -95,7 +95,7 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 		res.Dropped = append(res.Dropped, DroppedValue(d))
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, thing, h, t)
 	if err != nil {
 		return IngestResult{}, err

@@ -20,6 +20,8 @@ type options struct {
 	cumulativeNetStats  bool
 	clock               func() time.Time
 	sink                violation.AlertSink
+	observer            func(Datapoint)
+	delivery            DeliveryPolicy
 	exchange            PopulationExchange
 }
 
@@ -32,6 +34,7 @@ func defaultOptions() options {
 		retention:           30 * 24 * time.Hour,
 		exactPopulation:     10_000,
 		clock:               time.Now,
+		delivery:            defaultDeliveryPolicy(),
 	}
 }
 
@@ -128,14 +131,6 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("clock must not be nil")
 		}
 		o.clock = now
-		return nil
-	}
-}
-
-// WithAlertSink sets where non-suppressed violation events are sent, once each.
-func WithAlertSink(s violation.AlertSink) Option {
-	return func(o *options) error {
-		o.sink = s
 		return nil
 	}
 }

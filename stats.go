@@ -23,6 +23,8 @@ type Stats struct {
 	ExchangeErrors uint64
 	// Things is the number of things the engine holds state for.
 	Things int
+	// Delivery counts the alerts and datapoints handed to sinks.
+	Delivery DeliveryStats
 }
 
 // Stats returns the engine's counters.
@@ -37,5 +39,6 @@ func (e *Engine) Stats() Stats {
 		Datapoints:     e.stats.datapoints.Load(),
 		ExchangeErrors: e.stats.exchangeErrors.Load(),
 		Things:         n,
+		Delivery:       e.deliveryStats(),
 	}
 }
