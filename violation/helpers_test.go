@@ -76,7 +76,6 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-
 func allEvents(t testing.TB, l *Log, in ListViolationEventsInput) []Event {
 	t.Helper()
 	var out []Event
