@@ -70,6 +70,11 @@ type Engine struct {
 	// when there is no sink and no observer).
 	pending []outgoing
 	out     *delivery.Queue[outgoing]
+
+	// held are the per-input datapoints waiting for the allowed lateness to
+	// pass (always empty without it); heldSeq numbers them in arrival order.
+	held    deferredHeap
+	heldSeq uint64
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -79,6 +84,9 @@ func New(opts ...Option) (*Engine, error) {
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("ruledetect.New: %w", err)
 		}
+	}
+	if o.allowedLateness >= o.invalidationHorizon {
+		return nil, fmt.Errorf("ruledetect.New: allowed lateness %v must be less than the invalidation horizon %v", o.allowedLateness, o.invalidationHorizon)
 	}
 	e := &Engine{opts: o, things: map[string]*thingState{}}
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})

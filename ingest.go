@@ -49,9 +49,9 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 		case cb.agg == aggPerInput:
 			e.observe(ts, int(i), datapoint{kind: dpCount, count: uint64(m.Bytes)}, t)
 		case cb.agg == aggSumIfAny:
-			ts.add(int(i), k, uint64(m.Bytes))
+			e.add(ts, int(i), k, uint64(m.Bytes))
 		default:
-			ts.add(int(i), k, 1)
+			e.add(ts, int(i), k, 1)
 		}
 	}
 	return nil
@@ -109,7 +109,7 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 		if cb.dim != nil && !dims.passes(cb, f.Topic, ts.name) {
 			continue
 		}
-		ts.add(int(i), k, 1)
+		e.add(ts, int(i), k, 1)
 	}
 	return nil
 }
@@ -149,7 +149,7 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 			}
 			continue
 		}
-		ts.add(int(i), k, 1)
+		e.add(ts, int(i), k, 1)
 	}
 	return nil
 }
@@ -175,7 +175,7 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 	k := e.periodOf(t)
 	for _, i := range ts.cov.byInput[inDisconnect] {
 		if ts.cov.behaviors[i].agg == aggCount {
-			ts.add(int(i), k, 1)
+			e.add(ts, int(i), k, 1)
 		}
 	}
 	return nil
@@ -212,6 +212,12 @@ func (e *Engine) admit(op, thing string, h *Thing, t time.Time) (*thingState, er
 	ns := t.UnixNano()
 	if !e.started {
 		e.start(ns)
+	}
+	if jump := e.opts.maxClockJump; jump > 0 && ns-e.watermark > int64(jump) {
+		e.stats.clockJumps.Add(1)
+		return nil, &Error{Op: op, Kind: ErrClockJump, Resource: thing,
+			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + jump.String() + " ahead of the watermark, " +
+				time.Unix(0, e.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
 	}
 	if e.periodOf(ns) < e.closed {
 		e.stats.late.Add(1)
@@ -278,9 +284,11 @@ func (e *Engine) periodOf(t int64) int64 {
 	return k
 }
 
+// start sets the clock at the first input or Advance: the watermark at t,
+// and the boundaries up to t less the allowed lateness closed.
 func (e *Engine) start(t int64) {
 	e.started = true
-	e.closed = e.periodOf(t)
+	e.closed = e.closeTarget(t)
 	e.watermark = t
 }
 
@@ -289,6 +297,10 @@ func (e *Engine) start(t int64) {
 func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
 	cb := ts.cov.behaviors[i]
 	if cb.eval != evalStatic || !d.fits(cb.crit) {
+		return
+	}
+	if e.opts.allowedLateness > 0 {
+		e.hold(ts, i, d, t)
 		return
 	}
 	e.transition(ts, i, d, !d.compliant(cb.crit), t, 0)

@@ -15,6 +15,8 @@ type options struct {
 	account             string
 	period              time.Duration
 	invalidationHorizon time.Duration
+	allowedLateness     time.Duration
+	maxClockJump        time.Duration
 	retention           time.Duration
 	exactPopulation     int
 	cumulativeNetStats  bool
@@ -31,6 +33,7 @@ func defaultOptions() options {
 		account:             "123456789012",
 		period:              300 * time.Second,
 		invalidationHorizon: 48 * time.Hour,
+		maxClockJump:        DefaultMaxClockJump,
 		retention:           30 * 24 * time.Hour,
 		exactPopulation:     10_000,
 		clock:               time.Now,

@@ -47,7 +47,9 @@ import (
 //	            for each entry of that layout its streak byte and, for a
 //	            windowed behavior, a uvarint count of the periods with input
 //	            and for each a uvarint gap to the previous one's index (the
-//	            first: its index) and a uvarint value.
+//	            first: its index), a uvarint value and a uvarint timestamp
+//	            offset (acc.at). The window is the behavior's ring: its
+//	            periods plus the allowed lateness's slack.
 //
 // A layout is the list of behaviors a thing's slots were aligned to, each
 // by (profile, behavior name) (control.keys), never by the in-memory id of
@@ -58,7 +60,7 @@ import (
 // alignment, and are dropped at the snapshot instead.
 const (
 	snapshotMagic   = "ruledetect/Engine\x00"
-	snapshotVersion = 1
+	snapshotVersion = 2
 )
 
 // Thing record flags.
@@ -393,7 +395,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 		if !windowed(cb) {
 			continue
 		}
-		w := ts.window(i)
+		w := ts.ringOf(i)
 		n := 0
 		for _, a := range w {
 			if a.any {
@@ -406,6 +408,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 			if a.any {
 				b = binary.AppendUvarint(b, uint64(j-prev))
 				b = binary.AppendUvarint(b, a.v)
+				b = binary.AppendUvarint(b, uint64(a.at))
 				prev = j
 			}
 		}
@@ -580,7 +583,7 @@ func (e *Engine) restoreTime(ctl *snapControl) error {
 		}
 		return nil
 	}
-	if ctl.Watermark < 0 || ctl.Closed != e.periodOf(ctl.Watermark) {
+	if ctl.Watermark < 0 || ctl.Closed != e.closeTarget(ctl.Watermark) {
 		return errSnap("closed period %d does not match the watermark %d", ctl.Closed, ctl.Watermark)
 	}
 	e.started, e.watermark, e.closed = true, ctl.Watermark, ctl.Closed
@@ -726,7 +729,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			// coverage, realigned at the thing's next use as it would
 			// have been.
 			r.cov = &coverage{behaviors: layouts[li]}
-			r.cov.index()
+			r.cov.index(e.slack())
 			r.current = false
 		}
 		resolved[[2]int{li, ki}] = r
@@ -781,6 +784,9 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			ts.counters = counterState(v)
 		}
 		ts.head = d.offset("window head", e.closed)
+		if ts.head > e.periodOf(e.watermark) {
+			d.fail("thing %q: window head after the watermark", name)
+		}
 		if flags&thingCovered != 0 {
 			li := d.index("layout", len(layouts))
 			if d.err != nil {
@@ -820,8 +826,8 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 		if !windowed(cb) || d.err != nil {
 			continue
 		}
-		w := ts.window(i)
-		n := d.count("window", 2)
+		w := ts.ringOf(i)
+		n := d.count("window", 3)
 		if n > len(w) {
 			d.fail("thing %q: %d periods with input in a window of %d", ts.name, n, len(w))
 		}
@@ -833,7 +839,12 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 				break
 			}
 			j += int(gap)
-			w[j] = acc{v: d.uvarint(), any: true}
+			v, at := d.uvarint(), d.uvarint()
+			if at > math.MaxUint32 {
+				d.fail("thing %q: window timestamp out of range", ts.name)
+				break
+			}
+			w[j] = acc{v: v, at: uint32(at), any: true}
 		}
 	}
 }

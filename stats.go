@@ -4,7 +4,7 @@ import "sync/atomic"
 
 // stats are the engine's counters; they are atomic so Stats needs no lock.
 type stats struct {
-	inputs, late, rejected, datapoints, exchangeErrors atomic.Uint64
+	inputs, late, clockJumps, rejected, datapoints, exchangeErrors atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
@@ -14,6 +14,9 @@ type Stats struct {
 	// Late is the number of inputs rejected because they were older than the
 	// newest closed evaluation period (ErrLateInput).
 	Late uint64
+	// ClockJumps is the number of inputs rejected because they were too far
+	// ahead of the watermark (ErrClockJump).
+	ClockJumps uint64
 	// Rejected is the number of inputs rejected as invalid or malformed.
 	Rejected uint64
 	// Datapoints is the number of datapoints judged.
@@ -35,6 +38,7 @@ func (e *Engine) Stats() Stats {
 	return Stats{
 		Inputs:         e.stats.inputs.Load(),
 		Late:           e.stats.late.Load(),
+		ClockJumps:     e.stats.clockJumps.Load(),
 		Rejected:       e.stats.rejected.Load(),
 		Datapoints:     e.stats.datapoints.Load(),
 		ExchangeErrors: e.stats.exchangeErrors.Load(),
