@@ -16,13 +16,19 @@ import (
 // reaches T plus the allowed lateness), in order, and judges the held
 // per-input datapoints whose lateness has passed. Called with mu held.
 func (e *Engine) advanceTo(t int64) {
+	for t > e.watermark && e.closing {
+		e.closeDone.Wait()
+	}
 	if t <= e.watermark {
 		return
 	}
 	prev := e.watermark
 	e.watermark = t
 	if target := e.closeTarget(t); target > e.closed {
+		e.closing = true
 		e.closeUpTo(target, prev)
+		e.closing = false
+		e.closeDone.Broadcast()
 		// Retention runs on event time too, also for an engine that is fed
 		// inputs and never Advanced.
 		e.log.Prune(time.Unix(0, e.closed*int64(e.opts.period)))
@@ -322,7 +328,11 @@ func (e *Engine) judgeStatistical(T int64) {
 		}
 		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 		for _, mb := range b.members {
-			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
+			// While the exchange ran without the lock, the profile may have
+			// changed: judge only where the behavior still applies.
+			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
+				e.transition(mb.ts, i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
+			}
 		}
 		b.reset()
 	}

@@ -83,7 +83,7 @@ func (e *Engine) judgeHeld(limit int64, inclusive bool) {
 			continue
 		}
 		ts.align(e, cfg)
-		i := slices.IndexFunc(ts.cov.behaviors, func(cb *compiledBehavior) bool { return cb.id == h.id })
+		i := ts.slotOf(h.id, 0)
 		if i < 0 {
 			continue
 		}

@@ -75,6 +75,13 @@ type Engine struct {
 	// pass (always empty without it); heldSeq numbers them in arrival order.
 	held    deferredHeap
 	heldSeq uint64
+
+	// closing is true while a goroutine closes boundaries; with a
+	// population exchange it releases mu while it waits for the fleet, and
+	// closeDone (on mu) tells the others when it is done. Meanwhile inputs
+	// of the periods being closed are applied; later ones wait.
+	closing   bool
+	closeDone sync.Cond
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -89,6 +96,7 @@ func New(opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("ruledetect.New: allowed lateness %v must be less than the invalidation horizon %v", o.allowedLateness, o.invalidationHorizon)
 	}
 	e := &Engine{opts: o, things: map[string]*thingState{}}
+	e.closeDone.L = &e.mu
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
 	e.newDelivery()
 	e.cfg.Store(emptyConfig())

@@ -219,11 +219,21 @@ func (e *Engine) admit(op, thing string, h *Thing, t time.Time) (*thingState, er
 			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + jump.String() + " ahead of the watermark, " +
 				time.Unix(0, e.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
 	}
-	if e.periodOf(ns) < e.closed {
-		e.stats.late.Add(1)
-		return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
-			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
-				time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+	for {
+		if e.periodOf(ns) < e.closed {
+			e.stats.late.Add(1)
+			return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
+				Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
+					time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+		}
+		// While another caller closes boundaries (and waits for a
+		// population exchange without the lock), an input of a period
+		// that a window being closed may still hold goes in; a later one
+		// waits, as it would have for the lock.
+		if !e.closing || e.periodOf(ns) <= e.closed+int64(e.slack()) {
+			break
+		}
+		e.closeDone.Wait()
 	}
 	e.advanceTo(ns)
 	ts := e.lookup(thing, h)

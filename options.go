@@ -25,6 +25,7 @@ type options struct {
 	observer            func(Datapoint)
 	delivery            DeliveryPolicy
 	exchange            PopulationExchange
+	exchangeTimeout     time.Duration
 }
 
 func defaultOptions() options {
@@ -38,6 +39,7 @@ func defaultOptions() options {
 		exactPopulation:     10_000,
 		clock:               time.Now,
 		delivery:            defaultDeliveryPolicy(),
+		exchangeTimeout:     DefaultExchangeTimeout,
 	}
 }
 

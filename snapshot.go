@@ -82,6 +82,7 @@ type snapControl struct {
 	Account   string `json:"account"`
 	Period    int64  `json:"periodNs"`
 	Horizon   int64  `json:"invalidationHorizonNs"`
+	Lateness  int64  `json:"allowedLatenessNs"`
 	Started   bool   `json:"started"`
 	Watermark int64  `json:"watermarkNs"`
 	Closed    int64  `json:"closedPeriod"`
@@ -99,11 +100,34 @@ type snapControl struct {
 	Keys    []snapKey  `json:"keys"`
 	Layouts [][]int    `json:"layouts"`
 	Kinds   []snapKind `json:"kinds"`
+
+	// Held are the per-input datapoints waiting for the allowed lateness,
+	// HeldSeq the last arrival number given.
+	Held    []snapHeld `json:"held,omitzero"`
+	HeldSeq uint64     `json:"heldSeq,omitzero"`
+}
+
+// snapHeld is a held per-input datapoint; floats are kept as their bits,
+// which JSON keeps exactly (NaN included).
+type snapHeld struct {
+	Thing    string   `json:"thing"`
+	Profile  string   `json:"profile"`
+	Behavior string   `json:"behavior"`
+	Time     int64    `json:"timeNs"`
+	Seq      uint64   `json:"seq"`
+	Kind     dpKind   `json:"kind"`
+	Count    uint64   `json:"count,omitzero"`
+	Number   uint64   `json:"numberBits,omitzero"`
+	Ports    []uint16 `json:"ports,omitzero"`
+	Addrs    []string `json:"addrs,omitzero"`
+	Strings  []string `json:"strings,omitzero"`
+	Numbers  []uint64 `json:"numberBits_,omitzero"`
 }
 
 type snapStats struct {
 	Inputs         uint64 `json:"inputs"`
 	Late           uint64 `json:"late"`
+	ClockJumps     uint64 `json:"clockJumps,omitzero"`
 	Rejected       uint64 `json:"rejected"`
 	Datapoints     uint64 `json:"datapoints"`
 	ExchangeErrors uint64 `json:"exchangeErrors"`
@@ -206,13 +230,18 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 func (e *Engine) snapshot() ([3][]byte, error) {
 	var out [3][]byte
 	e.mu.Lock()
+	for e.closing {
+		e.closeDone.Wait() // a close in progress is written whole, after it
+	}
 	cfg := e.cfg.Load()
 	ctl := &snapControl{
 		Region: e.opts.region, Account: e.opts.account,
 		Period: int64(e.opts.period), Horizon: int64(e.opts.invalidationHorizon),
-		Started: e.started, Watermark: e.watermark, Closed: e.closed,
+		Lateness: int64(e.opts.allowedLateness),
+		Started:  e.started, Watermark: e.watermark, Closed: e.closed,
+		Held: e.snapHeld(), HeldSeq: e.heldSeq,
 		Stats: snapStats{
-			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), Rejected: e.stats.rejected.Load(),
+			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), ClockJumps: e.stats.clockJumps.Load(), Rejected: e.stats.rejected.Load(),
 			Datapoints: e.stats.datapoints.Load(), ExchangeErrors: e.stats.exchangeErrors.Load(),
 		},
 	}
@@ -544,9 +573,13 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 	if err := e.restoreThings(ctx, cfg, &ctl, thingData); err != nil {
 		return err
 	}
+	if err := e.restoreHeld(&ctl); err != nil {
+		return err
+	}
 	st := ctl.Stats
 	e.stats.inputs.Store(st.Inputs)
 	e.stats.late.Store(st.Late)
+	e.stats.clockJumps.Store(st.ClockJumps)
 	e.stats.rejected.Store(st.Rejected)
 	e.stats.datapoints.Store(st.Datapoints)
 	e.stats.exchangeErrors.Store(st.ExchangeErrors)
@@ -568,6 +601,9 @@ func (e *Engine) checkOptions(ctl *snapControl) error {
 	}
 	if ctl.Horizon != int64(e.opts.invalidationHorizon) {
 		diffs = append(diffs, fmt.Sprintf("invalidation horizon %v (options: %v)", time.Duration(ctl.Horizon), e.opts.invalidationHorizon))
+	}
+	if ctl.Lateness != int64(e.opts.allowedLateness) {
+		diffs = append(diffs, fmt.Sprintf("allowed lateness %v (options: %v)", time.Duration(ctl.Lateness), e.opts.allowedLateness))
 	}
 	if len(diffs) > 0 {
 		return errSnap("the snapshot was taken with %s; restore with the same options", strings.Join(diffs, ", "))

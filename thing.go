@@ -84,3 +84,16 @@ func (ts *thingState) key(i int) violation.Key {
 	cb := ts.cov.behaviors[i]
 	return violation.Key{Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name}
 }
+
+// slotOf returns the index of the compiled behavior id among the thing's
+// slots (trying hint first), or -1 when it no longer applies to the thing
+// or the thing's state was dropped.
+func (ts *thingState) slotOf(id uint64, hint int) int {
+	if ts.dropped || ts.cov == nil {
+		return -1
+	}
+	if hint >= 0 && hint < len(ts.cov.behaviors) && ts.cov.behaviors[hint].id == id {
+		return hint
+	}
+	return slices.IndexFunc(ts.cov.behaviors, func(cb *compiledBehavior) bool { return cb.id == id })
+}
