@@ -579,7 +579,9 @@ func TestStatisticalExchangeFailure(t *testing.T) {
 	empty, err := sketch.NewPopulation(10).MarshalBinary()
 	require.NoError(t, err)
 	for name, x := range map[string]PopulationExchange{
-		"error":           func(context.Context, string, string, time.Time, []byte) ([]byte, error) { return nil, errors.New("down") },
+		"error": func(context.Context, string, string, time.Time, []byte) ([]byte, error) {
+			return nil, errors.New("down")
+		},
 		"garbage":         func(context.Context, string, string, time.Time, []byte) ([]byte, error) { return []byte{0xff}, nil },
 		"empty fleet":     func(context.Context, string, string, time.Time, []byte) ([]byte, error) { return empty, nil },
 		"echo (no peers)": func(_ context.Context, _, _ string, _ time.Time, local []byte) ([]byte, error) { return local, nil },
