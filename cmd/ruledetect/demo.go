@@ -210,7 +210,7 @@ func runFleet(cfg fleet.Config, workers int) (*demoSummary, error) {
 	}
 	profileJSON := fleet.Profile()
 	ctx := context.Background()
-	if err := setupEngine(ctx, e, nil, metrics, []setupSource{{name: "fleet profile", data: profileJSON}}); err != nil {
+	if err := setupEngine(ctx, e, nil, metrics, []setupSource{{name: "fleet profile", data: profileJSON}}, nil); err != nil {
 		return nil, err
 	}
 
@@ -339,7 +339,7 @@ func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *worker
 		if r.kind == replay.Report {
 			rec.Report, rec.ReportFormat = s.arena[r.off:r.off+r.n], replay.JSON
 		}
-		if err := applyRecord(e, rec); err != nil {
+		if _, err := applyRecord(e, rec); err != nil {
 			res.rejected++
 			if res.firstErr == nil {
 				res.firstErr = err

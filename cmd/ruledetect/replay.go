@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/ruledetect/ruledetect/violation"
@@ -78,6 +76,7 @@ func (l *fileList) Set(s string) error {
 // replayConfig is the parsed command line of replay.
 type replayConfig struct {
 	profiles, dimensions, metrics fileList
+	thingGroups                   string
 	until                         time.Time
 	skipBad                       bool
 	cumulative                    bool
@@ -90,6 +89,7 @@ type replayStats struct {
 	records  int // records read and applied
 	reports  int // of which reports
 	bad      int // lines that were not valid records (skipped)
+	dropped  int // values the engine dropped from accepted reports
 	rejected int // inputs the engine rejected as invalid or malformed (skipped)
 	late     int // inputs the engine rejected as late (skipped)
 	events   map[violation.EventType]int
@@ -128,6 +128,16 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	var groups map[string][]string
+	if cfg.thingGroups != "" {
+		data, err := os.ReadFile(cfg.thingGroups)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if groups, err = parseThingGroups(data); err != nil {
+			return fail("%s: %v", cfg.thingGroups, err)
+		}
+	}
 	e, err := ruledetect.New(
 		ruledetect.WithEvaluationPeriod(cfg.period),
 		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
@@ -136,7 +146,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := setupEngine(context.Background(), e, dims, metrics, profiles); err != nil {
+	if err := setupEngine(context.Background(), e, dims, metrics, profiles, groups); err != nil {
 		return fail("%v", err)
 	}
 
@@ -152,8 +162,16 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	start := time.Now()
-	st := replayStats{events: map[violation.EventType]int{}}
+	st := replayStats{}
 	name := displayName(cfg.input)
+	skipped := notices{w: stderr, input: name, what: "skipped", plural: "skipped lines"}
+	dropped := notices{w: stderr, input: name, what: "dropped value", plural: "dropped values"}
+	stream := newEventStream(e, stdout, prog.clear)
+	finish := func() {
+		prog.clear()
+		skipped.end()
+		dropped.end()
+	}
 	r := replay.NewReader(counter)
 	var rec replay.Record
 	var last time.Time
@@ -165,19 +183,22 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			var re *replay.RecordError
 			if !errors.As(err, &re) {
-				prog.clear()
+				finish()
 				return fail("%s: %v", name, err)
 			}
 			if !cfg.skipBad {
-				prog.clear()
+				finish()
 				return fail("%s:%d: %s", name, re.Line, recordMessage(re))
 			}
 			st.bad++
+			prog.clear()
+			skipped.add(re.Line, "%s", recordMessage(re))
 			continue
 		}
-		if err := applyRecord(e, &rec); err != nil {
+		drops, err := applyRecord(e, &rec)
+		if err != nil {
 			if !isInputRejection(err) || !cfg.skipBad {
-				prog.clear()
+				finish()
 				return fail("%s:%d: %v", name, r.Line(), err)
 			}
 			if errors.Is(err, ruledetect.ErrLateInput) {
@@ -185,8 +206,15 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			} else {
 				st.rejected++
 			}
+			prog.clear()
+			skipped.add(r.Line(), "%v", err)
 			continue
 		}
+		for _, d := range drops {
+			prog.clear()
+			dropped.add(r.Line(), "%s", droppedMessage(d))
+		}
+		st.dropped += len(drops)
 		st.records++
 		if rec.Kind == replay.Report {
 			st.reports++
@@ -194,9 +222,13 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if rec.Time.After(last) {
 			last = rec.Time
 		}
+		if err := stream.drain(); err != nil {
+			finish()
+			return fail("%v", err)
+		}
 		prog.tick(st.records)
 	}
-	prog.clear()
+	finish()
 
 	switch {
 	case !cfg.until.IsZero():
@@ -204,26 +236,22 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case !last.IsZero():
 		e.Advance(closingTime(last, cfg.period))
 	}
-	events, err := allEvents(e)
-	if err != nil {
+	if err := stream.finish(); err != nil {
 		return fail("%v", err)
 	}
-	w := bufio.NewWriter(stdout)
-	for _, ev := range events {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return fail("%v", err)
-		}
-		w.Write(b)
-		w.WriteByte('\n')
-		st.events[ev.ViolationEventType]++
-	}
-	if err := w.Flush(); err != nil {
-		return fail("%v", err)
-	}
+	st.events = stream.counts
 	st.elapsed = time.Since(start)
 	fmt.Fprintf(stderr, "ruledetect replay: %s\n", st.summary())
 	return 0
+}
+
+// droppedMessage says which value of a report the engine dropped and why.
+func droppedMessage(d ruledetect.DroppedValue) string {
+	what := d.Path
+	if d.Metric != "" {
+		what = d.Metric + " at " + d.Path
+	}
+	return what + ": " + d.Reason
 }
 
 // parseReplayFlags parses replay's command line. When ok is false the
@@ -235,6 +263,7 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.Var(&cfg.profiles, "profile", "a CreateSecurityProfile request `FILE`")
 	fs.Var(&cfg.dimensions, "dimension", "a CreateDimension request `FILE`")
 	fs.Var(&cfg.metrics, "custom-metric", "a CreateCustomMetric request `FILE`")
+	fs.StringVar(&cfg.thingGroups, "thing-groups", "", "thing group membership `FILE`")
 	until := fs.String("until", "", "advance to `TIME` at the end")
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
@@ -328,9 +357,9 @@ func recordMessage(re *replay.RecordError) string {
 }
 
 func (st *replayStats) summary() string {
-	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late; %.3fs, %.0f records/s",
+	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late; %d values dropped; %.3fs, %.0f records/s",
 		st.records, st.reports,
 		st.events[violation.InAlarm], st.events[violation.AlarmCleared], st.events[violation.AlarmInvalidated],
-		st.bad, st.rejected, st.late,
+		st.bad, st.rejected, st.late, st.dropped,
 		st.elapsed.Seconds(), rate(st.records, st.elapsed))
 }
