@@ -58,8 +58,14 @@ func loadProfileSetup(src setupSource) (*profileSetup, error) {
 	}
 	stem := strings.TrimSuffix(filepath.Base(src.name), filepath.Ext(src.name))
 	switch d.Kind {
-	case behavior.CreateProfileDocument, behavior.DescribeProfileDocument:
+	case behavior.CreateProfileDocument:
 		return &profileSetup{profiles: []profileSpec{{profile: d.Profile}}}, nil
+	case behavior.DescribeProfileDocument:
+		// The output members are the service's to set: the replay
+		// creates the profile described.
+		sp := *d.Profile
+		sp.SecurityProfileArn, sp.Version, sp.CreationDate, sp.LastModifiedDate = "", 0, nil, nil
+		return &profileSetup{profiles: []profileSpec{{profile: &sp}}}, nil
 	case behavior.BehaviorListDocument, behavior.BehaviorsRequestDocument, behavior.BehaviorDocument:
 		if !behavior.ValidName(stem) {
 			return nil, fmt.Errorf("a %s has no profile name and the file's name %q is not one (letters, digits, _ : -); give a CreateSecurityProfile request instead", d.Kind, stem)

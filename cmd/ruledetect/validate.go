@@ -85,11 +85,12 @@ func displayName(name string) string {
 	return name
 }
 
-// validateDocument parses and validates data. Only malformed JSON is an
-// error; a document of the wrong shape is an invalid result.
+// validateDocument parses (see parseProfileDocument) and validates data.
+// Only malformed JSON or YAML is an error; a document of the wrong shape is
+// an invalid result.
 func validateDocument(data []byte) (behavior.ValidationResult, error) {
-	d, err := behavior.ParseDocument(data)
-	if errors.Is(err, behavior.ErrMalformedJSON) {
+	d, err := parseProfileDocument(data)
+	if err != nil && (errors.Is(err, behavior.ErrMalformedJSON) || !errors.Is(err, behavior.ErrMalformed)) {
 		return behavior.ValidationResult{}, err
 	}
 	if err != nil {
