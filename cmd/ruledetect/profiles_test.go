@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -212,4 +213,38 @@ func TestParseProfileDocumentKinds(t *testing.T) {
 	// Malformed JSON stays a JSON error, with its position.
 	_, err := parseProfileDocument([]byte(`{"behaviors": [}`))
 	assert.ErrorIs(t, err, behavior.ErrMalformedJSON)
+}
+
+// TestTemplateResources reads the CloudFormation samples of a dimension and
+// a custom metric as the requests replay makes of them.
+func TestTemplateResources(t *testing.T) {
+	tests := []struct {
+		file string
+		want profileSetup
+	}{
+		{"cfn-dimension.yaml", profileSetup{dims: []ruledetect.CreateDimensionInput{{
+			Name: "TopicFilterForAuthMessages", Type: "TOPIC_FILTER", StringValues: []string{"device/+/auth"},
+			Tags: []behavior.Tag{{Key: "Application", Value: new("SmartHome")}},
+		}}}},
+		{"cfn-dimension.json", profileSetup{dims: []ruledetect.CreateDimensionInput{{
+			Name: "TopicFilterForAuthMessages", Type: "TOPIC_FILTER", StringValues: []string{"device/+/auth"},
+			Tags: []behavior.Tag{{Key: "Application", Value: new("SmartHome")}},
+		}}}},
+		{"cfn-custom-metric.yaml", profileSetup{metrics: []ruledetect.CreateCustomMetricInput{{
+			MetricName: "batteryPercentage", DisplayName: "Remaining battery percentage", MetricType: "number",
+		}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			require.NoError(t, err)
+			if filepath.Ext(tc.file) == ".yaml" {
+				data, _, err = yamlToJSON(data)
+				require.NoError(t, err)
+			}
+			var got profileSetup
+			require.NoError(t, templateResources(data, &got))
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }

@@ -46,13 +46,19 @@ func yamlToJSON(data []byte) ([]byte, []yamlPos, error) {
 }
 
 type yamlConverter struct {
-	out bytes.Buffer
-	pos []yamlPos
+	out   bytes.Buffer
+	pos   []yamlPos
+	nodes int
 }
 
-// maxYAMLDepth bounds nesting (and alias expansion), so that a hostile
-// document cannot exhaust the stack.
-const maxYAMLDepth = 200
+// maxYAMLDepth bounds nesting, so that a hostile document cannot exhaust the
+// stack; maxYAMLNodes bounds the nodes written, so that aliases of aliases
+// (a "billion laughs") cannot expand without end. A security profile
+// template has a few hundred.
+const (
+	maxYAMLDepth = 200
+	maxYAMLNodes = 1 << 20
+)
 
 // line starts a new JSON line that came from node n.
 func (c *yamlConverter) line(n *yaml.Node) {
@@ -65,6 +71,9 @@ func (c *yamlConverter) line(n *yaml.Node) {
 func (c *yamlConverter) value(n *yaml.Node, depth int) error {
 	if depth > maxYAMLDepth {
 		return fmt.Errorf("YAML: line %d: nested more than %d deep", n.Line, maxYAMLDepth)
+	}
+	if c.nodes++; c.nodes > maxYAMLNodes {
+		return fmt.Errorf("YAML: more than %d values (aliases expanded)", maxYAMLNodes)
 	}
 	if fn, ok := intrinsic(n.Tag); ok {
 		// !Ref X → {"Ref": X}; !GetAtt A.B → {"Fn::GetAtt": "A.B"}.
@@ -94,11 +103,16 @@ func (c *yamlConverter) value(n *yaml.Node, depth int) error {
 	case yaml.MappingNode:
 		c.line(n)
 		c.out.WriteString("{")
+		seen := make(map[string]bool, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
 				return fmt.Errorf("YAML: line %d, column %d: a member name must be a plain scalar", k.Line, k.Column)
 			}
+			if seen[k.Value] {
+				return fmt.Errorf("YAML: line %d, column %d: duplicate member %q", k.Line, k.Column, k.Value)
+			}
+			seen[k.Value] = true
 			if i > 0 {
 				c.out.WriteString(",")
 			}
