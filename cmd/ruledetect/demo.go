@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -106,24 +104,16 @@ type demoIncident struct {
 }
 
 func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), demoUsage) }
+	fs := newFlagSet("demo")
 	things := fs.Int("things", demoThings, "number of things")
 	hours := fs.Float64("hours", demoHours, "simulated span in hours")
 	seed := fs.Uint64("seed", demoSeed, "random seed")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, demoUsage)
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, demoUsage, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ruledetect demo: "+format+"\n", a...)
-		fs.Usage()
-		return 2
+		return usageError(stderr, "demo", format, a...)
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -10,7 +10,8 @@
 //	ruledetect demo [--things N] [--hours H] [--seed S] [--json]
 //	                               replay a generated fleet with injected compromises
 //
-// Run "ruledetect SUBCOMMAND -h" for a subcommand's usage.
+// "ruledetect --version" prints the version. Run "ruledetect SUBCOMMAND -h"
+// for a subcommand's usage.
 package main
 
 import (
@@ -47,11 +48,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return 0
+	case "-version", "--version", "version":
+		fmt.Fprintf(stdout, "ruledetect %s\n", version())
+		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
-		usage(stderr)
+		if strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "ruledetect: unknown flag %s\n", args[0])
+		} else {
+			fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
+		}
+		usageHint(stderr, "")
 		return 2
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
@@ -71,5 +79,6 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nflags:\n  -h, --help   print this usage\n  --version    print ruledetect's version")
 	fmt.Fprintln(w, "\nRun 'ruledetect COMMAND -h' for a command's usage.")
 }

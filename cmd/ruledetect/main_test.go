@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,4 +100,47 @@ func TestUsage(t *testing.T) {
 
 	code, _, _ = runCLI("", "validate", "--bogus")
 	assert.Equal(t, 2, code)
+}
+
+// TestHelpAndFlagErrors: -h prints the usage once, to standard output, and
+// exits 0; a bad flag prints one line and a hint to -h on standard error
+// and exits 2; the same for ruledetect and each subcommand.
+func TestHelpAndFlagErrors(t *testing.T) {
+	for _, cmd := range []string{"", "validate", "replay", "demo"} {
+		name := cmp.Or(cmd, "ruledetect")
+		prefix := func(args ...string) []string {
+			if cmd == "" {
+				return args
+			}
+			return append([]string{cmd}, args...)
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, h := range []string{"-h", "--help"} {
+				code, stdout, stderr := runCLI("", prefix(h)...)
+				assert.Equal(t, 0, code)
+				assert.Empty(t, stderr)
+				assert.Equal(t, 1, strings.Count(stdout, "usage: ruledetect"), stdout)
+			}
+			code, stdout, stderr := runCLI("", prefix("--bogus")...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, stdout)
+			hint := "Run 'ruledetect -h' for usage.\n"
+			if cmd != "" {
+				hint = "Run 'ruledetect " + cmd + " -h' for usage.\n"
+			}
+			lines := strings.SplitAfter(stderr, "\n")
+			require.Len(t, lines, 3, stderr) // the message, the hint, ""
+			assert.Contains(t, lines[0], "-bogus")
+			assert.Equal(t, hint, lines[1])
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := runCLI("", "--version")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr)
+	assert.Equal(t, "ruledetect "+version()+"\n", stdout)
+	// A test binary has no module version: the fallback.
+	assert.Equal(t, "devel", version())
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -257,9 +256,7 @@ func droppedMessage(d ruledetect.DroppedValue) string {
 // parseReplayFlags parses replay's command line. When ok is false the
 // command is over with exit code code (0 for -h).
 func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig, code int, ok bool) {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), replayUsage) }
+	fs := newFlagSet("replay")
 	fs.Var(&cfg.profiles, "profile", "a CreateSecurityProfile request `FILE`")
 	fs.Var(&cfg.dimensions, "dimension", "a CreateDimension request `FILE`")
 	fs.Var(&cfg.metrics, "custom-metric", "a CreateCustomMetric request `FILE`")
@@ -268,17 +265,11 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
 	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, replayUsage)
-			return cfg, 0, false
-		}
-		return cfg, 2, false
+	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {
+		return cfg, code, false
 	}
 	usageErr := func(format string, a ...any) (replayConfig, int, bool) {
-		fmt.Fprintf(stderr, "ruledetect replay: "+format+"\n", a...)
-		fs.Usage()
-		return cfg, 2, false
+		return cfg, usageError(stderr, "replay", format, a...), false
 	}
 	if fs.NArg() > 1 {
 		return usageErr("at most one INPUT, got %d", fs.NArg())

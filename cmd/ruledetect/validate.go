@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,20 +32,12 @@ with its line and column, goes to standard error) or a usage error.
 `
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, validateUsage)
-			return 0
-		}
-		return 2
+	fs := newFlagSet("validate")
+	if code, ok := parseFlags(fs, args, validateUsage, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "ruledetect validate: at most one FILE")
-		fs.Usage()
-		return 2
+		return usageError(stderr, "validate", "at most one FILE")
 	}
 	name := fs.Arg(0)
 	data, err := readInput(name, stdin)
