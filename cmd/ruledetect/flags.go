@@ -17,11 +17,18 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// parsedFlagSet, when set (by tests), sees each flag set parseFlags parses,
+// so that a test can check that the usage text names every flag.
+var parsedFlagSet func(*flag.FlagSet)
+
 // parseFlags parses a subcommand's arguments. When ok is false the command
 // is over with exit code code: -h printed usage to stdout (0), or a bad
 // flag printed its one line and a hint to -h to stderr (2).
 func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, ok bool) {
 	err := fs.Parse(args)
+	if parsedFlagSet != nil {
+		parsedFlagSet(fs)
+	}
 	switch {
 	case err == nil:
 		return 0, true

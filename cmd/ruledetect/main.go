@@ -3,12 +3,15 @@
 //
 //	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
 //	ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
-//	                  [--until TIME] [--skip-bad] [--cumulative-network-stats]
-//	                  [--period SECONDS] [INPUT|-]
+//	                  [--thing-groups FILE] [--until TIME] [--skip-bad]
+//	                  [--cumulative-network-stats] [--period SECONDS] [INPUT|-]
 //	                               replay JSON Lines of reports and cloud-side events,
-//	                               printing the violation events
-//	ruledetect demo [--things N] [--hours H] [--seed S] [--json]
+//	                               streaming the violation events
+//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE]
 //	                               replay a generated fleet with injected compromises
+//
+// A profile FILE is JSON or YAML: behaviors, a create request, the
+// describe-security-profile output or CloudFormation.
 //
 // "ruledetect --version" prints the version. Run "ruledetect SUBCOMMAND -h"
 // for a subcommand's usage.

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,6 +134,26 @@ func TestHelpAndFlagErrors(t *testing.T) {
 			require.Len(t, lines, 3, stderr) // the message, the hint, ""
 			assert.Contains(t, lines[0], "-bogus")
 			assert.Equal(t, hint, lines[1])
+		})
+	}
+}
+
+// TestUsageNamesEveryFlag: each subcommand's -h output, and the README,
+// describe every flag the subcommand defines.
+func TestUsageNamesEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	defer func() { parsedFlagSet = nil }()
+	for _, cmd := range []string{"validate", "replay", "demo"} {
+		var fs *flag.FlagSet
+		parsedFlagSet = func(f *flag.FlagSet) { fs = f }
+		code, stdout, _ := runCLI("", cmd, "-h")
+		require.Equal(t, 0, code)
+		require.NotNil(t, fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			described := regexp.MustCompile(`(?m)^ +--` + regexp.QuoteMeta(f.Name) + `( |$)`)
+			assert.True(t, described.MatchString(stdout), "%s -h does not describe --%s", cmd, f.Name)
+			assert.True(t, strings.Contains(string(readme), "--"+f.Name), "README does not mention %s --%s", cmd, f.Name)
 		})
 	}
 }

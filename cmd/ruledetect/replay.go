@@ -20,8 +20,8 @@ func init() {
 }
 
 const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
-                        [--until TIME] [--skip-bad] [--cumulative-network-stats]
-                        [--period SECONDS] [INPUT|-]
+                        [--thing-groups FILE] [--until TIME] [--skip-bad]
+                        [--cumulative-network-stats] [--period SECONDS] [INPUT|-]
 
 Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
 device metrics reports and cloud-side events, one record a line:
@@ -34,29 +34,56 @@ device metrics reports and cloud-side events, one record a line:
   {"time":...,"thingName":"cam-1","type":"connect","sourceIp":"203.0.113.9"}
   {"time":...,"thingName":"cam-1","type":"disconnect"}
 
-through the security profiles given, each attached to all/things, and
-prints every violation event, one JSON object a line in the shape of the
-service's ViolationEvent (violationEventTime in Unix seconds), ordered by
-time, then thing, profile and behavior. A one-line summary goes to
-standard error.
+through the security profiles given, and prints every violation event,
+one JSON object a line in the shape of the service's ViolationEvent
+(violationEventTime in Unix seconds), ordered by time, then thing,
+profile and behavior. Each event is written as soon as no later input can
+produce an event before it (once the evaluation period boundary after it
+has closed), so a live feed (mosquitto_sub ... | ruledetect replay -)
+gives events while it runs, and memory does not grow with the number of
+events. A one-line summary goes to standard error.
+
+A --profile FILE is JSON or YAML (JSON when it starts with { or [), any of:
+  - a CreateSecurityProfile request, or the DescribeSecurityProfile output
+    (aws iot describe-security-profile), attached to all/things;
+  - a behaviors array, {"behaviors":[...]} or one behavior: a profile named
+    after the file (its name without extension), attached to all/things;
+  - CloudFormation: a template (every AWS::IoT::SecurityProfile in it), one
+    resource, or its Properties. Each profile is attached to its TargetArns
+    (the ARNs' region and account are ignored: a replay is one account), or
+    to all/things when it has none; without SecurityProfileName it is named
+    after its logical ID. A template's AWS::IoT::Dimension and
+    AWS::IoT::CustomMetric resources are created too (named after their
+    logical ID when they have no Name / MetricName). Intrinsic functions
+    (Ref, !Sub, ...) are not resolved: they are errors.
 
 Flags (each FILE flag may be repeated):
-  --profile FILE         a CreateSecurityProfile request (required)
+  --profile FILE         a security profile, in any form above (required)
   --dimension FILE       a CreateDimension request, created before the profiles
   --custom-metric FILE   a CreateCustomMetric request, created before the profiles
+  --thing-groups FILE    thing group membership, a JSON object mapping thing
+                         names to arrays of group names: {"cam-1":["cameras"]}.
+                         Things listed are registered things in those groups;
+                         things not listed are unregistered
   --until TIME           advance event time to TIME (RFC 3339 or Unix seconds)
                          at the end; by default to the end of the evaluation
                          period of the last record, so its window closes
-  --skip-bad             count and skip bad records and rejected inputs
-                         instead of stopping
+  --skip-bad             skip bad records and rejected inputs instead of
+                         stopping, listing each on standard error with its line
+                         number and reason (the first 100, then a count)
   --cumulative-network-stats
                          network_stats in reports are cumulative counters
                          (as the embedded-C demo sends), not deltas
   --period SECONDS       evaluation period, a divisor of 300 (default 300)
 
+Values the engine drops from an accepted report (an out-of-range port, a
+custom metric value the service would not retain) are listed on standard
+error as INPUT:LINE: dropped value: ..., the first 100, then a count.
+
 Exit status: 0 when the replay ran (with or without violations), 2 for a
 usage error, an unreadable or invalid FILE, or a bad record or rejected
-input without --skip-bad (reported as INPUT:LINE: message).
+input without --skip-bad (reported as INPUT:LINE: message; the events
+written before it stay written).
 `
 
 // fileList is a flag that may be repeated; each use appends a file name.

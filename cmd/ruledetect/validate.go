@@ -18,17 +18,20 @@ const validateUsage = `usage: ruledetect validate [FILE|-]
 
 Validates FILE (standard input when FILE is - or absent) as
 ValidateSecurityProfileBehaviors and CreateSecurityProfile would. FILE is
-JSON: a behaviors array, {"behaviors":[...]}, one behavior, a create, update
-or describe security-profile document, or a CloudFormation template,
-resource or Properties of type AWS::IoT::SecurityProfile.
+JSON or YAML (JSON when it starts with { or [): a behaviors array,
+{"behaviors":[...]}, one behavior, a CreateSecurityProfile or
+UpdateSecurityProfile request, the DescribeSecurityProfile output (aws iot
+describe-security-profile), or CloudFormation: a template (every
+AWS::IoT::SecurityProfile in it), one resource or its Properties. These
+are the forms replay --profile takes.
 
 Prints one line, {"valid":...,"validationErrors":[{"errorMessage":...}]},
 listing every problem. A member the document's shape does not have
 (a misspelt key) or a value of the wrong JSON type is reported there too,
 as a validation error naming its path, line and column.
 
-Exit status: 0 valid, 1 invalid, 2 unreadable or not JSON (the error,
-with its line and column, goes to standard error) or a usage error.
+Exit status: 0 valid, 1 invalid, 2 unreadable, not JSON or not YAML (the
+error, with its line and column, goes to standard error) or a usage error.
 `
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
