@@ -29,8 +29,12 @@ import (
 // while the input is still open: it is written once the engine closes the
 // period boundary after it, not at the end.
 func TestReplayStreamsLive(t *testing.T) {
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
+	inR, inW, err := os.Pipe()
+	require.NoError(t, err)
+	defer inR.Close()
+	outR, outW, err := os.Pipe()
+	require.NoError(t, err)
+	defer outR.Close()
 	var stderr strings.Builder
 	done := make(chan int, 1)
 	args := replayArgs(t, "-")
@@ -43,7 +47,7 @@ func TestReplayStreamsLive(t *testing.T) {
 
 	// Size alarms at 00:00:10; the input at 00:05:30 closes the boundary
 	// at 00:05:00, after which nothing can come before 00:05:00.
-	_, err := io.WriteString(inW, lines(
+	_, err = io.WriteString(inW, lines(
 		`{"time":"2026-01-01T00:00:10Z","thingName":"cam-1","type":"message-sent","topic":"dt/a","bytes":500}`,
 		`{"time":"2026-01-01T00:05:30Z","thingName":"cam-2","type":"message-sent","topic":"cmd/a","bytes":1}`,
 	))
