@@ -32,6 +32,10 @@ type eventStream struct {
 	line    []byte
 }
 
+// newEventStream streams the events of e to w. e must keep events for
+// replayRetention, longer than any span of engine time, so that only the
+// stream prunes them: the engine's own pruning would drop events older
+// than its retention before they are written.
 func newEventStream(e *ruledetect.Engine, w io.Writer, before func()) *eventStream {
 	return &eventStream{e: e, w: bufio.NewWriterSize(w, 64<<10), before: before, counts: map[violation.EventType]int{}}
 }
@@ -47,9 +51,8 @@ func (s *eventStream) drain() error {
 		return err
 	}
 	s.drained = b
-	// The log's retention is longer than any span of engine time, so
-	// pruning at b + retention drops exactly the events before b: the ones
-	// just written.
+	// Prune drops the events older than its argument minus the retention:
+	// exactly the events before b, the ones just written.
 	s.e.Log().Prune(b.Add(s.e.Log().Retention()))
 	return nil
 }
