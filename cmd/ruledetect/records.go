@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -16,11 +15,12 @@ import (
 )
 
 // applyRecord feeds one replay record to the engine: a report to
-// IngestReport, a cloud-side event to the matching Ingest method. The error
+// IngestReport, a cloud-side event to the matching Ingest method. It
+// returns the values the engine dropped from a report it accepted. The error
 // is the engine's (matching ruledetect.ErrInvalidRequest,
 // ErrMalformedReport or ErrLateInput), or an error for a record the reader
 // could not have produced (an invalid Kind or report format).
-func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
+func applyRecord(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
 	switch rec.Kind {
 	case replay.Report:
 		var format ruledetect.ReportFormat
@@ -30,27 +30,27 @@ func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
 		case replay.CBOR:
 			format = ruledetect.CBOR
 		default:
-			return fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
+			return nil, fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
 		}
-		_, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
-		return err
+		res, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
+		return res.Dropped, err
 	case replay.MessageSent, replay.MessageReceived:
 		dir := ruledetect.Sent
 		if rec.Kind == replay.MessageReceived {
 			dir = ruledetect.Received
 		}
-		return e.IngestMessage(ruledetect.Message{
+		return nil, e.IngestMessage(ruledetect.Message{
 			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
 			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
 		})
 	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+		return nil, e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
+		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
 	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+		return nil, e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}
-	return fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
+	return nil, fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
 }
 
 // isInputRejection reports whether err is the engine refusing one input
@@ -65,50 +65,6 @@ func isInputRejection(err error) bool {
 // that a misspelt key is an error rather than a silently missing field.
 func unmarshalStrict(data []byte, v any) error {
 	return json.Unmarshal(data, v, json.RejectUnknownMembers(true))
-}
-
-// setupSource is one control-plane request document and where it came from.
-type setupSource struct {
-	name string // file name, for messages
-	data []byte
-}
-
-// setupEngine creates the dimensions, then the custom metrics, then the
-// security profiles, and attaches every profile to all/things. Errors name
-// the source at fault.
-func setupEngine(ctx context.Context, e *ruledetect.Engine, dims, metrics, profiles []setupSource) error {
-	for _, s := range dims {
-		var in ruledetect.CreateDimensionInput
-		if err := unmarshalStrict(s.data, &in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateDimension(ctx, in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	for _, s := range metrics {
-		var in ruledetect.CreateCustomMetricInput
-		if err := unmarshalStrict(s.data, &in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateCustomMetric(ctx, in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	all := e.Arn("all/things")
-	for _, s := range profiles {
-		sp, err := behavior.ParseSecurityProfile(s.data)
-		if err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if err := e.AttachSecurityProfile(ctx, sp.SecurityProfileName, all); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	return nil
 }
 
 // replayRetention keeps every event of a replay: the log prunes by event
