@@ -73,6 +73,7 @@ func (e *Engine) slack() int32 {
 func (e *Engine) closeTarget(w int64) int64 {
 	return e.periodOf(w - int64(e.opts.allowedLateness))
 }
+
 // ClosedBoundary returns the newest evaluation period boundary the engine
 // has closed, and false before its first input or Advance.
 //
