@@ -31,7 +31,7 @@ func TestReplaySkipBadLists(t *testing.T) {
 	assert.Equal(t, []string{
 		"ruledetect replay: standard input: 21 more skipped lines not listed", // 20 bad, 1 late
 	}, lines[101:102])
-	assert.Contains(t, lines[102], "skipped: 120 bad, 0 rejected, 1 late; 1 values dropped;")
+	assert.Contains(t, lines[102], "skipped: 120 bad, 0 rejected, 1 late, 0 ahead of the clock; 1 values dropped;")
 
 	// Without --skip-bad a dropped value is still listed: the report was
 	// accepted.

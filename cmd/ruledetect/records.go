@@ -58,7 +58,8 @@ func applyRecord(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.Dropped
 func isInputRejection(err error) bool {
 	return errors.Is(err, ruledetect.ErrInvalidRequest) ||
 		errors.Is(err, ruledetect.ErrMalformedReport) ||
-		errors.Is(err, ruledetect.ErrLateInput)
+		errors.Is(err, ruledetect.ErrLateInput) ||
+		errors.Is(err, ruledetect.ErrClockJump)
 }
 
 // unmarshalStrict decodes a create-* request, rejecting unknown members so

@@ -21,7 +21,9 @@ func init() {
 
 const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
                         [--thing-groups FILE] [--until TIME] [--skip-bad]
-                        [--cumulative-network-stats] [--period SECONDS] [INPUT|-]
+                        [--cumulative-network-stats] [--period SECONDS]
+                        [--allowed-lateness DURATION] [--max-clock-jump DURATION]
+                        [INPUT|-]
 
 Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
 device metrics reports and cloud-side events, one record a line:
@@ -75,6 +77,16 @@ Flags (each FILE flag may be repeated):
                          network_stats in reports are cumulative counters
                          (as the embedded-C demo sends), not deltas
   --period SECONDS       evaluation period, a divisor of 300 (default 300)
+  --allowed-lateness DURATION
+                         let a record arrive up to DURATION (e.g. 2m) after
+                         a later one and still count in its own window; the
+                         same records then give the same events in any
+                         order within DURATION (default 0: records in order)
+  --max-clock-jump DURATION
+                         reject a record more than DURATION ahead of the
+                         newest time seen (a device clock gone wrong) as a
+                         bad record, instead of letting it close every
+                         window (default 168h; 0 for no limit)
 
 Values the engine drops from an accepted report (an out-of-range port, a
 custom metric value the service would not retain) are listed on standard
@@ -107,6 +119,7 @@ type replayConfig struct {
 	skipBad                       bool
 	cumulative                    bool
 	period                        time.Duration
+	lateness, maxJump             time.Duration
 	input                         string
 }
 
@@ -118,6 +131,7 @@ type replayStats struct {
 	dropped  int // values the engine dropped from accepted reports
 	rejected int // inputs the engine rejected as invalid or malformed (skipped)
 	late     int // inputs the engine rejected as late (skipped)
+	jumps    int // inputs the engine rejected as too far ahead (skipped)
 	events   map[violation.EventType]int
 	elapsed  time.Duration
 }
@@ -168,6 +182,8 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ruledetect.WithEvaluationPeriod(cfg.period),
 		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
 		ruledetect.WithRetention(replayRetention),
+		ruledetect.WithAllowedLateness(cfg.lateness),
+		ruledetect.WithMaxClockJump(cfg.maxJump),
 	)
 	if err != nil {
 		return fail("%v", err)
@@ -227,9 +243,12 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				finish()
 				return fail("%s:%d: %v", name, r.Line(), err)
 			}
-			if errors.Is(err, ruledetect.ErrLateInput) {
+			switch {
+			case errors.Is(err, ruledetect.ErrLateInput):
 				st.late++
-			} else {
+			case errors.Is(err, ruledetect.ErrClockJump):
+				st.jumps++
+			default:
 				st.rejected++
 			}
 			prog.clear()
@@ -256,11 +275,13 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	finish()
 
+	// Advance past the end by the lateness too, so that the last windows
+	// close and held datapoints are judged.
 	switch {
 	case !cfg.until.IsZero():
-		e.Advance(cfg.until)
+		e.Advance(cfg.until.Add(cfg.lateness))
 	case !last.IsZero():
-		e.Advance(closingTime(last, cfg.period))
+		e.Advance(closingTime(last, cfg.period).Add(cfg.lateness))
 	}
 	if err := stream.finish(); err != nil {
 		return fail("%v", err)
@@ -292,6 +313,8 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
 	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
+	fs.DurationVar(&cfg.lateness, "allowed-lateness", 0, "allowed lateness `DURATION`")
+	fs.DurationVar(&cfg.maxJump, "max-clock-jump", ruledetect.DefaultMaxClockJump, "largest jump ahead `DURATION`")
 	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -309,6 +332,12 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 		return usageErr("--period %d: want a number of seconds dividing 300", *period)
 	}
 	cfg.period = time.Duration(*period) * time.Second
+	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
+		return usageErr("--allowed-lateness %v: want 0 up to, not including, the 48h invalidation horizon", cfg.lateness)
+	}
+	if cfg.maxJump < 0 {
+		return usageErr("--max-clock-jump %v: must not be negative", cfg.maxJump)
+	}
 	if *until != "" {
 		t, err := parseTime(*until)
 		if err != nil {
@@ -375,9 +404,9 @@ func recordMessage(re *replay.RecordError) string {
 }
 
 func (st *replayStats) summary() string {
-	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late; %d values dropped; %.3fs, %.0f records/s",
+	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late, %d ahead of the clock; %d values dropped; %.3fs, %.0f records/s",
 		st.records, st.reports,
 		st.events[violation.InAlarm], st.events[violation.AlarmCleared], st.events[violation.AlarmInvalidated],
-		st.bad, st.rejected, st.late, st.dropped,
+		st.bad, st.rejected, st.late, st.jumps, st.dropped,
 		st.elapsed.Seconds(), rate(st.records, st.elapsed))
 }
