@@ -46,7 +46,7 @@ func applyRecord(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.Dropped
 	case replay.AuthorizationFailure:
 		return nil, e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
+		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
 	case replay.Disconnect:
 		return nil, e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}

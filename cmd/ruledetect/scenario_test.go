@@ -232,7 +232,7 @@ func ingestRecord(e *ruledetect.Engine, rec *replay.Record) error {
 	case replay.AuthorizationFailure:
 		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
+		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
 	case replay.Disconnect:
 		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}
