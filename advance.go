@@ -329,6 +329,16 @@ func (e *Engine) judgeStatistical(T int64) {
 			b.reset()
 			continue
 		}
+		if pop.Quantile(0) < 0 {
+			// "Percentile statistics are not available for metrics when
+			// any of the metric values are negative numbers" (AWS IoT
+			// Device Defender developer guide, custom metrics): no
+			// threshold, so no datapoint of this window is judged, as
+			// with missing data. Counted.
+			e.stats.percentilesUnavailable.Add(1)
+			b.reset()
+			continue
+		}
 		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 		for _, mb := range b.members {
 			// While the exchange ran without the lock, the profile may have
