@@ -19,6 +19,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/fleet"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/ruledetect/ruledetect/violation"
@@ -364,7 +365,7 @@ func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *worker
 		if r.kind == replay.Report {
 			rec.Report, rec.ReportFormat = s.arena[r.off:r.off+r.n], replay.JSON
 		}
-		if _, err := applyRecord(e, rec); err != nil {
+		if _, err := feed.Apply(e, rec); err != nil {
 			res.rejected++
 			if res.firstErr == nil {
 				res.firstErr = err

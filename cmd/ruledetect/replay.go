@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/ruledetect/ruledetect/violation"
 )
@@ -237,7 +238,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			skipped.add(re.Line, "%s", recordMessage(re))
 			continue
 		}
-		drops, err := applyRecord(e, &rec)
+		drops, err := feed.Apply(e, &rec)
 		if err != nil {
 			if !isInputRejection(err) || !cfg.skipBad {
 				finish()

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
@@ -170,7 +171,7 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 			break
 		}
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		if err := ingestRecord(e, &rec); err != nil {
+		if _, err := feed.Apply(e, &rec); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue
@@ -211,32 +212,6 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 		lines = append(lines, string(b))
 	}
 	return lines, skipped
-}
-
-// ingestRecord calls the Engine's Ingest method for one replay record.
-func ingestRecord(e *ruledetect.Engine, rec *replay.Record) error {
-	switch rec.Kind {
-	case replay.Report:
-		format := ruledetect.JSON
-		if rec.ReportFormat == replay.CBOR {
-			format = ruledetect.CBOR
-		}
-		_, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
-		return err
-	case replay.MessageSent:
-		return e.IngestMessage(ruledetect.Message{Thing: rec.ThingName, Time: rec.Time, Direction: ruledetect.Sent,
-			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP})
-	case replay.MessageReceived:
-		return e.IngestMessage(ruledetect.Message{Thing: rec.ThingName, Time: rec.Time, Direction: ruledetect.Received,
-			Topic: rec.Topic, Bytes: rec.Bytes})
-	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
-	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
-	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
-	}
-	return errors.New("unknown record kind " + rec.Kind.String())
 }
 
 func readFile(t *testing.T, path string) []byte {

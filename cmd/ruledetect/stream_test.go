@@ -19,6 +19,7 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -142,7 +143,7 @@ func TestReplayStreamOrder(t *testing.T) {
 	var rec replay.Record
 	var last time.Time
 	for r.Next(&rec) == nil {
-		_, err := applyRecord(e, &rec)
+		_, err := feed.Apply(e, &rec)
 		require.NoError(t, err)
 		last = rec.Time
 	}
