@@ -89,6 +89,10 @@ type coverage struct {
 	ringLen int32
 	slack   int32
 	maxRing int
+
+	// retain is, for the behavior chosen to feed each series of retained
+	// values, what to do with them (nil for every other behavior).
+	retain []*retainSpec
 }
 
 // thingKind identifies the set of targets a thing falls under.
@@ -137,6 +141,7 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 		}
 	}
 	cv.index(e.slack())
+	cv.indexRetained(c)
 	c.coverages[key] = cv
 	return cv
 }

@@ -24,6 +24,8 @@ type options struct {
 	sink                violation.AlertSink
 	observer            func(Datapoint)
 	delivery            DeliveryPolicy
+	metricRetention     MetricRetention
+	metricSink          MetricSink
 	exchange            PopulationExchange
 	exchangeTimeout     time.Duration
 }

@@ -346,6 +346,22 @@ func (e *Engine) recompile(cfg *config, p *profileRecord) (*profileRecord, error
 		}
 		out.behaviors = append(out.behaviors, cb)
 	}
+	for _, b := range retainedMetrics(&p.sp) {
+		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
+		if err != nil {
+			return nil, err
+		}
+		for _, old := range p.behaviors {
+			if old.b.Name == b.Name && sameMonitoring(&old.b, &b) {
+				cb.id = old.id
+			}
+		}
+		if cb.id == 0 {
+			e.nextID++
+			cb.id = e.nextID
+		}
+		out.behaviors = append(out.behaviors, cb)
+	}
 	return out, nil
 }
 
