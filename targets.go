@@ -120,15 +120,11 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 	if _, ok := cfg.profiles[profile]; !ok {
 		return errNotFound(op, "security profile", profile)
 	}
-	i := slices.Index(cfg.targets[targetArn], profile)
-	if i < 0 {
+	if !slices.Contains(cfg.targets[targetArn], profile) {
 		return newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
 	}
 	next := cfg.clone()
-	next.targets[targetArn] = slices.Delete(slices.Clone(cfg.targets[targetArn]), i, i+1)
-	if len(next.targets[targetArn]) == 0 {
-		delete(next.targets, targetArn)
-	}
+	next.detach(profile, targetArn)
 	e.cfg.Store(next)
 	e.invalidateUncovered(next, profile)
 	return nil
