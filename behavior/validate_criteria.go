@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"math"
 	"slices"
 	"strings"
@@ -293,7 +294,7 @@ func checkCIDR(field, s string) string {
 		return msg
 	}
 	if _, err := criteria.ParseCIDR(s); err != nil || !allRunes(s, isCIDRChar) {
-		return fmt.Sprintf("%s %q is not a valid CIDR", field, s)
+		return fmt.Sprintf("%s %s is not a valid CIDR", field, echo.Quote(s))
 	}
 	return ""
 }
