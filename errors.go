@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"errors"
 	"fmt"
 )
@@ -44,14 +45,16 @@ type Error struct {
 	Cause    error
 }
 
-// Error returns "Op: Message (resource R)".
+// Error returns "Op: Message (resource R)". R is the resource as given when
+// it is a plain name, else quoted with control characters escaped and cut to
+// 128 bytes, so that no input makes an error text long or multi-line.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Kind != nil {
 		msg = e.Kind.Error()
 	}
 	if e.Resource != "" {
-		return fmt.Sprintf("%s: %s (resource %s)", e.Op, msg, e.Resource)
+		return fmt.Sprintf("%s: %s (resource %s)", e.Op, msg, echo.Name(e.Resource))
 	}
 	return fmt.Sprintf("%s: %s", e.Op, msg)
 }

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"bufio"
 	"bytes"
 	"context"
@@ -555,10 +556,10 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 func (e *Engine) checkOptions(ctl *snapControl) error {
 	var diffs []string
 	if ctl.Region != e.opts.region {
-		diffs = append(diffs, fmt.Sprintf("region %q (options: %q)", ctl.Region, e.opts.region))
+		diffs = append(diffs, fmt.Sprintf("region %s (options: %s)", echo.Quote(ctl.Region), echo.Quote(e.opts.region)))
 	}
 	if ctl.Account != e.opts.account {
-		diffs = append(diffs, fmt.Sprintf("account %q (options: %q)", ctl.Account, e.opts.account))
+		diffs = append(diffs, fmt.Sprintf("account %s (options: %s)", echo.Quote(ctl.Account), echo.Quote(e.opts.account)))
 	}
 	if ctl.Period != int64(e.opts.period) {
 		diffs = append(diffs, fmt.Sprintf("evaluation period %v (options: %v)", time.Duration(ctl.Period), e.opts.period))
@@ -598,14 +599,14 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 	}
 	for _, sd := range ctl.Dimensions {
 		if err := firstErr(checkName(op, "name", sd.Name), checkClientToken(op, sd.Name, sd.Token), checkTags(op, sd.Name, sd.Tags)); err != nil {
-			return nil, errSnap("dimension %q: %s", sd.Name, message(err))
+			return nil, errSnap("dimension %s: %s", echo.Quote(sd.Name), message(err))
 		}
 		m, err := compileDimension(op, sd.Name, sd.Values)
 		if err != nil {
-			return nil, errSnap("dimension %q: %s", sd.Name, message(err))
+			return nil, errSnap("dimension %s: %s", echo.Quote(sd.Name), message(err))
 		}
 		if cfg.dims[sd.Name] != nil {
-			return nil, errSnap("dimension %q appears twice", sd.Name)
+			return nil, errSnap("dimension %s appears twice", echo.Quote(sd.Name))
 		}
 		cfg.dims[sd.Name] = &dimensionRecord{name: sd.Name, arn: e.arn("dimension/" + sd.Name), token: sd.Token,
 			values: sd.Values, tags: sd.Tags, matcher: m, created: sd.Created, updated: sd.Updated}
@@ -615,11 +616,11 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 			checkTags(op, sm.Name, sm.Tags), checkDisplayName(op, sm.Name, sm.DisplayName))
 		switch {
 		case err != nil:
-			return nil, errSnap("custom metric %q: %s", sm.Name, message(err))
+			return nil, errSnap("custom metric %s: %s", echo.Quote(sm.Name), message(err))
 		case strings.HasPrefix(sm.Name, "aws:") || !slices.Contains(customMetricTypes, sm.Type):
-			return nil, errSnap("custom metric %q: malformed name or type", sm.Name)
+			return nil, errSnap("custom metric %s: malformed name or type", echo.Quote(sm.Name))
 		case cfg.customs[sm.Name] != nil:
-			return nil, errSnap("custom metric %q appears twice", sm.Name)
+			return nil, errSnap("custom metric %s appears twice", echo.Quote(sm.Name))
 		}
 		cfg.customs[sm.Name] = &customMetricRecord{name: sm.Name, arn: e.arn("custommetric/" + sm.Name), token: sm.Token,
 			displayName: sm.DisplayName, metricType: sm.Type, tags: sm.Tags, created: sm.Created, updated: sm.Updated}
@@ -630,10 +631,10 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 		sp := p.Profile
 		name := sp.SecurityProfileName
 		if r := sp.Validate(vopts); !r.Valid {
-			return nil, errSnap("security profile %q: %s", name, message(invalid(op, name, r)))
+			return nil, errSnap("security profile %s: %s", echo.Quote(name), message(invalid(op, name, r)))
 		}
 		if cfg.profiles[name] != nil || sp.SecurityProfileArn != e.arn("securityprofile/"+name) || sp.Version < 1 {
-			return nil, errSnap("security profile %q: repeated, or a malformed ARN or version", name)
+			return nil, errSnap("security profile %s: repeated, or a malformed ARN or version", echo.Quote(name))
 		}
 		if p.Created != nil {
 			t := behavior.At(*p.Created)
@@ -645,7 +646,7 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 		}
 		rec, err := e.recompile(cfg, &profileRecord{sp: sp})
 		if err != nil {
-			return nil, errSnap("security profile %q: %v", name, err)
+			return nil, errSnap("security profile %s: %v", echo.Quote(name), err)
 		}
 		cfg.profiles[name] = rec
 	}
@@ -654,11 +655,11 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 			return nil, errSnap("target: %s", message(err))
 		}
 		if cfg.targets[st.Arn] != nil || len(st.Profiles) == 0 || len(st.Profiles) > MaxProfilesPerTarget {
-			return nil, errSnap("target %s: repeated, or with no or too many profiles", st.Arn)
+			return nil, errSnap("target %s: repeated, or with no or too many profiles", echo.Quote(st.Arn))
 		}
 		for i, p := range st.Profiles {
 			if cfg.profiles[p] == nil || slices.Index(st.Profiles, p) != i {
-				return nil, errSnap("target %s: profile %q missing or repeated", st.Arn, p)
+				return nil, errSnap("target %s: profile %s missing or repeated", echo.Quote(st.Arn), echo.Quote(p))
 			}
 		}
 		cfg.targets[st.Arn] = st.Profiles
@@ -682,12 +683,12 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 	for i, k := range ctl.Keys {
 		rec := cfg.profiles[k.Profile]
 		if rec == nil || seenKey[k] {
-			return errSnap("behavior key %d: profile %q missing or key repeated", i, k.Profile)
+			return errSnap("behavior key %d: profile %s missing or key repeated", i, echo.Quote(k.Profile))
 		}
 		seenKey[k] = true
 		j := slices.IndexFunc(rec.behaviors, func(cb *compiledBehavior) bool { return cb.b.Name == k.Behavior })
 		if j < 0 {
-			return errSnap("behavior key %d: profile %q has no behavior %q", i, k.Profile, k.Behavior)
+			return errSnap("behavior key %d: profile %s has no behavior %s", i, echo.Quote(k.Profile), echo.Quote(k.Behavior))
 		}
 		keys[i] = rec.behaviors[j]
 	}
@@ -749,25 +750,25 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			break
 		}
 		if checkThing("RestoreSnapshot", name) != nil || e.things[name] != nil {
-			return errSnap("thing %d: name %q malformed or repeated", n, name)
+			return errSnap("thing %d: name %s malformed or repeated", n, echo.Quote(name))
 		}
 		if flags&^thingFlagsMask != 0 {
-			return errSnap("thing %q: unknown flags %#x", name, flags)
+			return errSnap("thing %s: unknown flags %#x", echo.Quote(name), flags)
 		}
 		ts := &thingState{name: name, kind: kinds[ki], told: flags&thingTold != 0}
 		if !ts.told && ts.kind.registered {
-			return errSnap("thing %q: registered but never told", name)
+			return errSnap("thing %s: registered but never told", echo.Quote(name))
 		}
 		if flags&thingHasInput != 0 {
 			ts.lastInput = d.time("last input", e.watermark)
 			if ts.lastInput == 0 {
-				d.fail("thing %q: last input at 0 flagged as an input", name)
+				d.fail("thing %s: last input at 0 flagged as an input", echo.Quote(name))
 			}
 		}
 		if flags&thingDisconnected != 0 {
 			ts.disconnectedAt = d.time("disconnection", ts.lastInput)
 			if ts.disconnectedAt == 0 {
-				d.fail("thing %q: disconnection at 0", name)
+				d.fail("thing %s: disconnection at 0", echo.Quote(name))
 			}
 		}
 		if flags&thingCounters != 0 {
@@ -775,7 +776,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			for i := range v {
 				v[i] = d.uvarint()
 				if v[i] > math.MaxInt64 {
-					d.fail("thing %q: counter out of range", name)
+					d.fail("thing %s: counter out of range", echo.Quote(name))
 				}
 			}
 			ts.counters = counterState(v)
@@ -815,7 +816,7 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 	}
 	for i, cb := range cov.behaviors {
 		if err := ts.slots[i].streak.UnmarshalBinary(d.bytes(1)); err != nil && d.err == nil {
-			d.fail("thing %q: %v", ts.name, err)
+			d.fail("thing %s: %v", echo.Quote(ts.name), err)
 		}
 		if !windowed(cb) || d.err != nil {
 			continue
@@ -823,13 +824,13 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 		w := ts.window(i)
 		n := d.count("window", 2)
 		if n > len(w) {
-			d.fail("thing %q: %d periods with input in a window of %d", ts.name, n, len(w))
+			d.fail("thing %s: %d periods with input in a window of %d", echo.Quote(ts.name), n, len(w))
 		}
 		j := 0
 		for k := 0; k < n && d.err == nil; k++ {
 			gap := d.uvarint()
 			if (k > 0 && gap == 0) || gap >= uint64(len(w)-j) {
-				d.fail("thing %q: window period out of range", ts.name)
+				d.fail("thing %s: window period out of range", echo.Quote(ts.name))
 				break
 			}
 			j += int(gap)

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"context"
 	"maps"
 	"slices"
@@ -70,7 +71,7 @@ func (e *Engine) checkTarget(op, arn string) error {
 		}
 	}
 	return newError(op, ErrInvalidRequest, arn,
-		"securityProfileTargetArn %q: want %sall/things, all/registered-things, all/unregistered-things or thinggroup/NAME", arn, prefix)
+		"securityProfileTargetArn %s: want %sall/things, all/registered-things, all/unregistered-things or thinggroup/NAME", echo.Quote(arn), prefix)
 }
 
 // AttachSecurityProfile applies a security profile to the things of a
