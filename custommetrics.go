@@ -1,8 +1,8 @@
 package ruledetect
 
 import (
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"context"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"regexp"
 	"slices"

@@ -1,9 +1,9 @@
 package ruledetect
 
 import (
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // The error kinds of the service model. Every error the Engine returns wraps

@@ -1,7 +1,6 @@
 package ruledetect
 
 import (
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"bufio"
 	"bytes"
 	"context"
@@ -9,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"hash/crc32"
 	"io"
 	"maps"
