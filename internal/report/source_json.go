@@ -165,16 +165,16 @@ func (s *jsonSource) integer() (int64, error) {
 	return parseJSONInt(v)
 }
 
-func (s *jsonSource) number() (float64, error) {
+func (s *jsonSource) number() (float64, int, error) {
 	v, err := s.rawNumber("a number")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, &errSyntax{err} // unreachable: jsontext validated the literal
+		return 0, 0, &errSyntax{err} // unreachable: jsontext validated the literal
 	}
-	return f, nil // ±Inf on overflow: the value rules drop it
+	return f, significantDigits(v), nil // ±Inf on overflow: the value rules drop it
 }
 
 func (s *jsonSource) skip() error {

@@ -795,21 +795,22 @@ func (d *Decoder) walkCustomValue(s source, cv *CustomValue) (dropped bool, err 
 	case "number":
 		d.path.pushKey("number")
 		cv.Kind = Number
-		if cv.Number, err = s.number(); err != nil {
+		var digits int
+		if cv.Number, digits, err = s.number(); err != nil {
 			return false, err
 		}
-		if why := numberRule(cv.Number); why != "" {
+		if why := numberRule(cv.Number, digits); why != "" {
 			reject(why)
 		}
 	case "number_list":
 		d.path.pushKey("number_list")
 		cv.Kind = NumberList
 		err = d.eachElement(s, func(int) error {
-			f, err := s.number()
+			f, digits, err := s.number()
 			if err != nil {
 				return err
 			}
-			if why := numberRule(f); why != "" {
+			if why := numberRule(f, digits); why != "" {
 				reject(why)
 			}
 			cv.Numbers = append(cv.Numbers, f)
