@@ -28,6 +28,10 @@ var (
 	// ErrMalformedReport: a device metrics report is structurally malformed;
 	// the service answers "Malformed metrics report". Nothing of it is applied.
 	ErrMalformedReport = errors.New("Malformed metrics report")
+	// ErrReportTooLarge: a device metrics report is larger than the
+	// engine's maximum report size (WithMaxReportSize). It is rejected
+	// before it is decoded, and counted; nothing of it is applied.
+	ErrReportTooLarge = errors.New("report too large")
 	// ErrInvalidSnapshot: data given to RestoreSnapshot is not a snapshot
 	// WriteSnapshot wrote in this format version, or it is truncated,
 	// corrupt or inconsistent. Nothing of it is used.

@@ -21,6 +21,7 @@ type options struct {
 	clock               func() time.Time
 	sink                violation.AlertSink
 	exchange            PopulationExchange
+	maxReportSize       int
 }
 
 func defaultOptions() options {
@@ -32,6 +33,7 @@ func defaultOptions() options {
 		retention:           30 * 24 * time.Hour,
 		exactPopulation:     10_000,
 		clock:               time.Now,
+		maxReportSize:       DefaultMaxReportSize,
 	}
 }
 
