@@ -15,6 +15,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"slices"
@@ -50,7 +51,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
+		fmt.Fprintf(stderr, "ruledetect: unknown command %s\n", echo.Quote(args[0]))
 		usage(stderr)
 		return 2
 	}
