@@ -168,7 +168,7 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sections, err := e.snapshot()
+	sections, err := e.snapshot(false)
 	if err != nil {
 		return &Error{Op: "WriteSnapshot", Kind: ErrInvalidRequest, Message: err.Error(), Cause: err}
 	}
@@ -202,7 +202,11 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 }
 
 // snapshot encodes the state: the control JSON, the log and the things.
-func (e *Engine) snapshot() ([3][]byte, error) {
+// With sorted, things are written in order of name, which makes the control
+// and thing sections a function of the state alone (tests compare engines
+// by them); WriteSnapshot skips the sort, which would cost seconds for
+// millions of things.
+func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
 	var out [3][]byte
 	e.mu.Lock()
 	cfg := e.cfg.Load()
@@ -221,7 +225,7 @@ func (e *Engine) snapshot() ([3][]byte, error) {
 		return out, err
 	}
 	// Most things take 20 to 60 bytes: one allocation, rarely grown.
-	things := e.appendThings(make([]byte, 0, 48*len(e.things)+16), cfg, ctl)
+	things := e.appendThings(make([]byte, 0, 48*len(e.things)+16), cfg, ctl, sorted)
 	e.mu.Unlock()
 
 	// The config is immutable: the rest needs no lock.
@@ -277,7 +281,7 @@ type snapLayout struct {
 
 // appendThings appends the thing section to b and fills ctl's tables.
 // Called with mu held.
-func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
+func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl, sorted bool) []byte {
 	// Every compiled behavior of the configuration, by id: the behaviors a
 	// slot can be carried to.
 	keyOf := map[uint64]int{}
@@ -289,7 +293,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 		}
 	}
 	ctl.Layouts, ctl.Kinds = [][]int{}, []snapKind{}
-	layouts := map[*coverage]*snapLayout{}
+	layouts, layoutOf := map[*coverage]*snapLayout{}, map[string]int{}
 	kinds := map[string]int{}
 
 	b = binary.AppendUvarint(b, uint64(len(e.things)))
@@ -301,6 +305,9 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 	list := make([]*thingState, 0, len(e.things))
 	for _, ts := range e.things {
 		list = append(list, ts)
+	}
+	if sorted {
+		slices.SortFunc(list, func(a, b *thingState) int { return strings.Compare(a.name, b.name) })
 	}
 	const batch = 32
 	var sink int
@@ -319,7 +326,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 			}
 		}
 		for _, ts := range list[:n] {
-			b = e.appendThing(b, ts, ctl, keyOf, layouts, kinds)
+			b = e.appendThing(b, ts, ctl, keyOf, layouts, layoutOf, kinds)
 		}
 		list = list[n:]
 	}
@@ -328,7 +335,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 }
 
 // appendThing appends the record of ts to b.
-func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf map[uint64]int, layouts map[*coverage]*snapLayout, kinds map[string]int) []byte {
+func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf map[uint64]int, layouts map[*coverage]*snapLayout, layoutOf map[string]int, kinds map[string]int) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ts.name)))
 	b = append(b, ts.name...)
 	kk := ts.kind.key()
@@ -382,8 +389,17 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 				keys = append(keys, k)
 			}
 		}
+		// Coverages with the same live keys (several empty ones, say, or
+		// one realigned and one restored) share a layout, so the layouts
+		// are a function of the state, not of which objects hold it.
+		sig := fmt.Sprint(keys)
+		if i, ok := layoutOf[sig]; ok {
+			l.index = i
+		} else {
+			layoutOf[sig] = l.index
+			ctl.Layouts = append(ctl.Layouts, keys)
+		}
 		layouts[ts.cov] = l
-		ctl.Layouts = append(ctl.Layouts, keys)
 	}
 	b = binary.AppendUvarint(b, uint64(l.index))
 	for i, cb := range ts.cov.behaviors {
