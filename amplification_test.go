@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"runtime"
 	"strings"
 	"testing"
@@ -138,6 +139,34 @@ func TestErrorsEchoTenMegabyteInputBounded(t *testing.T) {
 			for _, bad := range []string{"\n", "\x1b", "\u202e"} {
 				assert.NotContains(t, msg, bad)
 			}
+		})
+	}
+}
+
+// Failure 6 of issue 9 (restore): a snapshot that claims counts and lengths
+// its bytes cannot hold is refused before anything of that size is
+// allocated.
+func TestSnapshotClaimingHugeCountsAllocatesLittle(t *testing.T) {
+	data := snapshotOf(t, 5)
+	ctl, log, things := snapSections(t, data)
+	rest := func(b []byte) []byte { // things without their count
+		_, n := binary.Uvarint(b)
+		return b[n:]
+	}
+	tests := map[string][]byte{
+		"thing count": snapAssemble(t, ctl, log, append(binary.AppendUvarint(nil, 1<<40), rest(things)...)),
+		"thing name length": snapAssemble(t, ctl, log, append(binary.AppendUvarint(binary.AppendUvarint(nil, 1), 1<<40),
+			rest(rest(things))...)),
+		"section length": withCRC(append(append([]byte(snapshotMagic), snapshotVersion), append(binary.AppendUvarint(nil, 1<<62), 0, 0, 0, 0)...)),
+		"max uvarint":    snapAssemble(t, ctl, log, append(binary.AppendUvarint(nil, 1<<63), rest(things)...)),
+	}
+	for name, b := range tests {
+		t.Run(name, func(t *testing.T) {
+			var err error
+			alloc := allocatedBy(func() { _, err = restoreBytes(b) })
+			require.ErrorIs(t, err, ErrInvalidSnapshot)
+			assert.Contains(t, err.Error(), "exceeds the remaining input")
+			assert.Less(t, alloc, uint64(4*len(data)+(1<<20)), "allocation bounded by the input")
 		})
 	}
 }
