@@ -76,9 +76,9 @@ func (c *behaviorCheck) resolveMetric() Metric {
 	t, ok := c.v.opts.CustomMetrics[name]
 	switch {
 	case !ok:
-		c.fail("metric", "custom metric %s does not exist", name)
+		c.fail("metric", "custom metric %s does not exist", echo.Name(name))
 	case !t.IsValid():
-		c.fail("metric", "custom metric %s has unknown type %s", name, t)
+		c.fail("metric", "custom metric %s has unknown type %s", echo.Name(name), echo.Name(string(t)))
 	}
 	return t.Metric(name)
 }
