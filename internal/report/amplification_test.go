@@ -110,3 +110,13 @@ func TestReportPathsEchoKeysQuotedAndCut(t *testing.T) {
 	assert.NotContains(t, err.Error(), "\n")
 	assert.NotContains(t, err.Error(), "\x1b")
 }
+
+// An integer literal of a megabyte is echoed cut in the error.
+func TestReportHugeIntegerEchoedCut(t *testing.T) {
+	var d Decoder
+	var r Report
+	err := d.DecodeJSON([]byte(`{"hed":{"rid":`+strings.Repeat("9", 1<<20)+`,"v":"1.0"},"met":{}}`), &r)
+	require.ErrorIs(t, err, ErrMalformed)
+	assert.Less(t, len(err.Error()), 300, err.Error())
+	assert.Contains(t, err.Error(), "…(1048576 bytes)")
+}
