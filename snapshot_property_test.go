@@ -381,7 +381,7 @@ func equalViews(a, b snapView) bool {
 // sequences of every control-plane call and input, with snapshots at
 // random points.
 func TestSnapshotRestoreContinuesIdentically(t *testing.T) {
-	seeds := 300
+	seeds := 200
 	if testing.Short() {
 		seeds = 30
 	}
