@@ -62,6 +62,22 @@ func (c *config) clone() *config {
 	}
 }
 
+// detach removes profile from target in c, a clone being built. A target
+// left with no profile is removed: the configuration holds only targets
+// that apply something, which is what a snapshot of it may contain.
+func (c *config) detach(profile, target string) {
+	i := slices.Index(c.targets[target], profile)
+	if i < 0 {
+		return
+	}
+	rest := slices.Delete(slices.Clone(c.targets[target]), i, i+1)
+	if len(rest) == 0 {
+		delete(c.targets, target)
+		return
+	}
+	c.targets[target] = rest
+}
+
 func emptyConfig() *config {
 	return &config{
 		dims:      map[string]*dimensionRecord{},

@@ -28,6 +28,7 @@ type options struct {
 	metricSink          MetricSink
 	exchange            PopulationExchange
 	exchangeTimeout     time.Duration
+	maxReportSize       int
 }
 
 func defaultOptions() options {
@@ -42,6 +43,7 @@ func defaultOptions() options {
 		clock:               time.Now,
 		delivery:            defaultDeliveryPolicy(),
 		exchangeTimeout:     DefaultExchangeTimeout,
+		maxReportSize:       DefaultMaxReportSize,
 	}
 }
 

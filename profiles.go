@@ -286,10 +286,8 @@ func (e *Engine) DeleteSecurityProfile(ctx context.Context, name string, expecte
 	}
 	next := cfg.clone()
 	delete(next.profiles, name)
-	for target, profiles := range next.targets {
-		if i := slices.Index(profiles, name); i >= 0 {
-			next.targets[target] = slices.Delete(slices.Clone(profiles), i, i+1)
-		}
+	for target := range cfg.targets {
+		next.detach(name, target)
 	}
 	e.cfg.Store(next)
 	e.invalidateWhere(func(k violationKey) bool { return k.Profile == name })
