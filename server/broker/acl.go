@@ -130,11 +130,11 @@ func (r Rule) check() error {
 // subscribe to their replies, and publish and subscribe under
 // things/CLIENT/:
 //
-//	*  publish    $aws/things/${iot:ClientId}/defender/metrics/json
-//	*  publish    $aws/things/${iot:ClientId}/defender/metrics/cbor
-//	*  subscribe  $aws/things/${iot:ClientId}/defender/metrics/+/+
-//	*  publish    things/${iot:ClientId}/#
-//	*  subscribe  things/${iot:ClientId}/#
+//   - publish    $aws/things/${iot:ClientId}/defender/metrics/json
+//   - publish    $aws/things/${iot:ClientId}/defender/metrics/cbor
+//   - subscribe  $aws/things/${iot:ClientId}/defender/metrics/+/+
+//   - publish    things/${iot:ClientId}/#
+//   - subscribe  things/${iot:ClientId}/#
 func DefaultACL() *ACL {
 	acl, err := ParseACL(strings.NewReader(defaultACL))
 	if err != nil {

@@ -72,10 +72,10 @@ type Denied struct {
 // counters are the live, atomic form of Stats.
 type counters struct {
 	connects, disconnects, sent, received, authFailures, reports atomic.Uint64
-	malformed, late, clockJump, invalid, other                     atomic.Uint64
-	badCredentials, wrongUsername, invalidClientID                 atomic.Uint64
-	deniedPublish, deniedSubscribe                                 atomic.Uint64
-	replyErrors                                                    atomic.Uint64
+	malformed, late, clockJump, invalid, other                   atomic.Uint64
+	badCredentials, wrongUsername, invalidClientID               atomic.Uint64
+	deniedPublish, deniedSubscribe                               atomic.Uint64
+	replyErrors                                                  atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
