@@ -128,13 +128,13 @@ func (r Rule) check() error {
 
 // DefaultACL lets every client publish its own metrics reports and
 // subscribe to their replies, and publish and subscribe under
-// things/CLIENT/:
+// things/CLIENT/. In ParseACL's format, it is five rules for client "*":
 //
-//   - publish    $aws/things/${iot:ClientId}/defender/metrics/json
-//   - publish    $aws/things/${iot:ClientId}/defender/metrics/cbor
-//   - subscribe  $aws/things/${iot:ClientId}/defender/metrics/+/+
-//   - publish    things/${iot:ClientId}/#
-//   - subscribe  things/${iot:ClientId}/#
+//	publish    $aws/things/${iot:ClientId}/defender/metrics/json
+//	publish    $aws/things/${iot:ClientId}/defender/metrics/cbor
+//	subscribe  $aws/things/${iot:ClientId}/defender/metrics/+/+
+//	publish    things/${iot:ClientId}/#
+//	subscribe  things/${iot:ClientId}/#
 func DefaultACL() *ACL {
 	acl, err := ParseACL(strings.NewReader(defaultACL))
 	if err != nil {
