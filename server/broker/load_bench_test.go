@@ -68,8 +68,8 @@ const window = 8
 type deviceLatency struct {
 	inflight chan struct{} // a slot per message in flight
 	mu       sync.Mutex
-	sends []time.Time
-	next  int
+	sends    []time.Time
+	next     int
 }
 
 func (l *latencies) sent(i int, at time.Time) {
@@ -152,7 +152,9 @@ func benchLoad(b *testing.B, devices int) {
 	b.StopTimer()
 
 	slices.Sort(lat.all)
-	q := func(p float64) float64 { return float64(lat.all[int(p*float64(len(lat.all)-1))]) / float64(time.Millisecond) }
+	q := func(p float64) float64 {
+		return float64(lat.all[int(p*float64(len(lat.all)-1))]) / float64(time.Millisecond)
+	}
 	b.ReportMetric(float64(lat.want)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
