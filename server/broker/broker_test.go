@@ -259,3 +259,19 @@ func TestNewValidatesConfig(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrInvalidConfig))
 }
+
+// A denied subscription to a wildcard filter is counted as denied, but the
+// engine takes topic names only in authorization failures: it refuses the
+// input, and the refusal is counted too.
+func TestBrokerDeniedWildcardSubscription(t *testing.T) {
+	b := startBroker(t, Config{Engine: newEngine(t), Now: newFakeClock(t0).Now})
+	c, err := dial(t, b.Addr(), "dev-1", "dev-1", "pw-1")
+	require.NoError(t, err)
+	sub := c.Subscribe("things/dev-2/#", 1, nil)
+	wait(t, sub)
+	assert.Equal(t, byte(0x80), sub.(*paho.SubscribeToken).Result()["things/dev-2/#"])
+	eventually(t, b, "the denial", func(s Stats) bool { return s.Denied.Subscribe == 1 })
+	s := b.Stats()
+	assert.Zero(t, s.Inputs.AuthorizationFailures)
+	assert.Equal(t, uint64(1), s.Rejected.Invalid)
+}
