@@ -39,7 +39,8 @@
 //     that wants application traffic only scopes its behavior with a
 //     NOT_IN dimension on $aws/#.
 //   - A publish or subscribe the ACL denies is an AuthorizationFailure on
-//     its topic. (The engine takes topic names only, so a denied subscription
+//     its topic; so is a will on a topic the thing may not publish to, and
+//     such a connect is refused. (The engine takes topic names only, so a denied subscription
 //     to a wildcard filter is rejected by it and counted in
 //     Stats().Rejected.Invalid.)
 //   - A report published to $aws/things/THING/defender/metrics/json or

@@ -275,3 +275,25 @@ func TestBrokerDeniedWildcardSubscription(t *testing.T) {
 	assert.Zero(t, s.Inputs.AuthorizationFailures)
 	assert.Equal(t, uint64(1), s.Rejected.Invalid)
 }
+
+// The broker sends a will without asking the ACL, so a will on a topic the
+// thing may not publish to is refused at connect, as a denied publish.
+func TestBrokerRefusesForeignWill(t *testing.T) {
+	b := startBroker(t, Config{Engine: newEngine(t), Now: newFakeClock(t0).Now})
+	o := paho.NewClientOptions().AddBroker("tcp://"+b.Addr()).SetClientID("dev-1").SetUsername("dev-1").SetPassword("pw-1").
+		SetAutoReconnect(false).SetProtocolVersion(4).SetWill(foreignTopic, "gone", 1, false)
+	c := paho.NewClient(o)
+	tok := c.Connect()
+	require.True(t, tok.WaitTimeout(10*time.Second))
+	require.Error(t, tok.Error())
+	eventually(t, b, "the refusal", func(s Stats) bool { return s.FailedConnects.WillDenied == 1 })
+	s := b.Stats()
+	assert.Equal(t, Denied{Publish: 1}, s.Denied)
+	assert.Equal(t, Inputs{AuthorizationFailures: 1}, s.Inputs)
+
+	// A will on its own topic is fine.
+	o.SetWill(ownTopic, "gone", 1, false)
+	c = paho.NewClient(o)
+	wait(t, c.Connect())
+	c.Disconnect(250)
+}

@@ -107,6 +107,19 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 		h.log.Info("connect refused: bad credentials", "client", cl.ID, "remote", cl.Net.Remote)
 		return false
 	}
+	// The broker publishes a will without asking the ACL, so the ACL is
+	// asked here: a will on a topic the thing may not publish to is a denied
+	// publish, and the connection is refused rather than the will dropped.
+	if pk.Connect.WillFlag && !h.acl.CanPublish(cl.ID, pk.Connect.WillTopic) {
+		h.stats.deniedPublish.Add(1)
+		h.stats.willDenied.Add(1)
+		if c := h.conn(cl); c != nil {
+			err := c.thing.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Time: h.now(), Topic: pk.Connect.WillTopic})
+			h.applied(&h.stats.authFailures, "authorization failure", cl.ID, err)
+		}
+		h.log.Info("connect refused: will topic not allowed", "client", cl.ID, "remote", cl.Net.Remote, "topic", pk.Connect.WillTopic)
+		return false
+	}
 	return true
 }
 

@@ -61,6 +61,9 @@ type FailedConnects struct {
 	// InvalidClientID: an empty client id, one that is not a valid thing
 	// name, or one with '/', '+' or '#'.
 	InvalidClientID uint64
+	// WillDenied: a will message on a topic the ACL does not let the
+	// thing publish to (also counted in Denied.Publish).
+	WillDenied uint64
 }
 
 // Denied counts authorization failures by action.
@@ -73,7 +76,7 @@ type Denied struct {
 type counters struct {
 	connects, disconnects, sent, received, authFailures, reports atomic.Uint64
 	malformed, late, clockJump, invalid, other                   atomic.Uint64
-	badCredentials, wrongUsername, invalidClientID               atomic.Uint64
+	badCredentials, wrongUsername, invalidClientID, willDenied   atomic.Uint64
 	deniedPublish, deniedSubscribe                               atomic.Uint64
 	replyErrors                                                  atomic.Uint64
 }
@@ -91,7 +94,7 @@ func (c *counters) snapshot() Stats {
 		},
 		FailedConnects: FailedConnects{
 			BadCredentials: c.badCredentials.Load(), WrongUsername: c.wrongUsername.Load(),
-			InvalidClientID: c.invalidClientID.Load(),
+			InvalidClientID: c.invalidClientID.Load(), WillDenied: c.willDenied.Load(),
 		},
 		Denied:      Denied{Publish: c.deniedPublish.Load(), Subscribe: c.deniedSubscribe.Load()},
 		ReplyErrors: c.replyErrors.Load(),
