@@ -26,16 +26,17 @@
 //
 //   - A successful connect is a Connect with the connection's source IP.
 //     Failed attempts (bad credentials, a username that is not the client id,
-//     an invalid client id) are counted in Stats().FailedConnects; the engine
+//     an invalid client id, a will the ACL denies) are counted in Stats().FailedConnects; the engine
 //     has no input for them yet.
 //   - The end of a connection is a Disconnect. A connection taken over by a
 //     new one with the same client id is disconnected before the new connect
 //     is applied, as AWS IoT does.
 //   - A PUBLISH the device sends is a Sent message (topic, payload size); a
 //     PUBLISH written to the device is a Received message. Device Defender's
-//     reserved topics are no exception: the metric is documented as every
-//     message a device sends or receives, so a report is a Sent message and
-//     its reply, when the device subscribed to it, a Received one. A profile
+//     reserved topics are no exception: the metrics are documented as the
+//     number of messages a device sends or receives, naming no exception,
+//     so a report is a Sent message and its reply, when the device
+//     subscribed to it, a Received one. A profile
 //     that wants application traffic only scopes its behavior with a
 //     NOT_IN dimension on $aws/#.
 //   - A publish or subscribe the ACL denies is an AuthorizationFailure on
