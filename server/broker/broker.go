@@ -93,7 +93,10 @@ func New(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = c.MaxPacketSize
 	s := mqtt.New(&mqtt.Options{
+		Capabilities: caps,
 		InlineClient: true, // the broker publishes the report replies itself
 		Logger:       c.Logger,
 	})

@@ -297,3 +297,19 @@ func TestBrokerRefusesForeignWill(t *testing.T) {
 	wait(t, c.Connect())
 	c.Disconnect(250)
 }
+
+// A publish larger than AWS IoT's 128 KB request limit closes the
+// connection; it is no message.
+func TestBrokerRefusesOversizedPublish(t *testing.T) {
+	b := startBroker(t, Config{Engine: newEngine(t), Now: newFakeClock(t0).Now})
+	c, err := dial(t, b.Addr(), "dev-1", "dev-1", "pw-1")
+	require.NoError(t, err)
+	c.Publish(ownTopic, 0, false, make([]byte, DefaultMaxPacketSize))
+	eventually(t, b, "the disconnect", func(s Stats) bool { return s.Inputs.Disconnects == 1 })
+	assert.Zero(t, b.Stats().Inputs.MessagesSent)
+
+	c, err = dial(t, b.Addr(), "dev-1", "dev-1", "pw-1")
+	require.NoError(t, err)
+	wait(t, c.Publish(ownTopic, 1, false, make([]byte, DefaultMaxPacketSize-len(ownTopic)-16)))
+	eventually(t, b, "the message", func(s Stats) bool { return s.Inputs.MessagesSent == 1 })
+}

@@ -15,6 +15,11 @@ import (
 // empty: every interface, MQTT's registered port.
 const DefaultListen = ":1883"
 
+// DefaultMaxPacketSize is the largest MQTT packet a Broker takes by default:
+// AWS IoT Core's 128 KB limit on a publish or connect request. A larger
+// packet closes the connection (a Disconnect for the engine), as in AWS IoT.
+const DefaultMaxPacketSize = 128 * 1024
+
 // Config configures a Broker. Engine and one of Passwords or Authenticate
 // are required; everything else has a default.
 type Config struct {
@@ -34,6 +39,10 @@ type Config struct {
 	// password is the password of thing. It is called from the connecting
 	// client's goroutine and must be safe for concurrent use.
 	Authenticate func(thing string, password []byte) bool
+
+	// MaxPacketSize is the largest MQTT packet accepted, in bytes (default
+	// DefaultMaxPacketSize).
+	MaxPacketSize uint32
 
 	// ACL says which topics each client may publish and subscribe to
 	// (default DefaultACL()).
@@ -66,6 +75,9 @@ func (cfg Config) resolve() (resolved, error) {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.MaxPacketSize == 0 {
+		c.MaxPacketSize = DefaultMaxPacketSize
 	}
 	if c.ACL == nil {
 		c.ACL = DefaultACL()
