@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -312,4 +313,45 @@ func TestBrokerRefusesOversizedPublish(t *testing.T) {
 	require.NoError(t, err)
 	wait(t, c.Publish(ownTopic, 1, false, make([]byte, DefaultMaxPacketSize-len(ownTopic)-16)))
 	eventually(t, b, "the message", func(s Stats) bool { return s.Inputs.MessagesSent == 1 })
+}
+
+// Broker.Publish (for alerts) reaches subscribers the ACL lets receive it,
+// and each delivery is a Received message.
+func TestBrokerPublish(t *testing.T) {
+	b := startBroker(t, Config{Engine: newEngine(t), Now: newFakeClock(t0).Now})
+	c, err := dial(t, b.Addr(), "dev-1", "dev-1", "pw-1")
+	require.NoError(t, err)
+	got := make(chan paho.Message, 1)
+	wait(t, c.Subscribe("things/dev-1/alerts", 1, func(_ paho.Client, m paho.Message) { got <- m }))
+	require.NoError(t, b.Publish("things/dev-1/alerts", []byte(`{"violationEventType":"in-alarm"}`)))
+	select {
+	case m := <-got:
+		assert.Equal(t, `{"violationEventType":"in-alarm"}`, string(m.Payload()))
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert delivered")
+	}
+	eventually(t, b, "the delivery", func(s Stats) bool { return s.Inputs.MessagesReceived == 1 })
+	assert.Zero(t, b.Stats().Inputs.MessagesSent, "the broker's own publish is no device's message")
+	assert.Error(t, b.Publish("things/+/alerts", nil), "a wildcard is no topic")
+}
+
+// Close ends Serve, more than once and from another goroutine; a second
+// Serve is an error.
+func TestBrokerCloseEndsServe(t *testing.T) {
+	b, err := New(Config{Engine: newEngine(t), Passwords: passwords, Listen: "127.0.0.1:0"})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(context.Background()) }()
+	_, err = dial(t, b.Addr(), "dev-1", "dev-1", "pw-1")
+	require.NoError(t, err)
+	require.NoError(t, b.Close())
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after Close")
+	}
+	assert.NoError(t, b.Close())
+	assert.Equal(t, uint64(1), b.Stats().Inputs.Disconnects, "Close disconnects every client, and the engine sees it")
+	assert.Error(t, b.Serve(context.Background()))
 }
