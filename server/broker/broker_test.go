@@ -250,6 +250,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	for _, cfg := range []Config{
 		{},
 		{Engine: e},
+		{Engine: e, Passwords: map[string]string{"dev-1": ""}},
 		{Engine: e, Passwords: passwords, TLSCertFile: "cert.pem"},
 		{Engine: e, Passwords: passwords, TLSCertFile: "missing.pem", TLSKeyFile: "missing.key"},
 	} {

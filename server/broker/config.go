@@ -33,7 +33,8 @@ type Config struct {
 	// MQTT over TLS with that PEM certificate (chain) and key.
 	TLSCertFile, TLSKeyFile string
 
-	// Passwords maps a thing name (the client id) to its password.
+	// Passwords maps a thing name (the client id) to its password, which
+	// must not be empty.
 	Passwords map[string]string
 	// Authenticate, when set, is asked instead of Passwords whether
 	// password is the password of thing. It is called from the connecting
@@ -71,6 +72,11 @@ func (cfg Config) resolve() (resolved, error) {
 		return c, fmt.Errorf("%w: one of Passwords or Authenticate is required (an open broker would let any device speak for any thing)", ErrInvalidConfig)
 	}
 	if c.Authenticate == nil {
+		for thing, pw := range c.Passwords {
+			if pw == "" {
+				return c, fmt.Errorf("%w: thing %q has an empty password (a client sending none would get in)", ErrInvalidConfig, thing)
+			}
+		}
 		c.Authenticate = passwordTable(c.Passwords)
 	}
 	if c.Listen == "" {
