@@ -282,7 +282,10 @@ func (e *Engine) retainPeriod(ts *thingState, i int, m, T int64, d *datapoint) {
 	cb := ts.cov.behaviors[i]
 	switch cb.agg {
 	case aggCount, aggSumIfAny:
-		a := ts.window(i, m)[0]
+		var a acc // the period's own; zero in a ring not yet allocated
+		if w := ts.window(i, m); len(w) > 0 {
+			a = w[0]
+		}
 		if cb.agg == aggSumIfAny && !a.any {
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -169,4 +170,57 @@ func TestSnapshotClaimingHugeCountsAllocatesLittle(t *testing.T) {
 			assert.Less(t, alloc, uint64(4*len(data)+(1<<20)), "allocation bounded by the input")
 		})
 	}
+}
+
+// Failure 6 of issue 9 (restore): a small snapshot restored into gigabytes,
+// because every thing it lists gets its window rings, 16 bytes per period of
+// each windowed behavior. Rings are now allocated only for things with input
+// in a window, within a budget (WithRestoreMemoryLimit): a crafted snapshot
+// listing thousands of such things is refused after allocating at most the
+// budget, and the same snapshot with a few restores.
+func TestSnapshotRestoreWithinMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	opts := []Option{WithEvaluationPeriod(time.Second)}
+	e, err := New(opts...)
+	require.NoError(t, err)
+	var bs []behavior.Behavior
+	for i := range 10 {
+		bs = append(bs, behavior.Behavior{Name: fmt.Sprint("hour-", i), Metric: "aws:num-messages-sent", Criteria: &behavior.BehaviorCriteria{
+			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: ptr(int64(1000))}, DurationSeconds: ptr(int64(3600))}})
+	}
+	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs})
+	require.NoError(t, err)
+	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
+	require.NoError(t, e.IngestMessage(Message{Thing: "t0000", Time: time.Unix(1767225600, 0), Direction: Sent, Topic: "x", Bytes: 1}))
+	var buf bytes.Buffer
+	require.NoError(t, e.WriteSnapshot(ctx, &buf))
+	ctl, log, things := snapSections(t, buf.Bytes())
+
+	// Copy the one thing's record n times under other names of the same
+	// length: each copy has input in its windows, 10 × 3,600 periods × 16 B
+	// = 576 KB of rings.
+	record := func(b []byte) []byte { _, n := binary.Uvarint(b); return b[n:] }(things) // after the count
+	_, n := binary.Uvarint(record)
+	rest := record[n+len("t0000"):]
+	craft := func(copies int) []byte {
+		b := binary.AppendUvarint(nil, uint64(copies))
+		for i := range copies {
+			b = binary.AppendUvarint(b, 5)
+			b = append(b, fmt.Sprintf("t%04d", i)...)
+			b = append(b, rest...)
+		}
+		return snapAssemble(t, ctl, log, b)
+	}
+
+	const limit = 32 << 20
+	big := craft(2000) // 1.15 GB of rings from a snapshot of tens of KB
+	var rerr error
+	alloc := allocatedBy(func() { _, rerr = restoreBytes(big, append(opts, WithRestoreMemoryLimit(limit))...) })
+	require.ErrorIs(t, rerr, ErrInvalidSnapshot)
+	assert.Contains(t, rerr.Error(), "restore memory limit")
+	assert.Less(t, alloc, uint64(2*limit), "allocated %d bytes for a %d-byte snapshot", alloc, len(big))
+
+	small, err := restoreBytes(craft(10), append(opts, WithRestoreMemoryLimit(limit))...)
+	require.NoError(t, err)
+	assert.Equal(t, 10, small.Stats().Things)
 }

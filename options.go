@@ -29,6 +29,7 @@ type options struct {
 	exchange            PopulationExchange
 	exchangeTimeout     time.Duration
 	maxReportSize       int
+	restoreMemoryLimit  int64
 }
 
 func defaultOptions() options {

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/report"
@@ -603,7 +604,7 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 	if err := e.log.UnmarshalBinary(logData); err != nil {
 		return &Error{Op: "RestoreSnapshot", Kind: ErrInvalidSnapshot, Message: "violation log: " + err.Error(), Cause: err}
 	}
-	if err := e.restoreThings(ctx, cfg, &ctl, thingData); err != nil {
+	if err := e.restoreThings(ctx, cfg, &ctl, thingData, e.restoreLimit(len(data))); err != nil {
 		return err
 	}
 	if err := e.restoreHeld(&ctl); err != nil {
@@ -754,7 +755,7 @@ type restoreLayout struct {
 }
 
 // restoreThings decodes the thing section.
-func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapControl, data []byte) error {
+func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapControl, data []byte, limit int64) error {
 	// Keys → compiled behaviors.
 	keys := make([]*compiledBehavior, len(ctl.Keys))
 	seenKey := map[snapKey]bool{}
@@ -812,7 +813,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 		return r
 	}
 
-	d := &snapDecoder{b: data}
+	d := &snapDecoder{b: data, limit: limit}
 	count := d.count("things", 4)
 	e.things = make(map[string]*thingState, count)
 	for n := 0; n < count && d.err == nil; n++ {
@@ -892,9 +893,6 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 	if len(cov.behaviors) > 0 {
 		ts.slots = make([]slot, len(cov.behaviors))
 	}
-	if cov.ringLen > 0 {
-		ts.ring = make([]acc, cov.ringLen)
-	}
 	for i, cb := range cov.behaviors {
 		if err := ts.slots[i].streak.UnmarshalBinary(d.bytes(1)); err != nil && d.err == nil {
 			d.fail("thing %s: %v", echo.Quote(ts.name), err)
@@ -902,11 +900,23 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 		if !windowed(cb) || d.err != nil {
 			continue
 		}
-		w := ts.ringOf(i)
 		n := d.count("window", 3)
-		if n > len(w) {
-			d.fail("thing %s: %d periods with input in a window of %d", echo.Quote(ts.name), n, len(w))
+		if size := cb.periods + int(cov.slack); n > size {
+			d.fail("thing %s: %d periods with input in a window of %d", echo.Quote(ts.name), n, size)
 		}
+		if n == 0 || d.err != nil {
+			continue
+		}
+		// The ring is allocated for a thing with input in some window only,
+		// within the restore's memory budget (WithRestoreMemoryLimit).
+		if ts.ring == nil {
+			if !d.spend(int64(cov.ringLen) * int64(unsafe.Sizeof(acc{}))) {
+				d.fail("the window state would take more than the restore memory limit, %d bytes (WithRestoreMemoryLimit)", d.limit)
+				break
+			}
+			ts.ring = make([]acc, cov.ringLen)
+		}
+		w := ts.ringOf(i)
 		j := 0
 		for k := 0; k < n && d.err == nil; k++ {
 			gap := d.uvarint()
@@ -930,6 +940,19 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 type snapDecoder struct {
 	b   []byte
 	err error
+	// limit is the memory restore may allocate for windows, and used what
+	// it has (0 limit: no budget, for sections that allocate none).
+	limit, used int64
+}
+
+// spend reports whether n more bytes of window state stay within the
+// budget, and counts them.
+func (d *snapDecoder) spend(n int64) bool {
+	if d.limit == 0 {
+		return true
+	}
+	d.used += n
+	return d.used <= d.limit
 }
 
 func (d *snapDecoder) fail(format string, args ...any) {

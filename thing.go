@@ -59,8 +59,8 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 	if len(cov.behaviors) > 0 {
 		slots = make([]slot, len(cov.behaviors))
 	}
-	var ring []acc
-	if cov.ringLen > 0 {
+	var ring []acc // allocated here only to carry windows over; else at the next input
+	if cov.ringLen > 0 && oldRing != nil {
 		ring = make([]acc, cov.ringLen)
 	}
 	if oldCov != nil {
@@ -70,7 +70,7 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 				continue
 			}
 			slots[i].streak = old[j].streak
-			if n := int32(cb.periods) + cov.slack; cb.periods > 0 && oldCov.behaviors[j].periods == cb.periods {
+			if n := int32(cb.periods) + cov.slack; ring != nil && cb.periods > 0 && oldCov.behaviors[j].periods == cb.periods {
 				// Same window length: it carries over, at the same head.
 				copy(ring[cov.ringOff[i]:cov.ringOff[i]+n], oldRing[oldCov.ringOff[j]:oldCov.ringOff[j]+n])
 			}

@@ -30,8 +30,14 @@ type slot struct {
 // ringOf returns the periods held for behavior i of ts: ring[0] is period
 // ts.head, ring[j] period ts.head−j. A windowed behavior of P-periods holds
 // its window plus the periods an input may be late by (coverage.slack), so
-// that a late input still lands in its own period.
+// that a late input still lands in its own period. The ring is allocated at
+// the first input that needs it: a thing whose windows are all empty (a
+// restored one, or one whose profile changed) holds none, and ringOf
+// returns nil.
 func (ts *thingState) ringOf(i int) []acc {
+	if ts.ring == nil {
+		return nil
+	}
 	o := ts.cov.ringOff[i]
 	return ts.ring[o : o+int32(ts.cov.behaviors[i].periods)+ts.cov.slack]
 }
@@ -41,6 +47,9 @@ func (ts *thingState) ringOf(i int) []acc {
 // be at or past period m−1 (shiftTo), and at most slack periods past it.
 func (ts *thingState) window(i int, m int64) []acc {
 	r := ts.ringOf(i)
+	if r == nil {
+		return nil
+	}
 	off := ts.head - (m - 1)
 	return r[off : off+int64(ts.cov.behaviors[i].periods)]
 }
@@ -54,6 +63,9 @@ func (ts *thingState) shiftTo(k int64) {
 		return
 	}
 	ts.head = k
+	if ts.ring == nil {
+		return
+	}
 	if d >= int64(ts.cov.maxRing) {
 		clear(ts.ring)
 		return
@@ -76,6 +88,9 @@ func (ts *thingState) shiftTo(k int64) {
 // is late, and the ring holds every period after it).
 func (ts *thingState) period(i int, k int64) *acc {
 	ts.shiftTo(k)
+	if ts.ring == nil {
+		ts.ring = make([]acc, ts.cov.ringLen)
+	}
 	r := ts.ringOf(i)
 	j := ts.head - k
 	if j >= int64(len(r)) {
