@@ -9,29 +9,54 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/violation"
 )
 
 // A thing that sends more messages in five minutes than its profile allows
-// is in alarm once the evaluation period closes.
+// is in alarm once the evaluation period closes. Every call that can fail
+// is checked.
 func Example() {
+	if err := run(); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// cam-1 chatty 5 d0aeea8e12e98ff0df04036756419258
+}
+
+func run() error {
 	ctx := context.Background()
-	e, _ := ruledetect.New()
-	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	e, err := ruledetect.New()
+	if err != nil {
+		return err
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"chatty","metric":"aws:num-messages-sent",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
-	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	if err != nil {
+		return err
+	}
+	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+		return err
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		return err
+	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+		err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+		if err != nil {
+			return err
+		}
 	}
 	e.Advance(t.Add(5 * time.Minute)) // close the evaluation period
 	for v, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
-		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, v.ViolationID, err)
+		if err != nil {
+			return err
+		}
+		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, v.ViolationID)
 	}
-	// Output:
-	// cam-1 chatty 5 d0aeea8e12e98ff0df04036756419258 <nil>
+	return nil
 }
 
 // Errors carry the operation, the resource and one of the service's error
@@ -125,4 +150,109 @@ func ExampleWithMaxReportSize() {
 	// Output:
 	// true IngestReport: report of 2055 bytes is larger than the maximum of 1024 bytes (resource cam-1)
 	// 2 metrics.listening_tcp_ports.ports[0].port port 0 outside 1..65535 <nil>
+}
+
+// An alert sink receives each alert with its profile's alert targets, from
+// the engine's delivery goroutine: it may take its time, fail (and be
+// retried), or call the engine back, as this one does to quarantine the
+// device. Flush waits for it.
+func ExampleWithAlertSink() {
+	ctx := context.Background()
+	var e *ruledetect.Engine
+	sink := violation.AlertFunc(func(ctx context.Context, a violation.Alert) error {
+		pub, ok, err := a.SNS()
+		if err != nil || !ok {
+			return err
+		}
+		fmt.Println(a.ViolationEventType, a.ThingName, "to", pub.TopicArn)
+		return e.SetThingGroups(ctx, a.ThingName, []string{"quarantine"})
+	})
+	e, err := ruledetect.New(ruledetect.WithAlertSink(sink))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams",
+	  "alertTargets":{"SNS":{"alertTargetArn":"arn:aws:sns:us-east-1:123456789012:alerts","roleArn":"arn:aws:iam::123456789012:role/sns"}},
+	  "behaviors":[{"name":"chatty","metric":"aws:num-messages-sent",
+	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	e.Advance(t.Add(5 * time.Minute))
+	if err := e.Flush(ctx); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// in-alarm cam-1 to arn:aws:sns:us-east-1:123456789012:alerts
+}
+
+// With metric retention, ListMetricValues lists what a thing reported (or,
+// for a cloud-side count, its count per evaluation period), as the service
+// does.
+func ExampleEngine_ListMetricValues() {
+	ctx := context.Background()
+	e, err := ruledetect.New(ruledetect.WithMetricRetention(ruledetect.MetricRetention{Duration: 24 * time.Hour}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams",
+	  "behaviors":[{"name":"ports","metric":"aws:listening-tcp-ports",
+	   "criteria":{"comparisonOperator":"in-port-set","value":{"ports":[443]}}}],
+	  "additionalMetricsToRetainV2":[{"metric":"aws:num-messages-sent"}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	report := []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[{"port":22},{"port":443}]}}}`)
+	if _, err := e.IngestReport("cam-1", t.Add(time.Minute), ruledetect.JSON, report); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(2 * time.Minute), Direction: ruledetect.Sent, Topic: "dt/x", Bytes: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	e.Advance(t.Add(5 * time.Minute))
+	for _, metric := range []string{"aws:listening-tcp-ports", "aws:num-messages-sent"} {
+		in := ruledetect.ListMetricValuesInput{ThingName: "cam-1", MetricName: metric,
+			StartTime: behavior.At(t), EndTime: behavior.At(t.Add(time.Hour))}
+		for d, err := range e.MetricValues(ctx, in) {
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			fmt.Println(metric, d.Timestamp.Format(time.TimeOnly), d.Value.Ports, d.Value.Count != nil && *d.Value.Count == 1)
+		}
+	}
+	// Output:
+	// aws:listening-tcp-ports 00:01:00 [22 443] false
+	// aws:num-messages-sent 00:05:00 [] true
 }
