@@ -11,7 +11,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/detecttest"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
@@ -128,35 +128,24 @@ func parseScenarioFlags(t *testing.T, args []string) scenarioFlags {
 	return f
 }
 
-// runScenarioAPI replays s through the Go API, as the CLI would, and returns
-// the output lines and the number of records skipped as bad.
+// runScenarioAPI replays s through the Go API, built with the detecttest
+// kit, and returns the output lines and the number of records skipped as
+// bad.
 func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 	t.Helper()
-	ctx := context.Background()
 	f := parseScenarioFlags(t, s.args)
-	e, err := ruledetect.New(ruledetect.WithCumulativeNetworkStats(f.cumulative),
-		ruledetect.WithRetention(100*365*24*time.Hour))
-	require.NoError(t, err)
-
+	opts := []detecttest.Option{detecttest.WithEngineOptions(ruledetect.WithCumulativeNetworkStats(f.cumulative))}
 	for _, path := range s.dims {
-		var in ruledetect.CreateDimensionInput
-		require.NoError(t, json.Unmarshal(readFile(t, path), &in, json.RejectUnknownMembers(true)), path)
-		_, err := e.CreateDimension(ctx, in)
-		require.NoError(t, err, path)
+		opts = append(opts, detecttest.WithDimension(string(readFile(t, path))))
 	}
 	for _, path := range s.metrics {
-		var in ruledetect.CreateCustomMetricInput
-		require.NoError(t, json.Unmarshal(readFile(t, path), &in, json.RejectUnknownMembers(true)), path)
-		_, err := e.CreateCustomMetric(ctx, in)
-		require.NoError(t, err, path)
+		opts = append(opts, detecttest.WithCustomMetric(string(readFile(t, path))))
 	}
 	for _, path := range s.profiles {
-		sp, err := behavior.ParseSecurityProfile(readFile(t, path))
-		require.NoError(t, err, path)
-		_, err = e.CreateSecurityProfile(ctx, sp)
-		require.NoError(t, err, path)
-		require.NoError(t, e.AttachSecurityProfile(ctx, sp.SecurityProfileName, e.Arn("all/things")), path)
+		opts = append(opts, detecttest.WithProfile(string(readFile(t, path))))
 	}
+	sim := detecttest.New(t, "", opts...)
+	e := sim.Engine
 
 	in, err := os.Open(s.input)
 	require.NoError(t, err)
@@ -170,7 +159,7 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 			break
 		}
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		if err := ingestRecord(e, &rec); err != nil {
+		if err := detecttest.Ingest(e, recordInput(&rec)); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue
@@ -211,32 +200,6 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 		lines = append(lines, string(b))
 	}
 	return lines, skipped
-}
-
-// ingestRecord calls the Engine's Ingest method for one replay record.
-func ingestRecord(e *ruledetect.Engine, rec *replay.Record) error {
-	switch rec.Kind {
-	case replay.Report:
-		format := ruledetect.JSON
-		if rec.ReportFormat == replay.CBOR {
-			format = ruledetect.CBOR
-		}
-		_, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
-		return err
-	case replay.MessageSent:
-		return e.IngestMessage(ruledetect.Message{Thing: rec.ThingName, Time: rec.Time, Direction: ruledetect.Sent,
-			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP})
-	case replay.MessageReceived:
-		return e.IngestMessage(ruledetect.Message{Thing: rec.ThingName, Time: rec.Time, Direction: ruledetect.Received,
-			Topic: rec.Topic, Bytes: rec.Bytes})
-	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
-	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
-	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
-	}
-	return errors.New("unknown record kind " + rec.Kind.String())
 }
 
 func readFile(t *testing.T, path string) []byte {
