@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
-	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
@@ -44,6 +43,18 @@ type Active struct {
 	Since    time.Time // violationStartTime
 	Last     time.Time // lastViolationTime
 	Value    string    // lastViolationValue as compact JSON
+}
+
+// String is the active violation in one line, as diffs print it.
+func (a Active) String() string {
+	s := fmt.Sprintf("%s %s/%s since %s", a.Thing, a.Profile, a.Behavior, a.Since.UTC().Format(time.RFC3339))
+	if !a.Last.IsZero() {
+		s += " last " + a.Last.UTC().Format(time.RFC3339)
+	}
+	if a.Value != "" {
+		s += " " + a.Value
+	}
+	return s
 }
 
 // ValueJSON returns v as the compact JSON a Value field holds ("" for nil).
@@ -125,7 +136,7 @@ func (s *Sim) defaultProfile(p string) string {
 
 // DiffEvents compares the events so far with want (in any order; both are
 // sorted by SortEvents) and returns "" when they are equal, or a go-cmp
-// diff (-want +got) followed by the datapoints of every behavior and thing
+// diff (-want +got, one event a line) followed by the datapoints of every behavior and thing
 // the differing events name: the evidence that decided them.
 func (s *Sim) DiffEvents(want ...Event) string {
 	want = slices.Clone(want)
@@ -135,7 +146,7 @@ func (s *Sim) DiffEvents(want ...Event) string {
 	}
 	SortEvents(want)
 	got := s.Events()
-	d := gocmp.Diff(want, got)
+	d := diffLines(lines(want), lines(got))
 	if d == "" {
 		return ""
 	}
@@ -182,7 +193,7 @@ func (s *Sim) DiffActive(want ...Active) string {
 			want[i].Last = want[i].Last.UTC()
 		}
 	}
-	d := gocmp.Diff(want, got)
+	d := diffLines(lines(want), lines(got))
 	if d == "" {
 		return ""
 	}

@@ -37,9 +37,11 @@ func ExampleSim_At() {
 	s.At(10*time.Second).AuthFailure("cam-1", "cmd/other")
 	s.At(20*time.Second).AuthFailure("cam-1", "cmd/other")
 	s.Advance(5 * time.Minute)
-	fmt.Println(s.ActiveViolations())
+	for _, a := range s.ActiveViolations() {
+		fmt.Println(a)
+	}
 	// Output:
-	// [{cam-1 auth auth-failures 2026-01-01 00:05:00 +0000 UTC 2026-01-01 00:05:00 +0000 UTC {"count":2}}]
+	// cam-1 auth/auth-failures since 2026-01-01T00:05:00Z last 2026-01-01T00:05:00Z {"count":2}
 }
 
 // A wrong expectation gives a diff (-want +got) and the datapoints that

@@ -241,6 +241,14 @@ func (s *Sim) AdvanceTo(d time.Duration) *Sim {
 	return s
 }
 
+// AdvanceToTime sets the clock to t and advances the engine to it, for
+// callers whose times are not relative to Start.
+func (s *Sim) AdvanceToTime(t time.Time) *Sim {
+	s.now = t
+	s.Engine.Advance(t)
+	return s
+}
+
 // fail records or reports an input error.
 func (s *Sim) fail(err error) {
 	if err == nil {
