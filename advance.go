@@ -11,38 +11,174 @@ import (
 	"github.com/ruledetect/ruledetect/violation"
 )
 
-// advanceTo moves the watermark to t (Unix ns) and closes every evaluation
-// period boundary up to t, in order. It is called with mu held.
+// advanceTo moves the watermark to t (Unix ns), closes every evaluation
+// period boundary it reaches (the boundary at T closes when the watermark
+// reaches T plus the allowed lateness), in order, and judges the held
+// per-input datapoints whose lateness has passed. Called with mu held.
 func (e *Engine) advanceTo(t int64) {
+	for t > e.watermark && e.closing {
+		e.closeDone.Wait()
+	}
 	if t <= e.watermark {
 		return
 	}
 	prev := e.watermark
 	e.watermark = t
-	target := e.periodOf(t)
-	if target <= e.closed {
-		return
+	if target := e.closeTarget(t); target > e.closed {
+		e.closing = true
+		e.closeUpTo(target, prev)
+		e.closing = false
+		e.closeDone.Broadcast()
+		// Retention runs on event time too, also for an engine that is fed
+		// inputs and never Advanced.
+		e.log.Prune(time.Unix(0, e.closed*int64(e.opts.period)))
 	}
-	e.closeUpTo(target, prev)
-	// Retention runs on event time too (DESIGN rule 12), also for an engine
-	// that is fed inputs and never Advanced.
-	e.log.Prune(time.Unix(0, e.closed*int64(e.opts.period)))
+	e.judgeHeld(t-int64(e.opts.allowedLateness), true)
 }
 
 // closeUpTo closes the boundaries after e.closed up to target; prev is the
-// watermark before this advance.
+// watermark before this advance, so no input is newer than it.
+//
+// Past the first few boundaries after prev nothing changes from one
+// boundary to the next but expiries: every window has emptied, every
+// streak has seen the same verdict often enough to stay put. There the
+// boundaries are crossed by fastForward, in time proportional to the
+// things rather than to things × boundaries, with the same result.
 func (e *Engine) closeUpTo(target, prev int64) {
-	p, horizon := int64(e.opts.period), int64(e.opts.invalidationHorizon)
+	p := int64(e.opts.period)
+	steady := e.steadyFrom(prev)
 	for m := e.closed + 1; m <= target; m++ {
-		e.closePeriod(m)
-		e.closed = m
-		if m*p-horizon > prev {
-			// Every thing has been idle for longer than the horizon: this close
-			// expired them all, and the boundaries up to t have nothing to do.
-			e.closed = target
+		if m >= steady && e.fastForwardable() {
+			e.fastForward(m, target)
 			return
 		}
+		e.judgeHeld(m*p, false)
+		e.closePeriod(m)
+		e.closed = m
 	}
+}
+
+// steadyFrom returns the first boundary from which, with no input after
+// prev, every window is empty and every streak has seen at least
+// MaxConsecutive identical verdicts (a fixed point of violation.Streak).
+func (e *Engine) steadyFrom(prev int64) int64 {
+	longest := 0
+	for _, rec := range e.cfg.Load().profiles {
+		for _, cb := range rec.behaviors {
+			longest = max(longest, cb.periods)
+		}
+	}
+	return e.periodOf(prev) + int64(longest) + int64(e.slack()) + violation.MaxConsecutive + 1
+}
+
+// fastForwardable reports whether boundaries can be crossed without
+// producing each one's datapoints: not with a population exchange (other
+// engines may have inputs, and wait for this one's population at every
+// boundary), nor with a datapoint observer (it asked for every datapoint).
+func (e *Engine) fastForwardable() bool {
+	return e.opts.exchange == nil && e.opts.observer == nil && len(e.held) == 0
+}
+
+// fastForward closes boundaries from..target, all in the steady state of
+// steadyFrom. A thing's windowed behaviors then give each boundary the same
+// datapoint (a zero count; nothing for sums and last values, which need an
+// input), judged the same way (a statistical count is compared with the
+// percentile of a fleet of zeros, 0), until the thing expires at its last
+// input plus the horizon. Only the last of those datapoints can show (as
+// the active violation's last violation, if it is in alarm); the others
+// only count. The exception is a disconnect duration, which grows: the
+// things with one open are closed boundary by boundary, at most horizon/P
+// boundaries each before they expire.
+func (e *Engine) fastForward(from, target int64) {
+	p, horizon := int64(e.opts.period), int64(e.opts.invalidationHorizon)
+	cfg := e.cfg.Load()
+	type expiry struct {
+		at int64
+		ts *thingState
+	}
+	var expiries []expiry
+	var growing []*thingState
+	for _, ts := range e.things {
+		if ts.lastInput == 0 {
+			continue
+		}
+		ts.align(e, cfg)
+		x := ts.lastInput + horizon
+		// The boundaries from..last still judge ts; it expires at the first
+		// boundary at or after x.
+		last := min(target, ceilDiv(x, p)-1)
+		if last >= from && ts.disconnectedAt != 0 && ts.cov.hasDisconnectDuration() {
+			growing = append(growing, ts)
+		} else if last >= from {
+			e.settle(ts, from, last)
+		}
+		if x <= target*p {
+			expiries = append(expiries, expiry{x, ts})
+		}
+	}
+	slices.SortFunc(expiries, func(a, b expiry) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ts.name, b.ts.name))
+	})
+	// Growing disconnect durations, boundary by boundary, with the expiries
+	// of every thing in time order among them.
+	for m := from; m <= target && len(growing) > 0; m++ {
+		T := m * p
+		for len(expiries) > 0 && expiries[0].at <= T {
+			e.expire(expiries[0].ts)
+			expiries = expiries[1:]
+		}
+		growing = slices.DeleteFunc(growing, func(ts *thingState) bool {
+			if ts.dropped || ts.lastInput == 0 {
+				return true
+			}
+			ts.shiftTo(m - 1)
+			for _, i := range ts.cov.windowed {
+				e.closeSlot(ts, int(i), m, T)
+			}
+			return false
+		})
+	}
+	for _, x := range expiries {
+		e.expire(x.ts)
+	}
+	e.closed = target
+}
+
+// settle gives each windowed behavior of ts its steady datapoint at the
+// boundaries from..last, all at once: the datapoints are counted, and the
+// last is judged, which is all that a run of identical verdicts past a
+// streak's fixed point can change.
+func (e *Engine) settle(ts *thingState, from, last int64) {
+	p := int64(e.opts.period)
+	ts.shiftTo(last - 1)
+	n := uint64(last - from + 1)
+	for _, i := range ts.cov.windowed {
+		cb := ts.cov.behaviors[i]
+		if cb.agg != aggCount || cb.eval == evalNone {
+			continue // no input, no datapoint
+		}
+		d := datapoint{kind: dpCount}
+		violating := false
+		switch cb.eval {
+		case evalStatic:
+			if !d.fits(cb.crit) {
+				continue
+			}
+			violating = !d.compliant(cb.crit)
+		case evalStatistical:
+			violating = !cb.op.Holds(d.num(), criteria.Float(0))
+		}
+		e.stats.datapoints.Add(n - 1)
+		e.transition(ts, int(i), d, violating, last*p, 0)
+	}
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b > 0 {
+		q++
+	}
+	return q
 }
 
 // closeScratch holds what closing a period reuses from one close to the next.
@@ -88,22 +224,22 @@ func (e *Engine) closePeriod(m int64) {
 }
 
 // closeSlot produces the datapoint of behavior i of ts at boundary T = m·P.
-// The thing's windows have been shifted to period m−1.
+// The thing's head has been shifted to period m−1 or later.
 func (e *Engine) closeSlot(ts *thingState, i int, m, T int64) {
 	cb := ts.cov.behaviors[i]
 	var d datapoint
 	switch cb.agg {
 	case aggCount:
-		v, _ := sum(ts.window(i))
+		v, _ := sum(ts.window(i, m))
 		d = datapoint{kind: dpCount, count: v}
 	case aggSumIfAny:
-		v, any := sum(ts.window(i))
+		v, any := sum(ts.window(i, m))
 		if !any {
 			return
 		}
 		d = windowValue(cb, v)
 	case aggLast:
-		v, ok := last(ts.window(i))
+		v, ok := last(ts.window(i, m))
 		if !ok {
 			return
 		}
@@ -192,7 +328,11 @@ func (e *Engine) judgeStatistical(T int64) {
 		}
 		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 		for _, mb := range b.members {
-			e.transition(mb.ts, mb.i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T)
+			// While the exchange ran without the lock, the profile may have
+			// changed: judge only where the behavior still applies.
+			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
+				e.transition(mb.ts, i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
+			}
 		}
 		b.reset()
 	}
@@ -211,7 +351,8 @@ func (e *Engine) expire(ts *thingState) {
 	at := ts.lastInput + int64(e.opts.invalidationHorizon)
 	for i := range ts.slots {
 		if ts.slots[i].streak.InAlarm() {
-			e.log.Invalidate(ts.key(i), time.Unix(0, at))
+			ev, _ := e.log.Invalidate(ts.key(i), time.Unix(0, at))
+			e.emit(ev)
 		}
 	}
 	if !ts.told {
@@ -247,7 +388,8 @@ func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
 func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 	at := time.Unix(0, e.watermark)
 	for _, k := range e.log.ActiveKeys(match) {
-		e.log.Invalidate(k, at)
+		ev, _ := e.log.Invalidate(k, at)
+		e.emit(ev)
 		ts := e.things[k.Thing]
 		if ts == nil || ts.cov == nil {
 			continue

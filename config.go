@@ -81,12 +81,14 @@ type coverage struct {
 	windowed  []int32 // behaviors with periods > 0
 	profiles  []string
 
-	// ringOff is where each windowed behavior's window starts in a thing's
-	// ring (thingState.ring); ringLen is the ring's length and maxPeriods
-	// the longest window.
-	ringOff    []int32
-	ringLen    int32
-	maxPeriods int
+	// ringOff is where each windowed behavior's periods start in a thing's
+	// ring (thingState.ring): its window plus slack periods, how far the
+	// allowed lateness lets an input land behind the newest one. ringLen
+	// is the ring's length and maxRing the longest behavior's share.
+	ringOff []int32
+	ringLen int32
+	slack   int32
+	maxRing int
 }
 
 // thingKind identifies the set of targets a thing falls under.
@@ -134,14 +136,15 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 			cv.behaviors = append(cv.behaviors, rec.behaviors...)
 		}
 	}
-	cv.index()
+	cv.index(e.slack())
 	c.coverages[key] = cv
 	return cv
 }
 
 // index fills cv's indexes (by input, windowed, ring offsets) from
-// cv.behaviors.
-func (cv *coverage) index() {
+// cv.behaviors, with slack extra periods in each ring.
+func (cv *coverage) index(slack int32) {
+	cv.slack = slack
 	for i, cb := range cv.behaviors {
 		if cb.eval == evalNone {
 			continue
@@ -153,10 +156,10 @@ func (cv *coverage) index() {
 	}
 	cv.ringOff = make([]int32, len(cv.behaviors))
 	for _, i := range cv.windowed {
-		n := cv.behaviors[i].periods
+		n := int32(cv.behaviors[i].periods) + slack
 		cv.ringOff[i] = cv.ringLen
-		cv.ringLen += int32(n)
-		cv.maxPeriods = max(cv.maxPeriods, n)
+		cv.ringLen += n
+		cv.maxRing = max(cv.maxRing, int(n))
 	}
 }
 
@@ -176,4 +179,15 @@ func behaviorKey(b *behavior.Behavior) (string, error) {
 	}{b.Name, b.Metric, b.MetricDimension, b.Criteria}
 	j, err := json.Marshal(k)
 	return string(j), err
+}
+
+// hasDisconnectDuration reports whether cv has an aws:disconnect-duration
+// behavior, whose datapoint grows for as long as a thing stays disconnected.
+func (cv *coverage) hasDisconnectDuration() bool {
+	for _, i := range cv.windowed {
+		if cv.behaviors[i].agg == aggDisconnected {
+			return true
+		}
+	}
+	return false
 }

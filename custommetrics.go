@@ -90,7 +90,7 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %q: want one of %s", in.MetricType, strings.Join(customMetricTypes, ", "))
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if m, ok := cfg.customs[in.MetricName]; ok {
 		if in.ClientRequestToken != "" && m.token == in.ClientRequestToken && m.metricType == in.MetricType && m.displayName == in.DisplayName {
@@ -141,7 +141,7 @@ func (e *Engine) UpdateCustomMetric(ctx context.Context, in UpdateCustomMetricIn
 		return CustomMetric{}, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.customs[in.MetricName]
 	if !ok {
@@ -164,7 +164,7 @@ func (e *Engine) DeleteCustomMetric(ctx context.Context, name string) error {
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.customs[name]; !ok {
 		return nil

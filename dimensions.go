@@ -79,7 +79,7 @@ func (e *Engine) CreateDimension(ctx context.Context, in CreateDimensionInput) (
 		return CreateDimensionOutput{}, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if d, ok := cfg.dims[in.Name]; ok {
 		if in.ClientRequestToken != "" && d.token == in.ClientRequestToken && slices.Equal(d.values, in.StringValues) {
@@ -145,7 +145,7 @@ func (e *Engine) UpdateDimension(ctx context.Context, in UpdateDimensionInput) (
 		return Dimension{}, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.dims[in.Name]
 	if !ok {
@@ -178,7 +178,7 @@ func (e *Engine) DeleteDimension(ctx context.Context, name string) error {
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.dims[name]; !ok {
 		return nil

@@ -32,6 +32,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ruledetect/ruledetect/internal/delivery"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -63,6 +64,24 @@ type Engine struct {
 	scratch closeScratch
 	// decoders are per-goroutine report decoders.
 	decoders sync.Pool
+
+	// pending collects, under mu, the alerts and datapoints of the current
+	// locked section; unlock hands them to out, the delivery queue (nil
+	// when there is no sink and no observer).
+	pending []outgoing
+	out     *delivery.Queue[outgoing]
+
+	// held are the per-input datapoints waiting for the allowed lateness to
+	// pass (always empty without it); heldSeq numbers them in arrival order.
+	held    deferredHeap
+	heldSeq uint64
+
+	// closing is true while a goroutine closes boundaries; with a
+	// population exchange it releases mu while it waits for the fleet, and
+	// closeDone (on mu) tells the others when it is done. Meanwhile inputs
+	// of the periods being closed are applied; later ones wait.
+	closing   bool
+	closeDone sync.Cond
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -73,8 +92,13 @@ func New(opts ...Option) (*Engine, error) {
 			return nil, fmt.Errorf("ruledetect.New: %w", err)
 		}
 	}
+	if o.allowedLateness >= o.invalidationHorizon {
+		return nil, fmt.Errorf("ruledetect.New: allowed lateness %v must be less than the invalidation horizon %v", o.allowedLateness, o.invalidationHorizon)
+	}
 	e := &Engine{opts: o, things: map[string]*thingState{}}
-	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention, Sink: o.sink})
+	e.closeDone.L = &e.mu
+	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
+	e.newDelivery()
 	e.cfg.Store(emptyConfig())
 	e.decoders.New = newDecoder
 	return e, nil

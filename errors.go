@@ -24,6 +24,9 @@ var (
 	// ErrLateInput: an input is older than the end of the newest closed
 	// evaluation period (DESIGN rule 3). It is counted, never applied.
 	ErrLateInput = errors.New("input older than the newest closed evaluation period")
+	// ErrClockJump: an input is further ahead of the watermark than the
+	// engine allows (WithMaxClockJump). It is counted, never applied.
+	ErrClockJump = errors.New("input too far ahead of the watermark")
 	// ErrMalformedReport: a device metrics report is structurally malformed;
 	// the service answers "Malformed metrics report". Nothing of it is applied.
 	ErrMalformedReport = errors.New("Malformed metrics report")

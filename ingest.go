@@ -27,7 +27,7 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 		in = inMessageReceived
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit("IngestMessage", m.Thing, h, m.Time)
 	if err != nil {
 		return err
@@ -49,9 +49,9 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 		case cb.agg == aggPerInput:
 			e.observe(ts, int(i), datapoint{kind: dpCount, count: uint64(m.Bytes)}, t)
 		case cb.agg == aggSumIfAny:
-			ts.add(int(i), k, uint64(m.Bytes))
+			e.add(ts, int(i), k, uint64(m.Bytes))
 		default:
-			ts.add(int(i), k, 1)
+			e.add(ts, int(i), k, 1)
 		}
 	}
 	return nil
@@ -97,7 +97,7 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, f.Thing, h, f.Time)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 		if cb.dim != nil && !dims.passes(cb, f.Topic, ts.name) {
 			continue
 		}
-		ts.add(int(i), k, 1)
+		e.add(ts, int(i), k, 1)
 	}
 	return nil
 }
@@ -123,7 +123,7 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, c.Thing, h, c.Time)
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 			}
 			continue
 		}
-		ts.add(int(i), k, 1)
+		e.add(ts, int(i), k, 1)
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 		return e.reject(err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, d.Thing, h, d.Time)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 	k := e.periodOf(t)
 	for _, i := range ts.cov.byInput[inDisconnect] {
 		if ts.cov.behaviors[i].agg == aggCount {
-			ts.add(int(i), k, 1)
+			e.add(ts, int(i), k, 1)
 		}
 	}
 	return nil
@@ -195,7 +195,7 @@ func (e *Engine) Advance(t time.Time) {
 		t = maxTime // beyond it, Unix nanoseconds wrap
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ns := t.UnixNano()
 	if !e.started {
 		e.start(ns)
@@ -213,11 +213,27 @@ func (e *Engine) admit(op, thing string, h *Thing, t time.Time) (*thingState, er
 	if !e.started {
 		e.start(ns)
 	}
-	if e.periodOf(ns) < e.closed {
-		e.stats.late.Add(1)
-		return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
-			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
-				time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+	if jump := e.opts.maxClockJump; jump > 0 && ns-e.watermark > int64(jump) {
+		e.stats.clockJumps.Add(1)
+		return nil, &Error{Op: op, Kind: ErrClockJump, Resource: thing,
+			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + jump.String() + " ahead of the watermark, " +
+				time.Unix(0, e.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
+	}
+	for {
+		if e.periodOf(ns) < e.closed {
+			e.stats.late.Add(1)
+			return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
+				Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
+					time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+		}
+		// While another caller closes boundaries (and waits for a
+		// population exchange without the lock), an input of a period
+		// that a window being closed may still hold goes in; a later one
+		// waits, as it would have for the lock.
+		if !e.closing || e.periodOf(ns) <= e.closed+int64(e.slack()) {
+			break
+		}
+		e.closeDone.Wait()
 	}
 	e.advanceTo(ns)
 	ts := e.lookup(thing, h)
@@ -278,9 +294,11 @@ func (e *Engine) periodOf(t int64) int64 {
 	return k
 }
 
+// start sets the clock at the first input or Advance: the watermark at t,
+// and the boundaries up to t less the allowed lateness closed.
 func (e *Engine) start(t int64) {
 	e.started = true
-	e.closed = e.periodOf(t)
+	e.closed = e.closeTarget(t)
 	e.watermark = t
 }
 
@@ -291,21 +309,30 @@ func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
 	if cb.eval != evalStatic || !d.fits(cb.crit) {
 		return
 	}
-	e.transition(ts, i, d, !d.compliant(cb.crit), t)
+	if e.opts.allowedLateness > 0 {
+		e.hold(ts, i, d, t)
+		return
+	}
+	e.transition(ts, i, d, !d.compliant(cb.crit), t, 0)
 }
 
-// transition applies a judged datapoint to the slot's streak and the log.
-func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64) {
+// transition applies a judged datapoint to the slot's streak and the log;
+// threshold is the fleet percentile a statistical datapoint was judged by.
+func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
 	s := &ts.slots[i]
 	e.stats.datapoints.Add(1)
+	if e.opts.observer != nil {
+		e.observed(ts, i, &d, violating, t, threshold)
+	}
 	switch s.streak.Observe(violating, cb.toAlarm, cb.toClear) {
 	case violation.Alarm:
-		e.log.Raise(ts.key(i), &cb.b, time.Unix(0, t), d.metricValue(), cb.suppressed)
+		e.emit(e.log.Raise(ts.key(i), &cb.b, time.Unix(0, t), d.metricValue(), cb.suppressed))
 	case violation.StillViolating:
 		e.log.Violate(ts.key(i), time.Unix(0, t), d.metricValue())
 	case violation.Clear:
-		e.log.Clear(ts.key(i), time.Unix(0, t), d.metricValue())
+		ev, _ := e.log.Clear(ts.key(i), time.Unix(0, t), d.metricValue())
+		e.emit(ev)
 	}
 }
 

@@ -95,7 +95,7 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 		res.Dropped = append(res.Dropped, DroppedValue(d))
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts, err := e.admit(op, thing, h, t)
 	if err != nil {
 		return IngestResult{}, err
@@ -161,9 +161,9 @@ func (e *Engine) feedCount(ts *thingState, i int, k, v, t int64) {
 	u := uint64(max(v, 0))
 	switch ts.cov.behaviors[i].agg {
 	case aggSumIfAny:
-		ts.add(i, k, u)
+		e.add(ts, i, k, u)
 	case aggLast:
-		ts.set(i, k, u)
+		e.setLast(ts, i, k, u, t)
 	default:
 		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
 	}
@@ -174,7 +174,7 @@ func (e *Engine) feedCustom(ts *thingState, i int, k int64, cv *report.CustomVal
 	switch cv.Kind {
 	case report.Number:
 		if cb.agg == aggLast && cb.float {
-			ts.set(i, k, math.Float64bits(cv.Number))
+			e.setLast(ts, i, k, math.Float64bits(cv.Number), t)
 			return
 		}
 		e.observe(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)

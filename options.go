@@ -15,12 +15,17 @@ type options struct {
 	account             string
 	period              time.Duration
 	invalidationHorizon time.Duration
+	allowedLateness     time.Duration
+	maxClockJump        time.Duration
 	retention           time.Duration
 	exactPopulation     int
 	cumulativeNetStats  bool
 	clock               func() time.Time
 	sink                violation.AlertSink
+	observer            func(Datapoint)
+	delivery            DeliveryPolicy
 	exchange            PopulationExchange
+	exchangeTimeout     time.Duration
 }
 
 func defaultOptions() options {
@@ -29,9 +34,12 @@ func defaultOptions() options {
 		account:             "123456789012",
 		period:              300 * time.Second,
 		invalidationHorizon: 48 * time.Hour,
+		maxClockJump:        DefaultMaxClockJump,
 		retention:           30 * 24 * time.Hour,
 		exactPopulation:     10_000,
 		clock:               time.Now,
+		delivery:            defaultDeliveryPolicy(),
+		exchangeTimeout:     DefaultExchangeTimeout,
 	}
 }
 
@@ -128,14 +136,6 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("clock must not be nil")
 		}
 		o.clock = now
-		return nil
-	}
-}
-
-// WithAlertSink sets where non-suppressed violation events are sent, once each.
-func WithAlertSink(s violation.AlertSink) Option {
-	return func(o *options) error {
-		o.sink = s
 		return nil
 	}
 }

@@ -1,28 +1,49 @@
 package ruledetect
 
 import (
+	"context"
+	"fmt"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/sketch"
 )
 
 // PopulationExchange lets engines that each see part of a fleet agree on one
-// statistical threshold (DESIGN rule 8). At every boundary t, for every
-// statistical behavior, the engine calls it with the encoded population of its
-// own things' datapoints; it returns the encoded population of the whole
-// fleet (typically the merge, with MergePopulations, of what every engine
-// sent for the same profile, behavior and t). An error makes the engine use
-// its local population and count the failure in Stats.ExchangeErrors.
+// statistical threshold. At every boundary t, for every statistical behavior
+// of every attached profile, the engine calls it with the encoded population
+// of its own things' datapoints (empty when it has none); it returns the
+// encoded population of the whole fleet (typically the merge, with
+// MergePopulations, of what every engine sent for the same profile,
+// behavior and t).
 //
-// The call is made with the engine's lock held: it may block (waiting for
-// the other engines), but it must not call back into the same engine.
+// The call is made without the engine's lock: other inputs go on being
+// applied while it waits for the other engines, and it may call the
+// engine. Only the next boundary waits for it. ctx ends after the
+// exchange timeout (WithExchangeTimeout); an exchange that returns an
+// error, panics or is still running then makes the engine use its local
+// population, counted in Stats().ExchangeErrors.
 //
-// An engine calls it only at the boundaries it closes: those its watermark
-// passes while it holds at least one thing seen within the invalidation
-// horizon. An engine with no input for longer than that skips the
-// boundaries of its silence, so an exchange that waits for every engine
-// must time out (and return an error) rather than wait for ever.
-type PopulationExchange func(profile, behavior string, t time.Time, local []byte) (fleet []byte, err error)
+// Engines that share a fleet must close the same boundaries: an engine
+// with an exchange steps through every boundary its watermark passes, idle
+// or not, so drive each engine's clock (Advance on a ticker) even while its
+// things are silent.
+type PopulationExchange func(ctx context.Context, profile, behavior string, t time.Time, local []byte) (fleet []byte, err error)
+
+// DefaultExchangeTimeout is how long an engine waits for a population
+// exchange by default.
+const DefaultExchangeTimeout = 30 * time.Second
+
+// WithExchangeTimeout sets how long an engine waits for its population
+// exchange at a boundary before it judges with its local population.
+func WithExchangeTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("exchange timeout %v must be positive", d)
+		}
+		o.exchangeTimeout = d
+		return nil
+	}
+}
 
 // WithPopulationExchange sets the exchange used for statistical thresholds.
 func WithPopulationExchange(x PopulationExchange) Option {
@@ -50,7 +71,8 @@ func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
 }
 
 // exchange returns the population to take b's threshold from: b's own, or
-// the fleet's when an exchange is configured and answers usably.
+// the fleet's when an exchange is configured and answers usably in time.
+// It is called with mu held and releases it while the exchange runs.
 func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
 	x := e.opts.exchange
 	if x == nil {
@@ -71,7 +93,10 @@ func (e *Engine) fleetPopulation(x PopulationExchange, b *statBatch, T int64) (*
 	if err != nil {
 		return nil, false
 	}
-	encoded, err := x(b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC(), local)
+	profile, name, at := b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC()
+	e.mu.Unlock()
+	encoded, err := callExchange(x, e.opts.exchangeTimeout, profile, name, at, local)
+	e.mu.Lock()
 	if err != nil {
 		return nil, false
 	}
@@ -80,4 +105,32 @@ func (e *Engine) fleetPopulation(x PopulationExchange, b *statBatch, T int64) (*
 		return nil, false
 	}
 	return fleet, fleet.Len() >= b.pop.Len()
+}
+
+// callExchange runs x in a goroutine of its own, so that an exchange that
+// ignores its context cannot hold the engine past the timeout, and a panic
+// in it is an error rather than a crash.
+func callExchange(x PopulationExchange, timeout time.Duration, profile, behavior string, t time.Time, local []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	type answer struct {
+		fleet []byte
+		err   error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- answer{err: fmt.Errorf("population exchange panicked: %v", r)}
+			}
+		}()
+		fleet, err := x(ctx, profile, behavior, t, local)
+		done <- answer{fleet, err}
+	}()
+	select {
+	case a := <-done:
+		return a.fleet, a.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

@@ -103,7 +103,7 @@ func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityPr
 		return CreateSecurityProfileOutput{}, newError(op, ErrInvalidRequest, name, "securityProfileArn, version, creationDate and lastModifiedDate are output fields")
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if r := in.Validate(cfg.validateOptions()); !r.Valid {
 		return CreateSecurityProfileOutput{}, invalid(op, name, r)
@@ -167,7 +167,7 @@ func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityPr
 		return nil, err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.profiles[name]
 	if !ok {
@@ -275,7 +275,7 @@ func (e *Engine) DeleteSecurityProfile(ctx context.Context, name string, expecte
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.profiles[name]
 	if !ok {

@@ -47,7 +47,9 @@ import (
 //	            for each entry of that layout its streak byte and, for a
 //	            windowed behavior, a uvarint count of the periods with input
 //	            and for each a uvarint gap to the previous one's index (the
-//	            first: its index) and a uvarint value.
+//	            first: its index), a uvarint value and a uvarint timestamp
+//	            offset (acc.at). The window is the behavior's ring: its
+//	            periods plus the allowed lateness's slack.
 //
 // A layout is the list of behaviors a thing's slots were aligned to, each
 // by (profile, behavior name) (control.keys), never by the in-memory id of
@@ -58,7 +60,7 @@ import (
 // alignment, and are dropped at the snapshot instead.
 const (
 	snapshotMagic   = "ruledetect/Engine\x00"
-	snapshotVersion = 1
+	snapshotVersion = 2
 )
 
 // Thing record flags.
@@ -80,6 +82,7 @@ type snapControl struct {
 	Account   string `json:"account"`
 	Period    int64  `json:"periodNs"`
 	Horizon   int64  `json:"invalidationHorizonNs"`
+	Lateness  int64  `json:"allowedLatenessNs"`
 	Started   bool   `json:"started"`
 	Watermark int64  `json:"watermarkNs"`
 	Closed    int64  `json:"closedPeriod"`
@@ -97,11 +100,34 @@ type snapControl struct {
 	Keys    []snapKey  `json:"keys"`
 	Layouts [][]int    `json:"layouts"`
 	Kinds   []snapKind `json:"kinds"`
+
+	// Held are the per-input datapoints waiting for the allowed lateness,
+	// HeldSeq the last arrival number given.
+	Held    []snapHeld `json:"held,omitzero"`
+	HeldSeq uint64     `json:"heldSeq,omitzero"`
+}
+
+// snapHeld is a held per-input datapoint; floats are kept as their bits,
+// which JSON keeps exactly (NaN included).
+type snapHeld struct {
+	Thing    string   `json:"thing"`
+	Profile  string   `json:"profile"`
+	Behavior string   `json:"behavior"`
+	Time     int64    `json:"timeNs"`
+	Seq      uint64   `json:"seq"`
+	Kind     dpKind   `json:"kind"`
+	Count    uint64   `json:"count,omitzero"`
+	Number   uint64   `json:"numberBits,omitzero"`
+	Ports    []uint16 `json:"ports,omitzero"`
+	Addrs    []string `json:"addrs,omitzero"`
+	Strings  []string `json:"strings,omitzero"`
+	Numbers  []uint64 `json:"numberBits_,omitzero"`
 }
 
 type snapStats struct {
 	Inputs         uint64 `json:"inputs"`
 	Late           uint64 `json:"late"`
+	ClockJumps     uint64 `json:"clockJumps,omitzero"`
 	Rejected       uint64 `json:"rejected"`
 	Datapoints     uint64 `json:"datapoints"`
 	ExchangeErrors uint64 `json:"exchangeErrors"`
@@ -204,13 +230,18 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 func (e *Engine) snapshot() ([3][]byte, error) {
 	var out [3][]byte
 	e.mu.Lock()
+	for e.closing {
+		e.closeDone.Wait() // a close in progress is written whole, after it
+	}
 	cfg := e.cfg.Load()
 	ctl := &snapControl{
 		Region: e.opts.region, Account: e.opts.account,
 		Period: int64(e.opts.period), Horizon: int64(e.opts.invalidationHorizon),
-		Started: e.started, Watermark: e.watermark, Closed: e.closed,
+		Lateness: int64(e.opts.allowedLateness),
+		Started:  e.started, Watermark: e.watermark, Closed: e.closed,
+		Held: e.snapHeld(), HeldSeq: e.heldSeq,
 		Stats: snapStats{
-			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), Rejected: e.stats.rejected.Load(),
+			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), ClockJumps: e.stats.clockJumps.Load(), Rejected: e.stats.rejected.Load(),
 			Datapoints: e.stats.datapoints.Load(), ExchangeErrors: e.stats.exchangeErrors.Load(),
 		},
 	}
@@ -393,7 +424,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 		if !windowed(cb) {
 			continue
 		}
-		w := ts.window(i)
+		w := ts.ringOf(i)
 		n := 0
 		for _, a := range w {
 			if a.any {
@@ -406,6 +437,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 			if a.any {
 				b = binary.AppendUvarint(b, uint64(j-prev))
 				b = binary.AppendUvarint(b, a.v)
+				b = binary.AppendUvarint(b, uint64(a.at))
 				prev = j
 			}
 		}
@@ -541,9 +573,13 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 	if err := e.restoreThings(ctx, cfg, &ctl, thingData); err != nil {
 		return err
 	}
+	if err := e.restoreHeld(&ctl); err != nil {
+		return err
+	}
 	st := ctl.Stats
 	e.stats.inputs.Store(st.Inputs)
 	e.stats.late.Store(st.Late)
+	e.stats.clockJumps.Store(st.ClockJumps)
 	e.stats.rejected.Store(st.Rejected)
 	e.stats.datapoints.Store(st.Datapoints)
 	e.stats.exchangeErrors.Store(st.ExchangeErrors)
@@ -566,6 +602,9 @@ func (e *Engine) checkOptions(ctl *snapControl) error {
 	if ctl.Horizon != int64(e.opts.invalidationHorizon) {
 		diffs = append(diffs, fmt.Sprintf("invalidation horizon %v (options: %v)", time.Duration(ctl.Horizon), e.opts.invalidationHorizon))
 	}
+	if ctl.Lateness != int64(e.opts.allowedLateness) {
+		diffs = append(diffs, fmt.Sprintf("allowed lateness %v (options: %v)", time.Duration(ctl.Lateness), e.opts.allowedLateness))
+	}
 	if len(diffs) > 0 {
 		return errSnap("the snapshot was taken with %s; restore with the same options", strings.Join(diffs, ", "))
 	}
@@ -580,7 +619,7 @@ func (e *Engine) restoreTime(ctl *snapControl) error {
 		}
 		return nil
 	}
-	if ctl.Watermark < 0 || ctl.Closed != e.periodOf(ctl.Watermark) {
+	if ctl.Watermark < 0 || ctl.Closed != e.closeTarget(ctl.Watermark) {
 		return errSnap("closed period %d does not match the watermark %d", ctl.Closed, ctl.Watermark)
 	}
 	e.started, e.watermark, e.closed = true, ctl.Watermark, ctl.Closed
@@ -726,7 +765,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			// coverage, realigned at the thing's next use as it would
 			// have been.
 			r.cov = &coverage{behaviors: layouts[li]}
-			r.cov.index()
+			r.cov.index(e.slack())
 			r.current = false
 		}
 		resolved[[2]int{li, ki}] = r
@@ -781,6 +820,9 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			ts.counters = counterState(v)
 		}
 		ts.head = d.offset("window head", e.closed)
+		if ts.head > e.periodOf(e.watermark) {
+			d.fail("thing %q: window head after the watermark", name)
+		}
 		if flags&thingCovered != 0 {
 			li := d.index("layout", len(layouts))
 			if d.err != nil {
@@ -820,8 +862,8 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 		if !windowed(cb) || d.err != nil {
 			continue
 		}
-		w := ts.window(i)
-		n := d.count("window", 2)
+		w := ts.ringOf(i)
+		n := d.count("window", 3)
 		if n > len(w) {
 			d.fail("thing %q: %d periods with input in a window of %d", ts.name, n, len(w))
 		}
@@ -833,7 +875,12 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 				break
 			}
 			j += int(gap)
-			w[j] = acc{v: d.uvarint(), any: true}
+			v, at := d.uvarint(), d.uvarint()
+			if at > math.MaxUint32 {
+				d.fail("thing %q: window timestamp out of range", ts.name)
+				break
+			}
+			w[j] = acc{v: v, at: uint32(at), any: true}
 		}
 	}
 }

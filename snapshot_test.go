@@ -441,7 +441,7 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 				sb, _ := ts.slots[i].streak.MarshalBinary()
 				s := state{streak: sb}
 				if windowed(cb) {
-					s.window = slices.Clone(ts.window(i))
+					s.window = slices.Clone(ts.ringOf(i))
 				}
 				out[name+"/"+cb.profile+"/"+cb.b.Name] = s
 			}

@@ -191,7 +191,7 @@ func newRendezvous(parties, limit int) *rendezvous {
 	return &rendezvous{parties: parties, limit: limit, timeout: 5 * time.Second, rounds: map[string]*round{}}
 }
 
-func (r *rendezvous) exchange(profile, behavior string, t time.Time, local []byte) ([]byte, error) {
+func (r *rendezvous) exchange(_ context.Context, profile, behavior string, t time.Time, local []byte) ([]byte, error) {
 	key := profile + "/" + behavior + "/" + t.Format(time.RFC3339)
 	r.mu.Lock()
 	rd := r.rounds[key]
@@ -579,13 +579,19 @@ func TestStatisticalExchangeFailure(t *testing.T) {
 	empty, err := sketch.NewPopulation(10).MarshalBinary()
 	require.NoError(t, err)
 	for name, x := range map[string]PopulationExchange{
-		"error":           func(string, string, time.Time, []byte) ([]byte, error) { return nil, errors.New("down") },
-		"garbage":         func(string, string, time.Time, []byte) ([]byte, error) { return []byte{0xff}, nil },
-		"empty fleet":     func(string, string, time.Time, []byte) ([]byte, error) { return empty, nil },
-		"echo (no peers)": func(_, _ string, _ time.Time, local []byte) ([]byte, error) { return local, nil },
+		"error": func(context.Context, string, string, time.Time, []byte) ([]byte, error) {
+			return nil, errors.New("down")
+		},
+		"garbage":         func(context.Context, string, string, time.Time, []byte) ([]byte, error) { return []byte{0xff}, nil },
+		"empty fleet":     func(context.Context, string, string, time.Time, []byte) ([]byte, error) { return empty, nil },
+		"echo (no peers)": func(_ context.Context, _, _ string, _ time.Time, local []byte) ([]byte, error) { return local, nil },
+		"panics":          func(context.Context, string, string, time.Time, []byte) ([]byte, error) { panic("exchange bug") },
+		"never answers": func(ctx context.Context, _, _ string, _ time.Time, _ []byte) ([]byte, error) {
+			select {} // ignores its context: the engine stops waiting anyway
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := statEngine(t, bs, WithPopulationExchange(x))
+			e := statEngine(t, bs, WithPopulationExchange(x), WithExchangeTimeout(50*time.Millisecond))
 			for i := range 100 {
 				sendMessages(t, e, i, int(counts[i]), 1, statT0)
 			}

@@ -4,7 +4,7 @@ import "sync/atomic"
 
 // stats are the engine's counters; they are atomic so Stats needs no lock.
 type stats struct {
-	inputs, late, rejected, datapoints, exchangeErrors atomic.Uint64
+	inputs, late, clockJumps, rejected, datapoints, exchangeErrors atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
@@ -14,6 +14,9 @@ type Stats struct {
 	// Late is the number of inputs rejected because they were older than the
 	// newest closed evaluation period (ErrLateInput).
 	Late uint64
+	// ClockJumps is the number of inputs rejected because they were too far
+	// ahead of the watermark (ErrClockJump).
+	ClockJumps uint64
 	// Rejected is the number of inputs rejected as invalid or malformed.
 	Rejected uint64
 	// Datapoints is the number of datapoints judged.
@@ -23,6 +26,8 @@ type Stats struct {
 	ExchangeErrors uint64
 	// Things is the number of things the engine holds state for.
 	Things int
+	// Delivery counts the alerts and datapoints handed to sinks.
+	Delivery DeliveryStats
 }
 
 // Stats returns the engine's counters.
@@ -33,9 +38,11 @@ func (e *Engine) Stats() Stats {
 	return Stats{
 		Inputs:         e.stats.inputs.Load(),
 		Late:           e.stats.late.Load(),
+		ClockJumps:     e.stats.clockJumps.Load(),
 		Rejected:       e.stats.rejected.Load(),
 		Datapoints:     e.stats.datapoints.Load(),
 		ExchangeErrors: e.stats.exchangeErrors.Load(),
 		Things:         n,
+		Delivery:       e.deliveryStats(),
 	}
 }

@@ -85,7 +85,7 @@ func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn s
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.profiles[profile]; !ok {
 		return errNotFound(op, "security profile", profile)
@@ -115,7 +115,7 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.profiles[profile]; !ok {
 		return errNotFound(op, "security profile", profile)
@@ -260,7 +260,7 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 	}
 	kind := thingKind{registered: true, groups: slices.Compact(slices.Sorted(slices.Values(groups)))}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	ts := e.things[thing]
 	if ts == nil {
 		ts = &thingState{name: thing}

@@ -32,8 +32,8 @@ type thingState struct {
 	cov        *coverage
 	// slots holds the alarm state of each behavior of cov, in its order.
 	slots []slot
-	// ring holds the windows of the windowed behaviors of cov (at
-	// cov.ringOff), all with period head at index 0 of their window.
+	// ring holds the periods of the windowed behaviors of cov (at
+	// cov.ringOff), all with period head at index 0 (ringOf).
 	ring []acc
 	head int64
 	// counters is the last cumulative network_stats, when enabled (nil
@@ -70,9 +70,9 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 				continue
 			}
 			slots[i].streak = old[j].streak
-			if n := cb.periods; n > 0 && oldCov.behaviors[j].periods == n {
+			if n := int32(cb.periods) + cov.slack; cb.periods > 0 && oldCov.behaviors[j].periods == cb.periods {
 				// Same window length: it carries over, at the same head.
-				copy(ring[cov.ringOff[i]:cov.ringOff[i]+int32(n)], oldRing[oldCov.ringOff[j]:oldCov.ringOff[j]+int32(n)])
+				copy(ring[cov.ringOff[i]:cov.ringOff[i]+n], oldRing[oldCov.ringOff[j]:oldCov.ringOff[j]+n])
 			}
 		}
 	}
@@ -83,4 +83,17 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 func (ts *thingState) key(i int) violation.Key {
 	cb := ts.cov.behaviors[i]
 	return violation.Key{Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name}
+}
+
+// slotOf returns the index of the compiled behavior id among the thing's
+// slots (trying hint first), or -1 when it no longer applies to the thing
+// or the thing's state was dropped.
+func (ts *thingState) slotOf(id uint64, hint int) int {
+	if ts.dropped || ts.cov == nil {
+		return -1
+	}
+	if hint >= 0 && hint < len(ts.cov.behaviors) && ts.cov.behaviors[hint].id == id {
+		return hint
+	}
+	return slices.IndexFunc(ts.cov.behaviors, func(cb *compiledBehavior) bool { return cb.id == id })
 }

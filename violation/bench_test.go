@@ -24,9 +24,9 @@ func BenchmarkViolate(b *testing.B) {
 	}
 }
 
-// BenchmarkRaiseClear is one whole alarm: raise, then clear, with a sink.
+// BenchmarkRaiseClear is one whole alarm: raise, then clear.
 func BenchmarkRaiseClear(b *testing.B) {
-	l := NewLog(LogOptions{Retention: time.Hour, Sink: AlertFunc(func(Event) {})})
+	l := NewLog(LogOptions{Retention: time.Hour})
 	beh := staticBehavior("behavior")
 	keys := make([]Key, 1000)
 	for i := range keys {

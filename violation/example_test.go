@@ -9,11 +9,7 @@ import (
 )
 
 func ExampleLog() {
-	log := violation.NewLog(violation.LogOptions{
-		Sink: violation.AlertFunc(func(e violation.Event) {
-			fmt.Println("alert:", e.ViolationEventType, e.ThingName, e.Behavior.Name)
-		}),
-	})
+	log := violation.NewLog(violation.LogOptions{})
 	ten := int64(10)
 	b := &behavior.Behavior{
 		Name:   "Authorization",
@@ -28,7 +24,8 @@ func ExampleLog() {
 	n := func(v int64) behavior.MetricValue { return behavior.MetricValue{Count: &v} }
 
 	// The engine's Streak said Alarm, then StillViolating, then Clear.
-	log.Raise(k, b, t, n(12), false)
+	raised := log.Raise(k, b, t, n(12), false)
+	fmt.Println("raised:", raised.ViolationEventType, raised.ThingName, raised.Behavior.Name)
 	log.Violate(k, t.Add(5*time.Minute), n(30))
 
 	out, _ := log.ListActiveViolations(violation.ListActiveViolationsInput{
@@ -38,7 +35,9 @@ func ExampleLog() {
 		fmt.Println("active:", a.ViolationID, a.ThingName, *a.LastViolationValue.Count)
 	}
 
-	log.Clear(k, t.Add(10*time.Minute), n(2))
+	if cleared, ok := log.Clear(k, t.Add(10*time.Minute), n(2)); ok {
+		fmt.Println("cleared:", cleared.ViolationEventType, cleared.ThingName, cleared.Behavior.Name)
+	}
 
 	for e, err := range log.Events(violation.ListViolationEventsInput{
 		StartTime: behavior.At(t),
@@ -51,9 +50,9 @@ func ExampleLog() {
 	}
 	fmt.Println("still active:", log.NumActive())
 	// Output:
-	// alert: in-alarm cam-1 Authorization
+	// raised: in-alarm cam-1 Authorization
 	// active: bdf72705ea7448138b43d5e22daccea2 cam-1 30
-	// alert: alarm-cleared cam-1 Authorization
+	// cleared: alarm-cleared cam-1 Authorization
 	// event: 10:00:00 in-alarm 12
 	// event: 10:10:00 alarm-cleared 2
 	// still active: 0
@@ -92,22 +91,20 @@ func ExampleLog_PutVerificationState() {
 }
 
 func ExampleSNSMessage() {
-	log := violation.NewLog(violation.LogOptions{
-		Sink: violation.AlertFunc(func(e violation.Event) {
-			msg, err := violation.SNSMessage(e)
-			if err != nil {
-				panic(err)
-			}
-			fmt.Println(string(msg))
-		}),
-	})
+	log := violation.NewLog(violation.LogOptions{})
 	hundred := int64(100)
 	b := &behavior.Behavior{Name: "PacketsOut", Metric: "aws:all-packets-out",
 		Criteria: &behavior.BehaviorCriteria{ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: &hundred}}}
 	k := violation.Key{Thing: "DefenderWorkshopThing", Profile: "NormalHTTPTraffic", Behavior: "PacketsOut"}
 	n := int64(29)
 	log.Invalidate(k, time.UnixMilli(1542682416515)) // not in alarm: nothing
-	log.Raise(k, b, time.UnixMilli(1542682416515), behavior.MetricValue{Count: &n}, false)
+	e := log.Raise(k, b, time.UnixMilli(1542682416515), behavior.MetricValue{Count: &n}, false)
+	msg, err := violation.SNSMessage(e) // what an AlertSink would publish
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(msg))
 	// Output:
 	// {"violationEventTime":1542682416515,"thingName":"DefenderWorkshopThing","behavior":{"name":"PacketsOut","metric":"aws:all-packets-out","criteria":{"comparisonOperator":"less-than","value":{"count":100}}},"violationEventType":"in-alarm","metricValue":{"count":29},"violationId":"fec491e26524a4fb1b4635d59e9283a9","securityProfileName":"NormalHTTPTraffic"}
 }

@@ -76,11 +76,6 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// collect is an AlertSink that records what it is sent.
-type collect struct{ got []Event }
-
-func (c *collect) Alert(e Event) { c.got = append(c.got, e) }
-
 func allEvents(t testing.TB, l *Log, in ListViolationEventsInput) []Event {
 	t.Helper()
 	var out []Event

@@ -296,7 +296,7 @@ func TestPagingStableUnderInserts(t *testing.T) {
 // Eight goroutines raise and clear while two list with paging; run with
 // -race. Each lister checks the order and uniqueness of what it sees.
 func TestConcurrentRaiseAndList(t *testing.T) {
-	l := NewLog(LogOptions{Sink: AlertFunc(func(Event) {})})
+	l := NewLog(LogOptions{})
 	var stop atomic.Bool
 	var writers, readers sync.WaitGroup
 	for g := range 8 {

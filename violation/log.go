@@ -20,15 +20,12 @@ type LogOptions struct {
 	// drops events older than now - Retention. Zero or negative means
 	// DefaultRetention. Active violations are kept until they close.
 	Retention time.Duration
-	// Sink receives every event whose violation is not suppressed. Nil
-	// sends alerts nowhere.
-	Sink AlertSink
 }
 
 // Log keeps the violations of one engine: the active violations (at most one
 // per Key) and the events of the last Retention, lists them with the
 // service's filters and paging, records verification states, forwards alerts
-// to a sink, and can be saved and restored (MarshalBinary, UnmarshalBinary).
+// and can be saved and restored (MarshalBinary, UnmarshalBinary).
 //
 // Paging: a nextToken is a keyset cursor (internal/pagetoken), the time and
 // sequence number of the last item returned, bound to the listing and its
@@ -43,7 +40,6 @@ type LogOptions struct {
 // with NewLog; the zero value is an empty log with default options.
 type Log struct {
 	retention time.Duration
-	sink      AlertSink
 
 	mu      sync.RWMutex
 	seq     uint64 // the last sequence number given to an event
@@ -54,8 +50,6 @@ type Log struct {
 	// behaviors interns the behavior copies events carry, by profile and
 	// behavior name, so that a million events of one behavior share one copy.
 	behaviors map[behaviorKey]*behavior.Behavior
-
-	alerts outbox // guarded by mu
 }
 
 type behaviorKey struct{ profile, name string }
@@ -101,7 +95,7 @@ func (r record) position() pos { return pos{r.t, r.seq} }
 
 // NewLog returns an empty log.
 func NewLog(opts LogOptions) *Log {
-	l := &Log{retention: opts.Retention, sink: opts.Sink}
+	l := &Log{retention: opts.Retention}
 	l.init()
 	return l
 }
@@ -127,8 +121,8 @@ func (l *Log) Retention() time.Duration {
 // active violation (ID(k.Thing, k.Profile, k.Behavior, t); start and last
 // violation time t, last value value) and its in-alarm event, which it
 // returns. b is the behavior in effect; the log keeps its own deep copy. A
-// suppressed violation is logged and listed like any other, but none of its
-// events reaches the sink (DESIGN rule 10).
+// suppressed violation is logged and listed like any other; its events carry
+// Suppressed, and the engine sends none of them to its AlertSink.
 //
 // If k is already in alarm (the caller's Streak prevents that), Raise acts as
 // Violate and returns the zero Event.
@@ -208,20 +202,13 @@ func (l *Log) close(k Key, t time.Time, value *behavior.MetricValue, typ EventTy
 	return l.record(record{t: t, seq: l.seq, v: a.v, beh: a.beh, value: value, typ: typ, suppressed: a.suppressed}), true
 }
 
-// record stores r, queues its alert, releases the lock (held by the caller
-// for writing) and delivers the queued alerts if no one else is.
+// record stores r, releases the lock (held by the caller for writing) and
+// returns r as an Event.
 func (l *Log) record(r record) Event {
 	r.v.events++
 	l.events.insert(r)
 	e := r.event()
-	deliver := false
-	if l.sink != nil && !r.suppressed {
-		deliver = l.alerts.push(e)
-	}
 	l.mu.Unlock()
-	if deliver {
-		l.deliver()
-	}
 	return e
 }
 
