@@ -40,7 +40,7 @@ type Sim struct {
 	err      error
 
 	mu         sync.Mutex
-	datapoints []Datapoint
+	datapoints []ruledetect.Datapoint
 }
 
 // setup is what the options configure.
@@ -136,7 +136,7 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 	eopts := append([]ruledetect.Option{
 		ruledetect.WithRetention(keepAll),
 		ruledetect.WithEvaluationPeriod(st.period),
-		withDatapointObserver(s.observe),
+		ruledetect.WithDatapointObserver(s.observe),
 	}, st.engine...)
 	e, err := ruledetect.New(eopts...)
 	if err != nil {
@@ -195,15 +195,18 @@ const keepAll = 100 * 365 * 24 * time.Hour
 
 // observe records a datapoint; the engine calls it outside its lock, so
 // it takes the Sim's own.
-func (s *Sim) observe(d Datapoint) {
+func (s *Sim) observe(d ruledetect.Datapoint) {
 	s.mu.Lock()
 	s.datapoints = append(s.datapoints, d)
 	s.mu.Unlock()
 }
 
 // Datapoints returns a copy of every judged datapoint so far, in
-// evaluation order.
-func (s *Sim) Datapoints() []Datapoint {
+// evaluation order. It waits for the engine to deliver them.
+func (s *Sim) Datapoints() []ruledetect.Datapoint {
+	if err := s.Engine.Flush(context.Background()); err != nil {
+		s.fail(err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.datapoints)

@@ -36,7 +36,18 @@ func TestTestCommandBrokenExpectation(t *testing.T) {
 	assert.Contains(t, out, "-")
 	assert.Regexp(t, `(?m)^\s+- .*2026-01-01T00:20:00Z in-alarm cam-1 msg-rate/messages-sent \{"count":3\}`, out, "the expected event, with its behavior and thing")
 	assert.Regexp(t, `(?m)^\s+\+ .*2026-01-01T00:25:00Z in-alarm cam-1 msg-rate/messages-sent \{"count":3\}`, out, "the event raised instead")
-	assert.Contains(t, out, "datapoints of thing cam-1, behavior msg-rate/messages-sent")
+	assert.Contains(t, out, "datapoints of thing cam-1, behavior msg-rate/messages-sent (aws:num-messages-sent) from 2025-12-31T23:30:00Z to 2026-01-01T00:30:00Z:\n")
+	// The datapoints from 00:05 to 00:30, marking those at the events' times.
+	for _, l := range []string{
+		`    2026-01-01T00:05:00Z  {"count":3}  violating`,
+		`    2026-01-01T00:10:00Z  {"count":1}  compliant`,
+		`    2026-01-01T00:15:00Z  {"count":3}  violating`,
+		`  > 2026-01-01T00:20:00Z  {"count":3}  violating`,
+		`  > 2026-01-01T00:25:00Z  {"count":3}  violating`,
+		`    2026-01-01T00:30:00Z  {"count":0}  compliant`,
+	} {
+		assert.Contains(t, out, "    "+l+"\n")
+	}
 	assert.Contains(t, out, "0 passed, 1 failed, 0 bad")
 }
 

@@ -175,3 +175,7 @@ func orderOf(order map[[2]string]int, b *behaviorRec) int {
 	}
 	return math.MaxInt
 }
+
+// Observe records one judged datapoint: pass it to
+// ruledetect.WithDatapointObserver.
+func (r *Recorder) Observe(d ruledetect.Datapoint) { r.add(datapoint(d)) }
