@@ -39,6 +39,8 @@ type Sim struct {
 	profiles []string // names, in creation order
 	err      error
 
+	observers []func(ruledetect.Datapoint)
+
 	mu         sync.Mutex
 	datapoints []ruledetect.Datapoint
 }
@@ -52,6 +54,7 @@ type setup struct {
 	targets    []string            // resource parts of target ARNs
 	engine     []ruledetect.Option
 	period     time.Duration
+	observers  []func(ruledetect.Datapoint)
 }
 
 // Option configures Build and New.
@@ -97,9 +100,18 @@ func WithPeriod(p time.Duration) Option {
 	return func(s *setup) { s.period = p }
 }
 
+// WithDatapointObserver also passes every judged datapoint to f (the Sim
+// keeps them too, for its diffs): use it rather than
+// ruledetect.WithDatapointObserver in WithEngineOptions, which would
+// replace the Sim's own observer.
+func WithDatapointObserver(f func(ruledetect.Datapoint)) Option {
+	return func(s *setup) { s.observers = append(s.observers, f) }
+}
+
 // WithEngineOptions passes options to ruledetect.New. A retention that
 // keeps every event and the Sim's datapoint observer come first, so these
-// may override the retention.
+// may override the retention (but should not set a datapoint observer:
+// see WithDatapointObserver).
 func WithEngineOptions(opts ...ruledetect.Option) Option {
 	return func(s *setup) { s.engine = append(s.engine, opts...) }
 }
@@ -132,7 +144,7 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 	if len(st.targets) == 0 {
 		st.targets = []string{"all/things"}
 	}
-	s := &Sim{period: st.period, now: Start}
+	s := &Sim{period: st.period, now: Start, observers: st.observers}
 	eopts := append([]ruledetect.Option{
 		ruledetect.WithRetention(keepAll),
 		ruledetect.WithEvaluationPeriod(st.period),
@@ -199,6 +211,9 @@ func (s *Sim) observe(d ruledetect.Datapoint) {
 	s.mu.Lock()
 	s.datapoints = append(s.datapoints, d)
 	s.mu.Unlock()
+	for _, f := range s.observers {
+		f(d)
+	}
 }
 
 // Datapoints returns a copy of every judged datapoint so far, in

@@ -56,6 +56,8 @@ Flags (each FILE flag may be repeated):
                          network_stats in reports are cumulative counters
                          (as the embedded-C demo sends), not deltas
   --period SECONDS       evaluation period, a divisor of 300 (default 300)
+  --report FILE.html     also write a backtest report: charts of every
+                         behavior's datapoints, alarms, and a threshold sweep
 
 Exit status: 0 when the replay ran (with or without violations), 2 for a
 usage error, an unreadable or invalid FILE, or a bad record or rejected
@@ -83,6 +85,7 @@ type replayConfig struct {
 	cumulative                    bool
 	period                        time.Duration
 	input                         string
+	report                        string // --report FILE.html
 }
 
 // replayStats are the counts the summary reports.
@@ -128,11 +131,17 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	e, err := ruledetect.New(
+	opts := []ruledetect.Option{
 		ruledetect.WithEvaluationPeriod(cfg.period),
 		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
 		ruledetect.WithRetention(replayRetention),
-	)
+	}
+	var report *backtestReport
+	if cfg.report != "" {
+		report = newBacktestReport(cfg.report, "ruledetect replay "+displayName(cfg.input))
+		opts = append(opts, report.option())
+	}
+	e, err := ruledetect.New(opts...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -221,6 +230,15 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := w.Flush(); err != nil {
 		return fail("%v", err)
 	}
+	if report != nil {
+		sps, err := parseProfiles(profiles)
+		if err == nil {
+			err = report.write(e, sps, events, time.Time{}, time.Time{})
+		}
+		if err != nil {
+			return fail("%v", err)
+		}
+	}
 	st.elapsed = time.Since(start)
 	fmt.Fprintf(stderr, "ruledetect replay: %s\n", st.summary())
 	return 0
@@ -239,6 +257,7 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
 	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
+	fs.StringVar(&cfg.report, "report", "", "write a backtest report to `FILE.html`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, replayUsage)

@@ -88,7 +88,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var rec *testRecorder
 	if *reportPath != "" {
-		rec = newTestRecorder()
+		rec = newTestRecorder(*reportPath)
 	}
 	counts := map[testOutcome]int{}
 	for _, path := range fs.Args() {
@@ -113,7 +113,7 @@ func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if rec != nil {
-		if err := rec.write(*reportPath); err != nil {
+		if err := rec.write(); err != nil {
 			fmt.Fprintf(stderr, "ruledetect test: %v\n", err)
 			return 2
 		}

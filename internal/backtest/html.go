@@ -94,7 +94,7 @@ func section(b *strings.Builder, bv *behaviorView, rp *report) {
 		b.WriteString("; values are list lengths")
 	}
 	b.WriteString("</span></p>\n")
-	chart(b, bv, top, rp.start, rp.end)
+	chart(b, bv, top, bv.t0, bv.t1)
 
 	if bv.sweep != nil {
 		sw := bv.sweep

@@ -3,6 +3,7 @@ package backtest
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ type behaviorView struct {
 	fleet                 []fleetPoint
 	alarms, thingsInAlarm int
 	things                []*thingView // every thing with datapoints or events, most in alarm first
+	t0, t1                int64        // the span of its datapoints and events (the recording's, when set)
 	sweep                 *Sweep
 }
 
@@ -106,7 +108,6 @@ func build(rec *Recording) *report {
 			}
 		}
 	}
-	type key struct{ profile, behavior, thing string }
 	evs := map[key][]int{} // indexes into rec.Events
 	for i, ev := range rec.Events {
 		widen(ev.ViolationEventTime.UnixNano())
@@ -165,6 +166,7 @@ func build(rec *Recording) *report {
 		}
 		slices.SortFunc(bv.fleet, func(a, b fleetPoint) int { return cmp.Compare(a.t, b.t) })
 
+		bv.t0, bv.t1 = behaviorSpan(b, rec, evs, lo, hi)
 		names := map[string]bool{}
 		for name := range b.things {
 			names[name] = true
@@ -201,7 +203,7 @@ func build(rec *Recording) *report {
 				}
 			}
 			if open >= 0 {
-				tv.bands = append(tv.bands, band{open, hi})
+				tv.bands = append(tv.bands, band{open, bv.t1})
 			}
 			for _, bd := range tv.bands {
 				tv.timeInAlarm += time.Duration(bd.to - bd.from)
@@ -291,4 +293,45 @@ func criterionText(c *behavior.BehaviorCriteria, toAlarm, toClear int) string {
 	}
 	fmt.Fprintf(&b, "; %d to alarm, %d to clear", toAlarm, toClear)
 	return b.String()
+}
+
+// key names one (profile, behavior, thing).
+type key struct{ profile, behavior, thing string }
+
+// behaviorSpan is the time axis of a behavior's chart: the recording's
+// Start and End when set, else the span of the behavior's own datapoints
+// and events (within a recording of several test cases, they differ).
+func behaviorSpan(b *behaviorRec, rec *Recording, evs map[key][]int, lo, hi int64) (int64, int64) {
+	if !rec.Start.IsZero() && !rec.End.IsZero() {
+		return lo, hi
+	}
+	t0, t1 := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, s := range b.things {
+		if len(s.points) > 0 {
+			t0 = min(t0, s.points[0].t)
+			t1 = max(t1, s.points[len(s.points)-1].t)
+		}
+	}
+	for k, idx := range evs {
+		if k.profile != b.profile || k.behavior != b.name {
+			continue
+		}
+		for _, i := range idx {
+			t := rec.Events[i].ViolationEventTime.UnixNano()
+			t0, t1 = min(t0, t), max(t1, t)
+		}
+	}
+	if t0 > t1 {
+		return lo, hi
+	}
+	if !rec.Start.IsZero() {
+		t0 = lo
+	}
+	if !rec.End.IsZero() {
+		t1 = hi
+	}
+	if t1 <= t0 {
+		t1 = t0 + int64(time.Minute)
+	}
+	return t0, t1
 }

@@ -50,6 +50,10 @@ func num(b *strings.Builder, f float64) {
 // percentile, and one group per offered thing (the first shown), each with
 // its in-alarm bands, its datapoints and its events.
 func chart(b *strings.Builder, bv *behaviorView, things []*thingView, t0, t1 int64) {
+	// A margin of 2% on either side keeps the first and last points off
+	// the frame.
+	pad := (t1 - t0) / 50
+	t0, t1 = t0-pad, t1+pad
 	sc := scale{t0: t0, t1: t1}
 	for _, tv := range things {
 		sc.vMax = max(sc.vMax, tv.peak)
