@@ -37,7 +37,7 @@ const (
 	demoSeed   = 1
 )
 
-const demoUsage = `usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json]
+const demoUsage = `usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--report FILE.html]
 
 Generates a synthetic fleet of cameras and sensors (internal/fleet) with a
 few compromised devices, replays its device metrics reports (JSON, as the
@@ -51,6 +51,9 @@ Flags:
   --hours H    simulated span in hours (default 24)
   --seed S     seed of every random choice (default 1)
   --json       print the summary as JSON
+  --report FILE.html
+               also write a backtest report of the run: charts of every
+               behavior's datapoints, alarms, and a threshold sweep
 
 Exit status: 0 when the demo ran, 2 for a usage error or a failure.
 `
@@ -113,6 +116,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	hours := fs.Float64("hours", demoHours, "simulated span in hours")
 	seed := fs.Uint64("seed", demoSeed, "random seed")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	reportPath := fs.String("report", "", "write a backtest report to `FILE.html`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, demoUsage)
@@ -134,11 +138,15 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--hours %g: want at least one minute and at most a year", *hours)
 	}
 	minutes := math.Floor(*hours * 60)
+	var report *backtestReport
+	if *reportPath != "" {
+		report = newBacktestReport(*reportPath, fmt.Sprintf("ruledetect demo: %d things, %g hours, seed %d", *things, minutes/60, *seed))
+	}
 	sum, err := runFleet(fleet.Config{
 		Things:   *things,
 		Duration: time.Duration(minutes) * time.Minute,
 		Seed:     *seed,
-	}, runtime.GOMAXPROCS(0))
+	}, runtime.GOMAXPROCS(0), report)
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect demo: %v\n", err)
 		return 2
@@ -187,7 +195,8 @@ type workerResult struct {
 }
 
 // runFleet replays the fleet of cfg through its profile with the given
-// number of ingest workers and summarizes the result.
+// number of ingest workers and summarizes the result; with a report, it
+// also records the run and writes the report.
 //
 // The generator runs in its own goroutine and cuts the record stream into
 // evaluation periods, sharding each period's records by thing. All shards of
@@ -195,12 +204,18 @@ type workerResult struct {
 // shard, and the engine accepts any order of inputs within the open
 // period); the next period starts only when every worker is done with this
 // one, after an Advance to its start closes the period just ingested.
-func runFleet(cfg fleet.Config, workers int) (*demoSummary, error) {
+func runFleet(cfg fleet.Config, workers int, report ...*backtestReport) (*demoSummary, error) {
 	workers = max(workers, 1)
 	f := fleet.New(cfg)
 	cfg = f.Config()
 	const period = 300 * time.Second
-	e, err := ruledetect.New(ruledetect.WithRetention(replayRetention), ruledetect.WithEvaluationPeriod(period))
+	opts := []ruledetect.Option{ruledetect.WithRetention(replayRetention), ruledetect.WithEvaluationPeriod(period)}
+	for _, r := range report {
+		if r != nil {
+			opts = append(opts, r.option())
+		}
+	}
+	e, err := ruledetect.New(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +327,13 @@ func runFleet(cfg fleet.Config, workers int) (*demoSummary, error) {
 	events, err := allEvents(e)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range report {
+		if r != nil {
+			if err := r.write(e, []*behavior.SecurityProfile{sp}, events, cfg.Start, cfg.Start.Add(cfg.Duration)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	sum := summarize(cfg, sp, events, f.Compromised())
 	for _, r := range results {

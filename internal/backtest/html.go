@@ -53,7 +53,7 @@ func Write(w io.Writer, rec *Recording) error {
 		if rp.thingsWithAlarms > len(rp.thingRows) {
 			fmt.Fprintf(&b, "<p>The %d things longest in alarm of %d.</p>\n", len(rp.thingRows), rp.thingsWithAlarms)
 		}
-		b.WriteString("<table class=\"things\"><thead><tr><th>thing</th><th>alarms</th><th>time in alarm</th><th>behaviors</th></tr></thead><tbody>\n")
+		b.WriteString("<table class=\"things\"><thead><tr><th>thing</th><th>alarms</th><th>time in alarm, summed over behaviors</th><th>behaviors</th></tr></thead><tbody>\n")
 		for _, r := range rp.thingRows {
 			fmt.Fprintf(&b, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%s</td><td>%s</td></tr>\n",
 				html.EscapeString(r.thing), r.alarms, duration(r.timeInAlarm), html.EscapeString(strings.Join(r.behaviors, ", ")))
@@ -163,4 +163,5 @@ document.querySelectorAll("select.thing-select").forEach(function (sel) {
     });
   });
 });
+document.body.dataset.ready = "1";
 `

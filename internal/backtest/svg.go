@@ -89,10 +89,11 @@ func chart(b *strings.Builder, bv *behaviorView, things []*thingView, t0, t1 int
 	} else if span < 10*time.Minute {
 		layout = "15:04:05"
 	}
-	for i := 0; i <= 6; i++ {
-		t := t0 + int64(float64(t1-t0)*float64(i)/6)
+	step := int64(tickStep(span))
+	for t := (t0/step + 1) * step; t < t1; t += step {
 		x := sc.x(t)
-		fmt.Fprintf(b, `<text class="xlabel" x="%.1f" y="%d">%s</text>`, x, chartH-10, time.Unix(0, t).UTC().Format(layout))
+		fmt.Fprintf(b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%d" y2="%d"/><text class="xlabel" x="%.1f" y="%d">%s</text>`,
+			x, x, marginT, marginT+plotH, x, chartH-10, time.Unix(0, t).UTC().Format(layout))
 	}
 	fmt.Fprintf(b, `<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d"/>`, marginL, chartW-marginR, marginT+plotH, marginT+plotH)
 	b.WriteByte('\n')
@@ -152,6 +153,25 @@ func chart(b *strings.Builder, bv *behaviorView, things []*thingView, t0, t1 int
 		b.WriteByte('\n')
 	}
 	b.WriteString("</svg>\n")
+}
+
+// tickSteps are the spacings of time ticks, finest first.
+var tickSteps = []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// tickStep is the finest spacing that gives at most eight ticks in span.
+func tickStep(span time.Duration) time.Duration {
+	for _, s := range tickSteps {
+		if span/s <= 8 {
+			return s
+		}
+	}
+	d := 24 * time.Hour
+	for span/d > 8 {
+		d *= 2
+	}
+	return d
 }
 
 // downsample keeps, when a series has more points than the plot has room
