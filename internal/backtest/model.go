@@ -130,36 +130,16 @@ func build(rec *Recording) *report {
 	for bi, b := range rec.behaviors {
 		bv := &behaviorView{id: fmt.Sprintf("b%d", bi), profile: b.profile, name: b.name, metric: b.metric, statistical: b.statistical}
 		def := findBehavior(rec.Profiles, b.profile, b.name)
-		toAlarm, toClear := 1, 1
-		var op criteria.Operator
-		var current *criteria.Number
+		st := staticOf(def)
 		if def != nil && def.Criteria != nil {
-			c := def.Criteria
 			if bv.metric == "" {
 				bv.metric = def.Metric
 			}
-			if c.ConsecutiveDatapointsToAlarm != nil {
-				toAlarm = int(*c.ConsecutiveDatapointsToAlarm)
-			}
-			if c.ConsecutiveDatapointsToClear != nil {
-				toClear = int(*c.ConsecutiveDatapointsToClear)
-			}
-			op, _ = criteria.ParseOperator(c.ComparisonOperator)
-			if c.Value != nil {
-				switch {
-				case c.Value.Count != nil:
-					n := criteria.Int(*c.Value.Count)
-					current = &n
-				case c.Value.Number != nil:
-					n := criteria.Float(*c.Value.Number)
-					current = &n
-				}
-			}
-			if current != nil {
-				f := current.Float64()
+			if st.current != nil {
+				f := st.current.Float64()
 				bv.threshold = &f
 			}
-			bv.criterion = criterionText(c, toAlarm, toClear)
+			bv.criterion = criterionText(def.Criteria, st.toAlarm, st.toClear)
 		}
 		for t, thr := range b.fleet {
 			bv.fleet = append(bv.fleet, fleetPoint{t, thr})
@@ -226,8 +206,8 @@ func build(rec *Recording) *report {
 			return cmp.Or(cmp.Compare(b.timeInAlarm, a.timeInAlarm), cmp.Compare(b.alarms, a.alarms),
 				cmp.Compare(b.peak, a.peak), cmp.Compare(a.thing, b.thing))
 		})
-		if !b.statistical && current != nil && op.IsComparison() {
-			bv.sweep = runSweep(b, op, *current, toAlarm, toClear)
+		if st.sweepable() && !b.statistical {
+			bv.sweep = runSweep(b, st.op, *st.current, st.toAlarm, st.toClear)
 		}
 		rp.behaviors = append(rp.behaviors, bv)
 	}
@@ -334,4 +314,58 @@ func behaviorSpan(b *behaviorRec, rec *Recording, evs map[key][]int, lo, hi int6
 		t1 = t0 + int64(time.Minute)
 	}
 	return t0, t1
+}
+
+// static is what a sweep needs of a behavior's criteria.
+type static struct {
+	op               criteria.Operator
+	current          *criteria.Number // the threshold, for a count or number value
+	toAlarm, toClear int
+}
+
+// sweepable reports whether the behavior is a static numeric comparison.
+func (s static) sweepable() bool { return s.current != nil && s.op.IsComparison() }
+
+// staticOf reads a behavior's operator, threshold and consecutive counts
+// (1 when absent, as the engine defaults them).
+func staticOf(def *behavior.Behavior) static {
+	st := static{toAlarm: 1, toClear: 1}
+	if def == nil || def.Criteria == nil {
+		return st
+	}
+	c := def.Criteria
+	if c.ConsecutiveDatapointsToAlarm != nil {
+		st.toAlarm = int(*c.ConsecutiveDatapointsToAlarm)
+	}
+	if c.ConsecutiveDatapointsToClear != nil {
+		st.toClear = int(*c.ConsecutiveDatapointsToClear)
+	}
+	st.op, _ = criteria.ParseOperator(c.ComparisonOperator)
+	if c.Value != nil && c.StatisticalThreshold == nil {
+		switch {
+		case c.Value.Count != nil:
+			n := criteria.Int(*c.Value.Count)
+			st.current = &n
+		case c.Value.Number != nil:
+			n := criteria.Float(*c.Value.Number)
+			st.current = &n
+		}
+	}
+	return st
+}
+
+// Sweep returns the threshold sweep of a static numeric behavior of the
+// recording, as the report shows it; false for another behavior, or one
+// without datapoints.
+func (r *Recording) Sweep(profile, name string) (*Sweep, bool) {
+	st := staticOf(findBehavior(r.Profiles, profile, name))
+	if !st.sweepable() {
+		return nil, false
+	}
+	for _, b := range r.behaviors {
+		if b.profile == profile && b.name == name && !b.statistical {
+			return runSweep(b, st.op, *st.current, st.toAlarm, st.toClear), true
+		}
+	}
+	return nil, false
 }
