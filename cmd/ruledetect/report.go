@@ -17,6 +17,7 @@ import (
 type backtestReport struct {
 	path, title string
 	rec         *backtest.Recorder
+	last        *backtest.Recording // what write wrote, for benchmarks
 }
 
 func newBacktestReport(path, title string) *backtestReport {
@@ -39,6 +40,7 @@ func (r *backtestReport) write(e *ruledetect.Engine, profiles []*behavior.Securi
 	}
 	rec := r.rec.Recording(r.title, profiles, events)
 	rec.Start, rec.End = start, end
+	r.last = rec
 	f, err := os.Create(r.path)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)

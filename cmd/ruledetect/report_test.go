@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +127,95 @@ func withCriteria(t *testing.T, sp *behavior.SecurityProfile, name string, thres
 	out, err := json.Marshal(cp)
 	require.NoError(t, err)
 	return string(out)
+}
+
+// svgChart matches one chart and its behavior.
+var svgChart = regexp.MustCompile(`<svg class="chart" id="[^"]*" data-behavior="([^"]*)"`)
+
+// checkSelfContained fails on anything that would load from elsewhere.
+func checkSelfContained(t *testing.T, page string) {
+	t.Helper()
+	for _, bad := range []string{`src=`, `href="http`, `href="//`, `url(`, `@import`} {
+		assert.False(t, strings.Contains(page, bad), "the report loads nothing from elsewhere: %s", bad)
+	}
+}
+
+// demo --report writes a report that opens in chromium without a console
+// message, with one chart per behavior of the profile.
+func TestDemoReportInChromium(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.html")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"demo", "--things", "150", "--hours", "6", "--report", path}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	checkSelfContained(t, string(page))
+	sp, err := behavior.ParseSecurityProfile(fleet.Profile())
+	require.NoError(t, err)
+	var charts []string
+	for _, m := range svgChart.FindAllStringSubmatch(string(page), -1) {
+		charts = append(charts, m[1])
+	}
+	var want []string
+	for _, b := range sp.Behaviors {
+		want = append(want, fleet.ProfileName+"/"+b.Name)
+	}
+	assert.Equal(t, want, charts, "one chart per behavior, in the profile's order")
+
+	dom, console := openInChromium(t, path)
+	assert.Empty(t, console, "console messages")
+	assert.Contains(t, dom, `data-ready="1"`, "the inline script ran to its end")
+	assert.Equal(t, len(want), strings.Count(dom, `<svg class="chart"`))
+}
+
+// test --report of the scenarios, statistical ones included, opens in
+// chromium without a console message and draws the fleet percentile.
+func TestTestReportInChromium(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(scenarioDir, "*", "test.yaml"))
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "test.html")
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"test", "--report", path}, files...), nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	checkSelfContained(t, string(page))
+	assert.Equal(t, 22, strings.Count(string(page), `<svg class="chart"`), "one chart per behavior of the scenarios")
+	stat := regexp.MustCompile(`(?s)data-behavior="fleet/messages-p50".*?</svg>`).FindString(string(page))
+	assert.True(t, strings.Contains(stat, `<polyline class="fleet"`), "the statistical behavior's chart draws the fleet percentile")
+	dom, console := openInChromium(t, path)
+	assert.Empty(t, console, "console messages")
+	assert.Contains(t, dom, `data-ready="1"`)
+}
+
+// The report of the demo fleet (2,000 things, a day) is under 5 MB. The
+// full-size run is too slow under the race detector; .ci/run runs this
+// test without it.
+func TestDemoReportSize(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("full-size demo: run without -race and -short (.ci/run does)")
+	}
+	path := filepath.Join(t.TempDir(), "demo.html")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"demo", "--report", path}, nil, &stdout, &stderr), stderr.String())
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	t.Logf("demo report: %d bytes", fi.Size())
+	assert.Less(t, fi.Size(), int64(5<<20))
+}
+
+// BenchmarkDemoReport writes the report of the demo fleet (2,000 things,
+// a day) from its recording: the issue asks for under 2 s.
+func BenchmarkDemoReport(b *testing.B) {
+	r := newBacktestReport(filepath.Join(b.TempDir(), "demo.html"), "demo")
+	_, err := runFleet(fleet.Config{Things: demoThings, Duration: demoHours * time.Hour, Seed: demoSeed}, 2, r)
+	require.NoError(b, err)
+	require.NotNil(b, r.last)
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		require.NoError(b, backtest.Write(&buf, r.last))
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes")
 }
