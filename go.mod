@@ -10,4 +10,4 @@ require (
 	github.com/x448/float16 v0.8.4
 )
 
-require go.yaml.in/yaml/v3 v3.0.5 // indirect
+require go.yaml.in/yaml/v3 v3.0.5

@@ -4,11 +4,13 @@
 //	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
 //	ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
 //	                  [--until TIME] [--skip-bad] [--cumulative-network-stats]
-//	                  [--period SECONDS] [INPUT|-]
+//	                  [--period SECONDS] [--report FILE.html] [INPUT|-]
 //	                               replay JSON Lines of reports and cloud-side events,
 //	                               printing the violation events
-//	ruledetect demo [--things N] [--hours H] [--seed S] [--json]
+//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--report FILE.html]
 //	                               replay a generated fleet with injected compromises
+//	ruledetect test [--report FILE.html] FILE...
+//	                               run test files: inputs and the violations they must raise
 //
 // Run "ruledetect SUBCOMMAND -h" for a subcommand's usage.
 package main
