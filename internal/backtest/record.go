@@ -57,15 +57,16 @@ type behaviorRec struct {
 // profiles, and makes a Recording of them. It is safe for concurrent use:
 // the engine calls Observe from every goroutine that ingests.
 type Recorder struct {
-	mu         sync.Mutex
-	behaviors  map[[2]string]*behaviorRec
+	mu sync.Mutex
+	// behaviors is searched linearly: a profile has a few behaviors, and
+	// comparing their names is cheaper than hashing them for every one of
+	// millions of datapoints.
+	behaviors  []*behaviorRec
 	datapoints int
 }
 
 // NewRecorder returns an empty Recorder.
-func NewRecorder() *Recorder {
-	return &Recorder{behaviors: map[[2]string]*behaviorRec{}}
-}
+func NewRecorder() *Recorder { return &Recorder{} }
 
 // datapoint has the fields of ruledetect.Datapoint, in its order, so that
 // one converts to the other.
@@ -100,11 +101,16 @@ func (r *Recorder) add(d datapoint) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.datapoints++
-	key := [2]string{d.Profile, d.Behavior}
-	b := r.behaviors[key]
+	var b *behaviorRec
+	for _, c := range r.behaviors {
+		if c.name == d.Behavior && c.profile == d.Profile {
+			b = c
+			break
+		}
+	}
 	if b == nil {
 		b = &behaviorRec{profile: d.Profile, name: d.Behavior, metric: d.Metric, things: map[string]*series{}}
-		r.behaviors[key] = b
+		r.behaviors = append(r.behaviors, b)
 	}
 	s := b.things[d.Thing]
 	if s == nil {
@@ -140,9 +146,7 @@ func (r *Recorder) Recording(title string, profiles []*behavior.SecurityProfile,
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rec := &Recording{Title: title, Profiles: profiles, Events: events, datapoints: r.datapoints}
-	for _, b := range r.behaviors {
-		rec.behaviors = append(rec.behaviors, b)
-	}
+	rec.behaviors = append(rec.behaviors, r.behaviors...)
 	// Behaviors with events but no datapoint (none was judged, say) still
 	// get their section.
 	seen := map[[2]string]bool{}
