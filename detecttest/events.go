@@ -181,25 +181,33 @@ func (s *Sim) DiffActive(want ...Active) string {
 	slices.SortFunc(want, func(a, b Active) int {
 		return cmp.Or(cmp.Compare(a.Thing, b.Thing), cmp.Compare(a.Profile, b.Profile), cmp.Compare(a.Behavior, b.Behavior))
 	})
-	if len(want) == len(got) {
-		for i := range want {
+	// A zero Last or empty Value in want is not compared: blank it in the
+	// got entry of the same thing, profile and behavior.
+	for i := range want {
+		want[i].Since, want[i].Last = want[i].Since.UTC(), want[i].Last.UTC()
+		for j := range got {
+			if got[j].Thing != want[i].Thing || got[j].Profile != want[i].Profile || got[j].Behavior != want[i].Behavior {
+				continue
+			}
 			if want[i].Last.IsZero() {
-				got[i].Last = time.Time{}
+				got[j].Last = time.Time{}
 			}
 			if want[i].Value == "" {
-				got[i].Value = ""
+				got[j].Value = ""
 			}
-			want[i].Since = want[i].Since.UTC()
-			want[i].Last = want[i].Last.UTC()
 		}
 	}
 	d := diffLines(lines(want), lines(got))
 	if d == "" {
 		return ""
 	}
+	// The datapoints from each violation's start to now.
 	var evs []Event
 	for _, a := range append(want, got...) {
 		evs = append(evs, Event{Time: s.now, Thing: a.Thing, Profile: a.Profile, Behavior: a.Behavior})
+		if !a.Since.IsZero() && a.Since.Before(s.now) {
+			evs = append(evs, Event{Time: a.Since, Thing: a.Thing, Profile: a.Profile, Behavior: a.Behavior})
+		}
 	}
 	return fmt.Sprintf("active violations at %s differ (-want +got):\n%s%s", s.now.Format(time.RFC3339), d, s.explain(evs))
 }

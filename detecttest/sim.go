@@ -159,19 +159,19 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 	for i, d := range st.dimensions {
 		var in ruledetect.CreateDimensionInput
 		if err := json.Unmarshal([]byte(d), &in, json.RejectUnknownMembers(true)); err != nil {
-			return nil, fmt.Errorf("dimension %d: %w", i+1, err)
+			return nil, &BuildError{"dimension", i + 1, err}
 		}
 		if _, err := e.CreateDimension(ctx, in); err != nil {
-			return nil, fmt.Errorf("dimension %d: %w", i+1, err)
+			return nil, &BuildError{"dimension", i + 1, err}
 		}
 	}
 	for i, m := range st.metrics {
 		var in ruledetect.CreateCustomMetricInput
 		if err := json.Unmarshal([]byte(m), &in, json.RejectUnknownMembers(true)); err != nil {
-			return nil, fmt.Errorf("custom metric %d: %w", i+1, err)
+			return nil, &BuildError{"custom metric", i + 1, err}
 		}
 		if _, err := e.CreateCustomMetric(ctx, in); err != nil {
-			return nil, fmt.Errorf("custom metric %d: %w", i+1, err)
+			return nil, &BuildError{"custom metric", i + 1, err}
 		}
 	}
 	things := make([]string, 0, len(st.groups))
@@ -187,20 +187,34 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 	for i, p := range st.profiles {
 		sp, err := behavior.ParseSecurityProfile([]byte(p))
 		if err != nil {
-			return nil, fmt.Errorf("profile %d: %w", i+1, err)
+			return nil, &BuildError{"profile", i + 1, err}
 		}
 		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
-			return nil, fmt.Errorf("profile %d: %w", i+1, err)
+			return nil, &BuildError{"profile", i + 1, err}
 		}
 		for _, t := range st.targets {
 			if err := e.AttachSecurityProfile(ctx, sp.SecurityProfileName, e.Arn(t)); err != nil {
-				return nil, fmt.Errorf("profile %s: %w", sp.SecurityProfileName, err)
+				return nil, &BuildError{"profile", i + 1, err}
 			}
 		}
 		s.profiles = append(s.profiles, sp.SecurityProfileName)
 	}
 	return s, nil
 }
+
+// BuildError is a setup document Build or New rejected: which kind
+// ("profile", "dimension", "custom metric"), its position among the
+// documents of that kind (from 1), and why.
+type BuildError struct {
+	What  string
+	Index int
+	Err   error
+}
+
+func (e *BuildError) Error() string { return fmt.Sprintf("%s %d: %v", e.What, e.Index, e.Err) }
+
+// Unwrap returns the engine's or the decoder's error.
+func (e *BuildError) Unwrap() error { return e.Err }
 
 // keepAll is a retention longer than any simulated run.
 const keepAll = 100 * 365 * 24 * time.Hour

@@ -171,6 +171,13 @@ func runTestCase(f *testfile.File, c *testfile.Case, rec *testRecorder) (testOut
 	}
 	sim, err := detecttest.Build("", opts...)
 	if err != nil {
+		var be *detecttest.BuildError
+		if errors.As(err, &be) {
+			docs := map[string][]testfile.Doc{"profile": f.Profiles, "dimension": f.Dimensions, "custom metric": f.CustomMetrics}[be.What]
+			if be.Index >= 1 && be.Index <= len(docs) {
+				return bad(docs[be.Index-1].Pos, "%s: %v", be.What, be.Err)
+			}
+		}
 		return bad(testfile.Pos{}, "%v", err)
 	}
 

@@ -59,7 +59,20 @@ func TestTestCommandBadFile(t *testing.T) {
 	assert.Equal(t, "ruledetect test: testdata/testfiles/bad-file.yaml:7:51: expected event: unknown key \"behaviour\"\n", stderr.String())
 
 	stderr.Reset()
+	require.Equal(t, 2, run([]string{"test", "testdata/testfiles/bad-profile.yaml"}, nil, &stdout, &stderr))
+	assert.Equal(t, "ruledetect test: testdata/testfiles/bad-profile.yaml:3:5: profile: CreateSecurityProfile: Behavior cpu is malformed. durationSeconds 60 should be one of 300, 600, 900, 1800, 3600 (resource cams)\n", stderr.String())
+
+	stderr.Reset()
 	assert.Equal(t, 2, run([]string{"test"}, nil, &stdout, &stderr), "no file is a usage error")
 	assert.Equal(t, 2, run([]string{"test", "testdata/testfiles/missing.yaml"}, nil, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "missing.yaml")
+}
+
+// Inline documents, thing groups and targets, another period and start,
+// report and connect series, and active violations after the end.
+func TestTestCommandFeatures(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"test", "testdata/testfiles/features.yaml"}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	assert.Contains(t, stdout.String(), "1 passed, 0 failed, 0 bad")
 }

@@ -81,8 +81,11 @@ func section(b *strings.Builder, bv *behaviorView, rp *report) {
 	}
 	fmt.Fprintf(b, "<p><label>Thing <select class=\"thing-select\" data-chart=\"chart-%s\">", bv.id)
 	for _, tv := range top {
-		fmt.Fprintf(b, "<option value=\"%s\">%s (%d alarms, %s in alarm)</option>",
-			html.EscapeString(tv.thing), html.EscapeString(tv.thing), tv.alarms, duration(tv.timeInAlarm))
+		what := "no alarm"
+		if tv.alarms > 0 {
+			what = fmt.Sprintf("%d alarms, %s in alarm", tv.alarms, duration(tv.timeInAlarm))
+		}
+		fmt.Fprintf(b, "<option value=\"%s\">%s (%s)</option>", html.EscapeString(tv.thing), html.EscapeString(tv.thing), what)
 	}
 	fmt.Fprintf(b, "</select></label> <span class=\"note\">the %d of %d things longest in alarm", len(top), len(bv.things))
 	if bv.statistical {
