@@ -134,3 +134,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// JSON test files, tab-indented as JSON often is, parse as YAML does,
+// with positions.
+func TestParseJSONWithTabs(t *testing.T) {
+	f, err := Parse("t.json", []byte("{\n\t\"profiles\": [\"p.json\"],\n\t\"tests\": [\n\t\t{\"name\": \"x\", \"input\": \"i.jsonl\",\n\t\t \"expected_events\": [{\"time\": \"5m\", \"type\": \"in-alarm\", \"thing\": \"a\", \"behavior\": \"b\", \"value\": {\"count\": 3}}]}\n\t]\n}\n"))
+	require.NoError(t, err)
+	require.Len(t, f.Tests, 1)
+	assert.Equal(t, Pos{4, 3}, f.Tests[0].Pos)
+	assert.Equal(t, `{"count":3}`, f.Tests[0].Events[0].Event.Value)
+	_, err = Parse("t.json", []byte("{\n\t\"profiles\": [\"p.json\"],\n\t\"tests\": 7\n}"))
+	require.ErrorIs(t, err, ErrBadFile)
+	assert.Equal(t, "t.json:3:11: tests: want a list", err.Error())
+}
