@@ -7,8 +7,8 @@ import (
 
 // recordInput converts a replay record to the test kit's Input (the report
 // bytes are shared, not copied).
-func recordInput(rec *replay.Record) *detecttest.Input {
-	in := &detecttest.Input{Time: rec.Time, Thing: rec.ThingName, Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP}
+func recordInput(rec *replay.Record) detecttest.Input {
+	in := detecttest.Input{Time: rec.Time, Thing: rec.ThingName, Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP}
 	switch rec.Kind {
 	case replay.Report:
 		in.Kind, in.Report, in.CBOR = detecttest.KindReport, rec.Report, rec.ReportFormat == replay.CBOR

@@ -12,45 +12,22 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/detecttest"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
 // applyRecord feeds one replay record to the engine: a report to
-// IngestReport, a cloud-side event to the matching Ingest method. The error
-// is the engine's (matching ruledetect.ErrInvalidRequest,
-// ErrMalformedReport or ErrLateInput), or an error for a record the reader
-// could not have produced (an invalid Kind or report format).
+// IngestReport, a cloud-side event to the matching Ingest method (the
+// test kit's Ingest, the one home of that mapping). The error is the
+// engine's (matching ruledetect.ErrInvalidRequest, ErrMalformedReport or
+// ErrLateInput), or ErrInvalidRequest for a record the reader could not
+// have produced (an invalid Kind or report format).
 func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
-	switch rec.Kind {
-	case replay.Report:
-		var format ruledetect.ReportFormat
-		switch rec.ReportFormat {
-		case replay.JSON:
-			format = ruledetect.JSON
-		case replay.CBOR:
-			format = ruledetect.CBOR
-		default:
-			return fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
-		}
-		_, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
-		return err
-	case replay.MessageSent, replay.MessageReceived:
-		dir := ruledetect.Sent
-		if rec.Kind == replay.MessageReceived {
-			dir = ruledetect.Received
-		}
-		return e.IngestMessage(ruledetect.Message{
-			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
-			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
-		})
-	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
-	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP})
-	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+	if rec.Kind == replay.Report && rec.ReportFormat != replay.JSON && rec.ReportFormat != replay.CBOR {
+		return fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
 	}
-	return fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
+	in := recordInput(rec)
+	return detecttest.Ingest(e, &in)
 }
 
 // isInputRejection reports whether err is the engine refusing one input

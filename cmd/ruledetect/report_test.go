@@ -28,7 +28,7 @@ func fleetInputs(cfg fleet.Config) []detecttest.Input {
 	for rec := range fleet.New(cfg).Records() {
 		in := recordInput(rec)
 		in.Report = slices.Clone(in.Report)
-		out = append(out, *in)
+		out = append(out, in)
 	}
 	return out
 }

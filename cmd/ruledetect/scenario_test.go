@@ -159,7 +159,8 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 			break
 		}
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		if err := detecttest.Ingest(e, recordInput(&rec)); err != nil {
+		in := recordInput(&rec)
+		if err := detecttest.Ingest(e, &in); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue

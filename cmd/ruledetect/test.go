@@ -280,7 +280,7 @@ func readTestInput(path string, skipBad bool) ([]detecttest.Input, error) {
 		}
 		in := recordInput(&rec)
 		in.Report = slices.Clone(in.Report) // the reader reuses its buffer
-		out = append(out, *in)
+		out = append(out, in)
 	}
 }
 
