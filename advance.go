@@ -107,10 +107,11 @@ func (e *Engine) fastForward(from, target int64) {
 		// The boundaries from..last still judge ts; it expires at the first
 		// boundary at or after x.
 		last := min(target, ceilDiv(x, p)-1)
-		if last >= from && ts.disconnectedAt != 0 && ts.cov.hasDisconnectDuration() {
-			growing = append(growing, ts)
-		} else if last >= from {
+		if last >= from {
 			e.settle(ts, from, last)
+			if ts.disconnectedAt != 0 && ts.cov.hasDisconnectDuration() {
+				growing = append(growing, ts)
+			}
 		}
 		if x <= target*p {
 			expiries = append(expiries, expiry{x, ts})
@@ -119,8 +120,8 @@ func (e *Engine) fastForward(from, target int64) {
 	slices.SortFunc(expiries, func(a, b expiry) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ts.name, b.ts.name))
 	})
-	// Growing disconnect durations, boundary by boundary, with the expiries
-	// of every thing in time order among them.
+	// Growing disconnect durations (never statistical), boundary by
+	// boundary, with the expiries of every thing in time order among them.
 	for m := from; m <= target && len(growing) > 0; m++ {
 		T := m * p
 		for len(expiries) > 0 && expiries[0].at <= T {
@@ -131,9 +132,10 @@ func (e *Engine) fastForward(from, target int64) {
 			if ts.dropped || ts.lastInput == 0 {
 				return true
 			}
-			ts.shiftTo(m - 1)
 			for _, i := range ts.cov.windowed {
-				e.closeSlot(ts, int(i), m, T)
+				if ts.cov.behaviors[i].agg == aggDisconnected {
+					e.closeSlot(ts, int(i), m, T)
+				}
 			}
 			return false
 		})
@@ -147,7 +149,8 @@ func (e *Engine) fastForward(from, target int64) {
 // settle gives each windowed behavior of ts its steady datapoint at the
 // boundaries from..last, all at once: the datapoints are counted, and the
 // last is judged, which is all that a run of identical verdicts past a
-// streak's fixed point can change.
+// streak's fixed point can change. Disconnect durations are not steady;
+// fastForward steps them.
 func (e *Engine) settle(ts *thingState, from, last int64) {
 	p := int64(e.opts.period)
 	ts.shiftTo(last - 1)
@@ -323,6 +326,16 @@ func (e *Engine) judgeStatistical(T int64) {
 		if pop.Len() == 0 {
 			// Nothing to judge (an engine without datapoints for it), and an
 			// empty population has no percentile.
+			b.reset()
+			continue
+		}
+		if pop.Quantile(0) < 0 {
+			// "Percentile statistics are not available for metrics when
+			// any of the metric values are negative numbers" (AWS IoT
+			// Device Defender developer guide, custom metrics): no
+			// threshold, so no datapoint of this window is judged, as
+			// with missing data. Counted.
+			e.stats.percentilesUnavailable.Add(1)
 			b.reset()
 			continue
 		}

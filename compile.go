@@ -97,7 +97,9 @@ type compiledBehavior struct {
 	suppressed       bool
 }
 
-// metricSource says where each aws: metric's datapoints come from.
+// metricSources says where each aws: metric of the catalog
+// (behavior.Metrics) datapoints come from; TestEveryCatalogMetricHasASource
+// keeps the two in step.
 var metricSources = map[string]struct {
 	in    input
 	field field
@@ -139,6 +141,10 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 		if !src.list {
 			cb.agg = src.windowed
 		}
+	} else if _, aws := behavior.LookupMetric(b.Metric); aws {
+		// A metric of the catalog without a source here would validate and
+		// never fire: refuse it (TestEveryCatalogMetricHasASource).
+		return nil, fmt.Errorf("behavior %s: metric %s has no source in the engine", b.Name, b.Metric)
 	} else {
 		cb.in, cb.field, cb.custom = inReport, fieldCustom, b.Metric
 		cb.agg = aggPerInput

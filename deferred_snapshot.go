@@ -44,8 +44,8 @@ func (e *Engine) restoreHeld(ctl *snapControl) error {
 		i := slices.IndexFunc(ts.cov.behaviors, func(cb *compiledBehavior) bool {
 			return cb.profile == s.Profile && cb.b.Name == s.Behavior
 		})
-		if i < 0 || ts.cov.behaviors[i].periods > 0 {
-			return errSnap("held datapoint of thing %q: no per-input behavior %q of profile %q", s.Thing, s.Behavior, s.Profile)
+		if i < 0 || ts.cov.behaviors[i].eval != evalStatic {
+			return errSnap("held datapoint of thing %q: no static behavior %q of profile %q", s.Thing, s.Behavior, s.Profile)
 		}
 		if s.Seq == 0 || s.Seq > ctl.HeldSeq || s.Time > e.watermark || s.Time < e.closed*int64(e.opts.period) {
 			return errSnap("held datapoint of thing %q out of range", s.Thing)

@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/delivery"
@@ -80,7 +81,7 @@ type DeliveryStats struct {
 
 // outgoing is one item of the delivery queue: an alert or a datapoint.
 type outgoing struct {
-	event       violation.Event
+	alert       violation.Alert
 	datapoint   Datapoint
 	isDatapoint bool
 }
@@ -98,17 +99,22 @@ func (e *Engine) newDelivery() {
 				observe(o.datapoint)
 				return nil
 			}
-			return sink.Alert(ctx, o.event)
+			return sink.Alert(ctx, o.alert)
 		})
 }
 
-// emit queues ev for the alert sink unless it is suppressed or empty (a
-// transition that recorded nothing). Called with mu held.
+// emit queues ev for the alert sink, with its profile's alert targets,
+// unless it is suppressed or empty (a transition that recorded nothing).
+// Called with mu held.
 func (e *Engine) emit(ev violation.Event) {
 	if e.opts.sink == nil || ev.Suppressed || ev.ViolationID == "" {
 		return
 	}
-	e.pending = append(e.pending, outgoing{event: ev})
+	a := violation.Alert{Event: ev}
+	if rec := e.cfg.Load().profiles[ev.SecurityProfileName]; rec != nil {
+		a.Targets = maps.Clone(rec.sp.AlertTargets) // the sink's own: the config is shared
+	}
+	e.pending = append(e.pending, outgoing{alert: a})
 }
 
 // unlock hands what the locked section produced to the delivery queue,

@@ -3,6 +3,8 @@ package ruledetect
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,7 +54,7 @@ func activeSet(t *testing.T, e *Engine) []string {
 func TestAlertSinkCallingBackIntoEngineDoesNotDeadlock(t *testing.T) {
 	var e *Engine
 	var calls []string
-	sink := violation.AlertFunc(func(ctx context.Context, ev violation.Event) error {
+	sink := violation.AlertFunc(func(ctx context.Context, ev violation.Alert) error {
 		if ev.ViolationEventType != violation.InAlarm {
 			calls = append(calls, string(ev.ViolationEventType))
 			return nil
@@ -95,7 +97,7 @@ func (w *nopWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p),
 func TestSlowAlertSinkDoesNotStallUnrelatedIngest(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	e := sinkEngine(t, WithAlertSink(violation.AlertFunc(func(context.Context, violation.Event) error {
+	e := sinkEngine(t, WithAlertSink(violation.AlertFunc(func(context.Context, violation.Alert) error {
 		entered <- struct{}{}
 		<-release
 		return nil
@@ -142,7 +144,7 @@ func TestPanickingAlertSinkDuringPeriodCloseLeavesStateIntact(t *testing.T) {
 	}
 	panicking := sinkEngine(t,
 		WithDeliveryPolicy(DeliveryPolicy{Queue: 10, Wait: time.Second, Attempts: 2}),
-		WithAlertSink(violation.AlertFunc(func(context.Context, violation.Event) error { panic("sink bug") })))
+		WithAlertSink(violation.AlertFunc(func(context.Context, violation.Alert) error { panic("sink bug") })))
 	reference := sinkEngine(t)
 	feed(panicking)
 	feed(reference)
@@ -163,7 +165,7 @@ func TestAlertSinkSkipsSuppressed(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var got []string
-	e, err := New(WithAlertSink(violation.AlertFunc(func(_ context.Context, ev violation.Event) error {
+	e, err := New(WithAlertSink(violation.AlertFunc(func(_ context.Context, ev violation.Alert) error {
 		mu.Lock()
 		got = append(got, ev.Behavior.Name+" "+string(ev.ViolationEventType))
 		mu.Unlock()
@@ -211,4 +213,45 @@ func sortedWithin(s []string, n int) []string {
 		}
 	}
 	return out
+}
+
+// Every alert carries its profile's alert targets, so a sink can route it
+// as SNS would.
+func TestAlertsCarryTheirProfilesAlertTargets(t *testing.T) {
+	ctx := context.Background()
+	var got []violation.Alert
+	e, err := New(WithAlertSink(violation.AlertFunc(func(_ context.Context, a violation.Alert) error {
+		got = append(got, a)
+		return nil
+	})))
+	require.NoError(t, err)
+	sns := behavior.AlertTarget{AlertTargetArn: "arn:aws:sns:us-east-1:123456789012:alerts", RoleArn: "arn:aws:iam::123456789012:role/publish"}
+	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p",
+		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}, AlertTargets: map[string]behavior.AlertTarget{"SNS": sns}})
+	require.NoError(t, err)
+	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "quiet",
+		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
+	require.NoError(t, err)
+	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
+	require.NoError(t, e.AttachSecurityProfile(ctx, "quiet", e.Arn("all/things")))
+	failures(t, e, "a", lifeT0, 3)
+	e.Advance(lifeT0.Add(300 * time.Second))
+	flushed(t, e)
+	require.Len(t, got, 2)
+	slices.SortFunc(got, func(a, b violation.Alert) int { return strings.Compare(a.SecurityProfileName, b.SecurityProfileName) })
+
+	assert.Equal(t, map[string]behavior.AlertTarget{"SNS": sns}, got[0].Targets)
+	pub, ok, err := got[0].SNS()
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, sns.AlertTargetArn, pub.TopicArn)
+	assert.Equal(t, sns.RoleArn, pub.RoleArn)
+	want, err := violation.SNSMessage(got[0].Event)
+	require.NoError(t, err)
+	assert.Equal(t, want, pub.Message)
+
+	assert.Nil(t, got[1].Targets, "a profile without alert targets")
+	_, ok, err = got[1].SNS()
+	require.NoError(t, err)
+	assert.False(t, ok)
 }

@@ -10,12 +10,16 @@
 //
 // # Time
 //
-// Evaluation runs on event time only (DESIGN rule 3): every input carries its
-// timestamp, the watermark is the newest timestamp seen (or passed to
-// Advance), and windowed datapoints fall at multiples of the evaluation period
-// P (default 300 s). The datapoint at T is produced when the watermark reaches
-// T, before inputs at T are applied. An input older than the newest closed
-// period is rejected with ErrLateInput and counted.
+// Evaluation runs on event time only: every input carries its timestamp,
+// the watermark is the newest timestamp seen (or passed to Advance), and
+// windowed datapoints fall at multiples of the evaluation period P (default
+// 300 s). The datapoint at T is produced when the watermark reaches T plus
+// the allowed lateness (WithAllowedLateness, default 0), before inputs at T
+// are applied. An input older than the newest closed period is rejected
+// with ErrLateInput, and one further ahead of the watermark than
+// WithMaxClockJump allows with ErrClockJump; both are counted. A live
+// integration stamps inputs with the time it received them and calls
+// Advance from a ticker; device-reported times are for replays.
 //
 // # Concurrency
 //
@@ -24,7 +28,10 @@
 // are serialized by one lock, which is what makes "every event's behavior is
 // the profile version in force at its datapoint" hold. Listing violations
 // takes only the violation log's lock, and Describe and List operations read
-// an immutable snapshot, so neither waits for ingest.
+// an immutable snapshot, so neither waits for ingest. Nothing a user
+// supplies runs under the lock: alert sinks and datapoint observers are
+// called from a delivery goroutine (see DeliveryPolicy), and a population
+// exchange runs with the lock released.
 package ruledetect
 
 import (

@@ -130,6 +130,14 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 	}
 	t := c.Time.UnixNano()
 	k := e.periodOf(t)
+	if c.Failed {
+		for _, i := range ts.cov.byInput[inConnect] {
+			if !ts.cov.behaviors[i].sourceIP {
+				e.add(ts, int(i), k, 1)
+			}
+		}
+		return nil
+	}
 	if ts.disconnectedAt != 0 {
 		ts.disconnectedAt = 0
 		// Reconnected: aws:disconnect-duration behaviors get a zero datapoint,

@@ -57,6 +57,13 @@ type Connect struct {
 	Thing    string
 	Time     time.Time
 	SourceIP netip.Addr
+	// Failed marks a connection attempt that did not succeed (bad
+	// credentials, not authorized). AWS counts "successful and
+	// unsuccessful attempts" in aws:num-connection-attempts, so a failed
+	// attempt counts there and nowhere else: aws:source-ip-address is the
+	// address a device connected from, and a failed attempt does not end
+	// a disconnect duration.
+	Failed bool
 }
 
 // Disconnect is a thing's disconnection (aws:num-disconnects,

@@ -128,6 +128,7 @@ type snapStats struct {
 	Inputs         uint64 `json:"inputs"`
 	Late           uint64 `json:"late"`
 	ClockJumps     uint64 `json:"clockJumps,omitzero"`
+	Unavailable    uint64 `json:"percentilesUnavailable,omitzero"`
 	Rejected       uint64 `json:"rejected"`
 	Datapoints     uint64 `json:"datapoints"`
 	ExchangeErrors uint64 `json:"exchangeErrors"`
@@ -241,7 +242,7 @@ func (e *Engine) snapshot() ([3][]byte, error) {
 		Started:  e.started, Watermark: e.watermark, Closed: e.closed,
 		Held: e.snapHeld(), HeldSeq: e.heldSeq,
 		Stats: snapStats{
-			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), ClockJumps: e.stats.clockJumps.Load(), Rejected: e.stats.rejected.Load(),
+			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), ClockJumps: e.stats.clockJumps.Load(), Unavailable: e.stats.percentilesUnavailable.Load(), Rejected: e.stats.rejected.Load(),
 			Datapoints: e.stats.datapoints.Load(), ExchangeErrors: e.stats.exchangeErrors.Load(),
 		},
 	}
@@ -580,6 +581,7 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 	e.stats.inputs.Store(st.Inputs)
 	e.stats.late.Store(st.Late)
 	e.stats.clockJumps.Store(st.ClockJumps)
+	e.stats.percentilesUnavailable.Store(st.Unavailable)
 	e.stats.rejected.Store(st.Rejected)
 	e.stats.datapoints.Store(st.Datapoints)
 	e.stats.exchangeErrors.Store(st.ExchangeErrors)

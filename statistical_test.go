@@ -639,3 +639,47 @@ func TestMergePopulations(t *testing.T) {
 	_, err = MergePopulations(10, enc(10, 1), []byte{1, 2, 3})
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
+
+// AWS: "Percentile statistics are not available for metrics when any of
+// the metric values are negative numbers." A window whose population holds
+// a negative custom value judges nobody (as missing data) and is counted;
+// the next window, all non-negative, is judged.
+func TestStatisticalNegativeCustomValuesHaveNoPercentile(t *testing.T) {
+	ctx := context.Background()
+	e, err := New()
+	require.NoError(t, err)
+	_, err = e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "temperature", MetricType: "number"})
+	require.NoError(t, err)
+	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: statProfileName,
+		Behaviors: []behavior.Behavior{statBehavior("temp-p50", "temperature", "p50", 300)}})
+	require.NoError(t, err)
+	require.NoError(t, e.AttachSecurityProfile(ctx, statProfileName, e.Arn("all/things")))
+	report := func(i int, at time.Time, v float64) {
+		t.Helper()
+		r := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{},"custom_metrics":{"temperature":[{"number":%g}]}}`, at.Unix(), v)
+		_, err := e.IngestReport(thingName(i), at, JSON, []byte(r))
+		require.NoError(t, err)
+	}
+	// Window 1: values -5, 10, 20, 30 (p50 would be 10): not judged.
+	for i, v := range []float64{-5, 10, 20, 30} {
+		report(i, statT0.Add(time.Minute), v)
+	}
+	e.Advance(statT0.Add(300 * time.Second))
+	assert.Empty(t, alarms(t, e))
+	assert.Zero(t, e.Stats().Datapoints)
+	assert.Equal(t, uint64(1), e.Stats().PercentilesUnavailable)
+	// Window 2: 5, 10, 20, 30: p50 is 10, and 20 and 30 are above it.
+	for i, v := range []float64{5, 10, 20, 30} {
+		report(i, statT0.Add(6*time.Minute), v)
+	}
+	e.Advance(statT0.Add(600 * time.Second))
+	assert.Equal(t, uint64(4), e.Stats().Datapoints)
+	assert.Equal(t, uint64(1), e.Stats().PercentilesUnavailable)
+	var got []string
+	for a, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+		require.NoError(t, err)
+		got = append(got, fmt.Sprintf("%s %g", a.ThingName, *a.LastViolationValue.Number))
+	}
+	slices.Sort(got)
+	assert.Equal(t, []string{thingName(2) + " 20", thingName(3) + " 30"}, got)
+}

@@ -5,6 +5,7 @@ import "sync/atomic"
 // stats are the engine's counters; they are atomic so Stats needs no lock.
 type stats struct {
 	inputs, late, clockJumps, rejected, datapoints, exchangeErrors atomic.Uint64
+	percentilesUnavailable                                         atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
@@ -24,6 +25,10 @@ type Stats struct {
 	// ExchangeErrors is the number of failed population exchanges (see
 	// WithPopulationExchange); the local population was used instead.
 	ExchangeErrors uint64
+	// PercentilesUnavailable is the number of (statistical behavior,
+	// window) pairs not judged because a value of the fleet's population
+	// was negative, for which AWS has no percentile.
+	PercentilesUnavailable uint64
 	// Things is the number of things the engine holds state for.
 	Things int
 	// Delivery counts the alerts and datapoints handed to sinks.
@@ -36,13 +41,14 @@ func (e *Engine) Stats() Stats {
 	n := len(e.things)
 	e.mu.Unlock()
 	return Stats{
-		Inputs:         e.stats.inputs.Load(),
-		Late:           e.stats.late.Load(),
-		ClockJumps:     e.stats.clockJumps.Load(),
-		Rejected:       e.stats.rejected.Load(),
-		Datapoints:     e.stats.datapoints.Load(),
-		ExchangeErrors: e.stats.exchangeErrors.Load(),
-		Things:         n,
-		Delivery:       e.deliveryStats(),
+		Inputs:                 e.stats.inputs.Load(),
+		Late:                   e.stats.late.Load(),
+		ClockJumps:             e.stats.clockJumps.Load(),
+		Rejected:               e.stats.rejected.Load(),
+		Datapoints:             e.stats.datapoints.Load(),
+		ExchangeErrors:         e.stats.exchangeErrors.Load(),
+		PercentilesUnavailable: e.stats.percentilesUnavailable.Load(),
+		Things:                 n,
+		Delivery:               e.deliveryStats(),
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/fleet"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
@@ -204,23 +205,10 @@ func hashString(s string) uint64 {
 
 // ingestRecord applies one fleet record, shifted by off.
 func ingestRecord(e *ruledetect.Engine, r *replay.Record, off time.Duration) error {
-	t := r.Time.Add(off)
-	switch r.Kind {
-	case replay.Report:
-		_, err := e.IngestReport(r.ThingName, t, ruledetect.JSON, r.Report)
-		return err
-	case replay.MessageSent:
-		return e.IngestMessage(ruledetect.Message{Thing: r.ThingName, Time: t, Direction: ruledetect.Sent, Topic: r.Topic, Bytes: r.Bytes, SourceIP: r.SourceIP})
-	case replay.MessageReceived:
-		return e.IngestMessage(ruledetect.Message{Thing: r.ThingName, Time: t, Direction: ruledetect.Received, Topic: r.Topic, Bytes: r.Bytes})
-	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: r.ThingName, Time: t, Topic: r.Topic})
-	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: r.ThingName, Time: t, SourceIP: r.SourceIP})
-	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: r.ThingName, Time: t})
-	}
-	return nil
+	shifted := *r
+	shifted.Time = r.Time.Add(off)
+	_, err := feed.Apply(e, &shifted)
+	return err
 }
 
 func fleetEngine(tb testing.TB) *ruledetect.Engine {

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/feed"
+	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
 // Kinds of Input, spelt as the replay format's "type" field spells them
-// (a report has no type there).
+// (a report has no type there), which is what Ingest reads them as.
 const (
 	KindReport               = "report"
 	KindMessageSent          = "message-sent"
@@ -29,6 +31,7 @@ type Input struct {
 	Topic    string     // messages and authorization failures
 	Bytes    int64      // messages
 	SourceIP netip.Addr // messages and connects, when known
+	Failed   bool       // connects: a failed attempt, which counts toward aws:num-connection-attempts only
 	Report   []byte     // reports: the report document
 	CBOR     bool       // reports: Report is CBOR, not JSON
 }
@@ -50,33 +53,26 @@ func (s *Sim) Send(ins ...Input) *Sim {
 	return s
 }
 
-// Ingest calls e's Ingest method for in. The error is the engine's
-// (ruledetect.ErrInvalidRequest, ErrMalformedReport, ErrLateInput), or
-// ErrInvalidRequest for an unknown Kind.
+// Ingest feeds in to e as `ruledetect replay` feeds a record: a report to
+// IngestReport, a cloud-side event to the matching Ingest method. The error
+// is the engine's (ruledetect.ErrInvalidRequest, ErrMalformedReport,
+// ErrLateInput, ErrClockJump), or ErrInvalidRequest for an unknown Kind.
 func Ingest(e *ruledetect.Engine, in *Input) error {
-	switch in.Kind {
-	case KindReport:
-		format := ruledetect.JSON
-		if in.CBOR {
-			format = ruledetect.CBOR
-		}
-		_, err := e.IngestReport(in.Thing, in.Time, format, in.Report)
-		return err
-	case KindMessageSent, KindMessageReceived:
-		dir := ruledetect.Sent
-		if in.Kind == KindMessageReceived {
-			dir = ruledetect.Received
-		}
-		return e.IngestMessage(ruledetect.Message{Thing: in.Thing, Time: in.Time, Direction: dir,
-			Topic: in.Topic, Bytes: in.Bytes, SourceIP: in.SourceIP})
-	case KindAuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: in.Thing, Time: in.Time, Topic: in.Topic})
-	case KindConnect:
-		return e.IngestConnect(ruledetect.Connect{Thing: in.Thing, Time: in.Time, SourceIP: in.SourceIP})
-	case KindDisconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: in.Thing, Time: in.Time})
+	rec := replay.Record{Time: in.Time, ThingName: in.Thing, Report: in.Report, ReportFormat: replay.JSON,
+		Topic: in.Topic, Bytes: in.Bytes, SourceIP: in.SourceIP, Failed: in.Failed}
+	if in.CBOR {
+		rec.ReportFormat = replay.CBOR
 	}
-	return fmt.Errorf("input kind %q: %w", in.Kind, ruledetect.ErrInvalidRequest)
+	for k := replay.Report; k <= replay.Disconnect; k++ {
+		if k.String() == in.Kind {
+			rec.Kind = k
+		}
+	}
+	if rec.Kind == 0 {
+		return fmt.Errorf("input kind %q: %w", in.Kind, ruledetect.ErrInvalidRequest)
+	}
+	_, err := feed.Apply(e, &rec)
+	return err
 }
 
 // Series sends every series of the map (key → notation, see SeriesInputs)

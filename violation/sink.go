@@ -3,7 +3,7 @@ package violation
 import "context"
 
 // AlertSink receives alerts: every event of a violation that is not
-// suppressed. The Engine delivers them one at a time, in event order, outside
+// suppressed, with its profile's alert targets. The Engine delivers them one at a time, in event order, outside
 // its lock and from its own delivery goroutine, so a sink may call any Engine
 // method and a slow sink holds up no ingest (see ruledetect.WithAlertSink for
 // the queue's bound and retries).
@@ -12,11 +12,11 @@ import "context"
 // answered 503); the engine retries it per its delivery policy. A panic is
 // treated as an error.
 type AlertSink interface {
-	Alert(ctx context.Context, e Event) error
+	Alert(ctx context.Context, a Alert) error
 }
 
 // AlertFunc adapts a function to AlertSink.
-type AlertFunc func(ctx context.Context, e Event) error
+type AlertFunc func(ctx context.Context, a Alert) error
 
-// Alert calls f(ctx, e).
-func (f AlertFunc) Alert(ctx context.Context, e Event) error { return f(ctx, e) }
+// Alert calls f(ctx, a).
+func (f AlertFunc) Alert(ctx context.Context, a Alert) error { return f(ctx, a) }

@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -21,6 +19,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/fleet"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/ruledetect/ruledetect/violation"
@@ -37,20 +36,29 @@ const (
 	demoSeed   = 1
 )
 
-const demoUsage = `usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--report FILE.html]
+const demoUsage = `usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE]
+                       [--report FILE.html]
 
 Generates a synthetic fleet of cameras and sensors (internal/fleet) with a
 few compromised devices, replays its device metrics reports (JSON, as the
 AWS agents send them) and cloud-side events through the fleet's security
-profile "demo-fleet", and prints a summary: records ingested, violation
-events by type and by behavior, the things most in alarm, whether each
-injected incident was detected, and throughput. Needs no input.
+profile "demo-fleet", and prints a summary: the profile's behaviors,
+records ingested, violation events by type and by behavior, the things
+most in alarm, whether each injected incident was detected, and
+throughput. Needs no input. On a terminal, a progress line on standard
+error shows how much of the simulated span is done.
 
 Flags:
   --things N   number of things (default 2000)
   --hours H    simulated span in hours (default 24)
   --seed S     seed of every random choice (default 1)
   --json       print the summary as JSON
+  --emit FILE  also write the generated records to FILE as replay JSON
+               Lines, and beside it FILE's name without extension plus
+               .profile.json and .custom-metric-NAME.json, the profile and
+               custom metrics to replay it with; the replay command is
+               printed on standard error. Replaying them gives the demo's
+               violation events.
   --report FILE.html
                also write a backtest report of the run: charts of every
                behavior's datapoints, alarms, and a threshold sweep
@@ -60,14 +68,15 @@ Exit status: 0 when the demo ran, 2 for a usage error or a failure.
 
 // demoSummary is what demo prints, as a table or (with --json) as JSON.
 type demoSummary struct {
-	Things      int       `json:"things"`
-	Start       time.Time `json:"start"`
-	Hours       float64   `json:"hours"`
-	Seed        uint64    `json:"seed"`
-	Records     int       `json:"records"`
-	Reports     int       `json:"reports"`
-	Rejected    int       `json:"rejected"`
-	FirstReject string    `json:"firstRejection,omitzero"`
+	Things      int         `json:"things"`
+	Start       time.Time   `json:"start"`
+	Hours       float64     `json:"hours"`
+	Seed        uint64      `json:"seed"`
+	Profile     demoProfile `json:"profile"`
+	Records     int         `json:"records"`
+	Reports     int         `json:"reports"`
+	Rejected    int         `json:"rejected"`
+	FirstReject string      `json:"firstRejection,omitzero"`
 	Events      struct {
 		InAlarm          int `json:"inAlarm"`
 		AlarmCleared     int `json:"alarmCleared"`
@@ -109,25 +118,18 @@ type demoIncident struct {
 }
 
 func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), demoUsage) }
+	fs := newFlagSet("demo")
 	things := fs.Int("things", demoThings, "number of things")
 	hours := fs.Float64("hours", demoHours, "simulated span in hours")
 	seed := fs.Uint64("seed", demoSeed, "random seed")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	reportPath := fs.String("report", "", "write a backtest report to `FILE.html`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, demoUsage)
-			return 0
-		}
-		return 2
+	emit := fs.String("emit", "", "write the records to `FILE`")
+	if code, ok := parseFlags(fs, args, demoUsage, stdout, stderr); !ok {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ruledetect demo: "+format+"\n", a...)
-		fs.Usage()
-		return 2
+		return usageError(stderr, "demo", format, a...)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -138,15 +140,31 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("--hours %g: want at least one minute and at most a year", *hours)
 	}
 	minutes := math.Floor(*hours * 60)
-	var report *backtestReport
-	if *reportPath != "" {
-		report = newBacktestReport(*reportPath, fmt.Sprintf("ruledetect demo: %d things, %g hours, seed %d", *things, minutes/60, *seed))
-	}
-	sum, err := runFleet(fleet.Config{
+	cfg := fleet.Config{
 		Things:   *things,
 		Duration: time.Duration(minutes) * time.Minute,
 		Seed:     *seed,
-	}, runtime.GOMAXPROCS(0), report)
+	}
+	if *emit != "" {
+		if err := emitFleet(cfg, *emit, stderr); err != nil {
+			fmt.Fprintf(stderr, "ruledetect demo: --emit: %v\n", err)
+			return 2
+		}
+	}
+	var prog *progress
+	var done float64
+	if isTerminal(stderr) {
+		prog = newProgressLine(stderr, "demo", func() float64 { return done }, 1, progressClock)
+	}
+	var report *backtestReport
+	if *reportPath != "" {
+		report = newBacktestReport(*reportPath, fmt.Sprintf("ruledetect demo: %d things, %g hours, seed %d", cfg.Things, cfg.Duration.Hours(), cfg.Seed))
+	}
+	sum, err := runFleet(cfg, runtime.GOMAXPROCS(0), func(fraction float64, records int) {
+		done = fraction
+		prog.tick(records)
+	}, report)
+	prog.clear()
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect demo: %v\n", err)
 		return 2
@@ -195,8 +213,7 @@ type workerResult struct {
 }
 
 // runFleet replays the fleet of cfg through its profile with the given
-// number of ingest workers and summarizes the result; with a report, it
-// also records the run and writes the report.
+// number of ingest workers and summarizes the result.
 //
 // The generator runs in its own goroutine and cuts the record stream into
 // evaluation periods, sharding each period's records by thing. All shards of
@@ -204,7 +221,11 @@ type workerResult struct {
 // shard, and the engine accepts any order of inputs within the open
 // period); the next period starts only when every worker is done with this
 // one, after an Advance to its start closes the period just ingested.
-func runFleet(cfg fleet.Config, workers int, report ...*backtestReport) (*demoSummary, error) {
+//
+// onBatch, if not nil, is called after each evaluation period with the
+// fraction of the simulated span done and the records generated so far.
+// With a report, it also records the run and writes the report.
+func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, records int), report ...*backtestReport) (*demoSummary, error) {
 	workers = max(workers, 1)
 	f := fleet.New(cfg)
 	cfg = f.Config()
@@ -225,7 +246,7 @@ func runFleet(cfg fleet.Config, workers int, report ...*backtestReport) (*demoSu
 	}
 	profileJSON := fleet.Profile()
 	ctx := context.Background()
-	if err := setupEngine(ctx, e, nil, metrics, []setupSource{{name: "fleet profile", data: profileJSON}}); err != nil {
+	if err := setupEngine(ctx, e, nil, metrics, []setupSource{{name: "fleet profile", data: profileJSON}}, nil); err != nil {
 		return nil, err
 	}
 
@@ -305,15 +326,21 @@ func runFleet(cfg fleet.Config, workers int, report ...*backtestReport) (*demoSu
 			close(c)
 		}
 	}()
+	generated := 0
 	for b := range batches {
 		// Close the previous period (and any idle ones) before its inputs.
 		e.Advance(time.Unix(0, b.period*int64(period)))
 		wg.Add(workers)
 		for w := range workers {
 			work[w] <- &b.shards[w]
+			generated += len(b.shards[w].recs)
 		}
 		wg.Wait()
+		end := time.Unix(0, (b.period+1)*int64(period))
 		free <- b
+		if onBatch != nil {
+			onBatch(min(1, float64(end.Sub(cfg.Start))/float64(cfg.Duration)), generated)
+		}
 	}
 	if !last.IsZero() { // written before batches was closed
 		e.Advance(closingTime(last, period))
@@ -361,7 +388,7 @@ func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *worker
 		if r.kind == replay.Report {
 			rec.Report, rec.ReportFormat = s.arena[r.off:r.off+r.n], replay.JSON
 		}
-		if err := applyRecord(e, rec); err != nil {
+		if _, err := feed.Apply(e, rec); err != nil {
 			res.rejected++
 			if res.firstErr == nil {
 				res.firstErr = err
@@ -378,7 +405,7 @@ func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *worker
 // summarize tallies the violation events of a fleet run.
 func summarize(cfg fleet.Config, sp *behavior.SecurityProfile, events []ruledetect.ViolationEvent, incidents []fleet.Incident) *demoSummary {
 	sum := &demoSummary{
-		Things: cfg.Things, Start: cfg.Start, Hours: cfg.Duration.Hours(), Seed: cfg.Seed,
+		Things: cfg.Things, Start: cfg.Start, Hours: cfg.Duration.Hours(), Seed: cfg.Seed, Profile: newDemoProfile(sp),
 		Behaviors: []demoBehavior{}, TopThings: []demoThing{}, Incidents: []demoIncident{},
 	}
 	type thingTally struct {
@@ -483,6 +510,12 @@ func (s *demoSummary) writeTable(w io.Writer) {
 	if s.Rejected > 0 {
 		fmt.Fprintf(tw, "  rejected\t%d (first: %s)\n", s.Rejected, s.FirstReject)
 	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nPROFILE %s\n", s.Profile.Name)
+	for _, b := range s.Profile.Behaviors {
+		fmt.Fprintf(w, "  %s\n", b)
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nVIOLATION EVENTS\n")
 	fmt.Fprintf(tw, "  in-alarm\t%d\n", s.Events.InAlarm)
 	fmt.Fprintf(tw, "  alarm-cleared\t%d\n", s.Events.AlarmCleared)

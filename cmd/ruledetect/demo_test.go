@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/fleet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,9 +63,9 @@ func TestDemoDetectsEveryIncident(t *testing.T) {
 // records stay in order and periods close between batches.
 func TestDemoWorkersAgree(t *testing.T) {
 	cfg := fleet.Config{Things: 40, Duration: 90 * time.Minute, Seed: 3}
-	one, err := runFleet(cfg, 1)
+	one, err := runFleet(cfg, 1, nil)
 	require.NoError(t, err)
-	three, err := runFleet(cfg, 3)
+	three, err := runFleet(cfg, 3, nil)
 	require.NoError(t, err)
 	for _, s := range []*demoSummary{one, three} {
 		s.Workers, s.WallSeconds, s.RecordsPerSecond, s.ReportsPerSecond = 0, 0, 0, 0
@@ -90,4 +95,88 @@ func TestDemoFlagErrors(t *testing.T) {
 	code, stdout, _ := runCLI("", "demo", "-h")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, stdout, "usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json]")
+}
+
+// TestDemoEmitReplays: the records demo --emit writes, replayed with the
+// profile and custom metrics written beside them, give the demo's
+// violation events.
+func TestDemoEmitReplays(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "fleet.jsonl")
+	code, stdout, stderr := runCLI("", "demo", "--things", "60", "--hours", "3", "--seed", "7", "--json", "--emit", file)
+	require.Equal(t, 0, code, stderr)
+	var sum demoSummary
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sum))
+	require.Positive(t, sum.Events.InAlarm)
+
+	// The command it prints is the replay to run.
+	_, cmdLine, ok := strings.Cut(stderr, "replay them with\n  ruledetect ")
+	require.True(t, ok, stderr)
+	args := strings.Fields(cmdLine)
+	require.Equal(t, "replay", args[0])
+	require.Equal(t, file, args[len(args)-1])
+
+	code, out, rstderr := runCLI("", args...)
+	require.Equal(t, 0, code, rstderr)
+	byType := map[string]int{}
+	byBehavior := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		var ev replayEvent
+		require.NoError(t, json.Unmarshal([]byte(l), &ev))
+		byType[ev.ViolationEventType]++
+		if ev.ViolationEventType == "in-alarm" {
+			byBehavior[ev.Behavior.Name]++
+		}
+	}
+	assert.Equal(t, map[string]int{"in-alarm": sum.Events.InAlarm, "alarm-cleared": sum.Events.AlarmCleared, "alarm-invalidated": sum.Events.AlarmInvalidated},
+		map[string]int{"in-alarm": byType["in-alarm"], "alarm-cleared": byType["alarm-cleared"], "alarm-invalidated": byType["alarm-invalidated"]})
+	for _, b := range sum.Behaviors {
+		assert.Equal(t, b.InAlarm, byBehavior[b.Behavior], b.Behavior)
+	}
+	assert.Contains(t, rstderr, fmt.Sprintf("%d records (%d reports)", sum.Records, sum.Reports))
+
+	code, _, stderr = runCLI("", "demo", "--things", "5", "--hours", "1", "--emit", filepath.Join(dir, "no", "such", "dir", "f.jsonl"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "ruledetect demo: --emit: ")
+}
+
+// TestDemoShowsProfileAndProgress: the table lists the profile's behaviors
+// compactly, and a terminal gets a progress line, cleared at the end.
+func TestDemoShowsProfileAndProgress(t *testing.T) {
+	defer func(f func(io.Writer) bool, c func() time.Time) { isTerminal, progressClock = f, c }(isTerminal, progressClock)
+	var now time.Time
+	progressClock = func() time.Time { now = now.Add(time.Second); return now }
+	isTerminal = func(io.Writer) bool { return true }
+
+	code, stdout, stderr := runCLI("", "demo", "--things", "20", "--hours", "1")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "PROFILE demo-fleet\n  ListeningTcpPorts: aws:listening-tcp-ports in-port-set [22 80 443 554 1883 8080 8883]\n")
+	assert.Contains(t, stdout, "  MessagesSent: aws:num-messages-sent less-than-equals 20 over 300s (alarm after 2, clear after 2)\n")
+	assert.Contains(t, stderr, "\rdemo: ")
+	assert.Contains(t, stderr, "100.0%")
+	assert.True(t, strings.HasSuffix(stderr, "\r\033[K"), "the progress line is cleared: %q", stderr)
+
+	isTerminal = func(io.Writer) bool { return false }
+	_, _, stderr = runCLI("", "demo", "--things", "20", "--hours", "1")
+	assert.Empty(t, stderr)
+}
+
+func TestBehaviorLine(t *testing.T) {
+	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[
+	 {"name":"a","metric":"aws:message-byte-size","metricDimension":{"dimensionName":"T","operator":"NOT_IN"},
+	  "criteria":{"comparisonOperator":"less-than","value":{"count":5}}},
+	 {"name":"b","metric":"aws:num-authorization-failures","criteria":{"comparisonOperator":"less-than-equals","statisticalThreshold":{"statistic":"p90"},"durationSeconds":300}},
+	 {"name":"c","metric":"aws:num-messages-sent","criteria":{"mlDetectionConfig":{"confidenceLevel":"HIGH"}},"suppressAlerts":true},
+	 {"name":"d","metric":"m","criteria":{"comparisonOperator":"in-set","value":{"strings":["x y","z"]}}},
+	 {"name":"e","metric":"m","criteria":{"comparisonOperator":"in-set","value":{"numbers":[1.5,2]}}},
+	 {"name":"f","metric":"m"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, demoProfile{Name: "p", Behaviors: []string{
+		"a: aws:message-byte-size [NOT_IN T] less-than 5",
+		"b: aws:num-authorization-failures less-than-equals fleet p90 over 300s",
+		"c: aws:num-messages-sent ML HIGH [alerts suppressed]",
+		`d: m in-set ["x y" "z"]`,
+		"e: m in-set [1.5 2]",
+		"f: m",
+	}}, newDemoProfile(sp))
 }

@@ -6,24 +6,10 @@ import (
 )
 
 // recordInput converts a replay record to the test kit's Input (the report
-// bytes are shared, not copied).
+// bytes are shared, not copied); detecttest.Ingest feeds it back through
+// the same mapping as the record.
 func recordInput(rec *replay.Record) detecttest.Input {
-	in := detecttest.Input{Time: rec.Time, Thing: rec.ThingName, Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP}
-	switch rec.Kind {
-	case replay.Report:
-		in.Kind, in.Report, in.CBOR = detecttest.KindReport, rec.Report, rec.ReportFormat == replay.CBOR
-	case replay.MessageSent:
-		in.Kind = detecttest.KindMessageSent
-	case replay.MessageReceived:
-		in.Kind = detecttest.KindMessageReceived
-	case replay.AuthorizationFailure:
-		in.Kind = detecttest.KindAuthorizationFailure
-	case replay.Connect:
-		in.Kind = detecttest.KindConnect
-	case replay.Disconnect:
-		in.Kind = detecttest.KindDisconnect
-	default:
-		in.Kind = rec.Kind.String()
-	}
-	return in
+	return detecttest.Input{Time: rec.Time, Thing: rec.ThingName, Kind: rec.Kind.String(), Topic: rec.Topic,
+		Bytes: rec.Bytes, SourceIP: rec.SourceIP, Failed: rec.Failed,
+		Report: rec.Report, CBOR: rec.ReportFormat == replay.CBOR}
 }

@@ -3,16 +3,20 @@
 //
 //	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
 //	ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
-//	                  [--until TIME] [--skip-bad] [--cumulative-network-stats]
-//	                  [--period SECONDS] [--report FILE.html] [INPUT|-]
+//	                  [--thing-groups FILE] [--until TIME] [--skip-bad]
+//	                  [--cumulative-network-stats] [--period SECONDS] [--report FILE.html] [INPUT|-]
 //	                               replay JSON Lines of reports and cloud-side events,
-//	                               printing the violation events
-//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--report FILE.html]
+//	                               streaming the violation events
+//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE] [--report FILE.html]
 //	                               replay a generated fleet with injected compromises
 //	ruledetect test [--report FILE.html] FILE...
 //	                               run test files: inputs and the violations they must raise
 //
-// Run "ruledetect SUBCOMMAND -h" for a subcommand's usage.
+// A profile FILE is JSON or YAML: behaviors, a create request, the
+// describe-security-profile output or CloudFormation.
+//
+// "ruledetect --version" prints the version. Run "ruledetect SUBCOMMAND -h"
+// for a subcommand's usage.
 package main
 
 import (
@@ -49,11 +53,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return 0
+	case "-version", "--version", "version":
+		fmt.Fprintf(stdout, "ruledetect %s\n", version())
+		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
-		usage(stderr)
+		if strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "ruledetect: unknown flag %s\n", args[0])
+		} else {
+			fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
+		}
+		usageHint(stderr, "")
 		return 2
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
@@ -73,5 +84,6 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s%s  %s\n", n, strings.Repeat(" ", width-len(n)), commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nflags:\n  -h, --help   print this usage\n  --version    print ruledetect's version")
 	fmt.Fprintln(w, "\nRun 'ruledetect COMMAND -h' for a command's usage.")
 }

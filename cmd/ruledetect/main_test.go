@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,4 +102,67 @@ func TestUsage(t *testing.T) {
 
 	code, _, _ = runCLI("", "validate", "--bogus")
 	assert.Equal(t, 2, code)
+}
+
+// TestHelpAndFlagErrors: -h prints the usage once, to standard output, and
+// exits 0; a bad flag prints one line and a hint to -h on standard error
+// and exits 2; the same for ruledetect and each subcommand.
+func TestHelpAndFlagErrors(t *testing.T) {
+	for _, cmd := range []string{"", "validate", "replay", "demo", "test"} {
+		name := cmp.Or(cmd, "ruledetect")
+		prefix := func(args ...string) []string {
+			if cmd == "" {
+				return args
+			}
+			return append([]string{cmd}, args...)
+		}
+		t.Run(name, func(t *testing.T) {
+			for _, h := range []string{"-h", "--help"} {
+				code, stdout, stderr := runCLI("", prefix(h)...)
+				assert.Equal(t, 0, code)
+				assert.Empty(t, stderr)
+				assert.Equal(t, 1, strings.Count(stdout, "usage: ruledetect"), stdout)
+			}
+			code, stdout, stderr := runCLI("", prefix("--bogus")...)
+			assert.Equal(t, 2, code)
+			assert.Empty(t, stdout)
+			hint := "Run 'ruledetect -h' for usage.\n"
+			if cmd != "" {
+				hint = "Run 'ruledetect " + cmd + " -h' for usage.\n"
+			}
+			lines := strings.SplitAfter(stderr, "\n")
+			require.Len(t, lines, 3, stderr) // the message, the hint, ""
+			assert.Contains(t, lines[0], "-bogus")
+			assert.Equal(t, hint, lines[1])
+		})
+	}
+}
+
+// TestUsageNamesEveryFlag: each subcommand's -h output, and the README,
+// describe every flag the subcommand defines.
+func TestUsageNamesEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	defer func() { parsedFlagSet = nil }()
+	for _, cmd := range []string{"validate", "replay", "demo", "test"} {
+		var fs *flag.FlagSet
+		parsedFlagSet = func(f *flag.FlagSet) { fs = f }
+		code, stdout, _ := runCLI("", cmd, "-h")
+		require.Equal(t, 0, code)
+		require.NotNil(t, fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			described := regexp.MustCompile(`(?m)^ +--` + regexp.QuoteMeta(f.Name) + `( |$)`)
+			assert.True(t, described.MatchString(stdout), "%s -h does not describe --%s", cmd, f.Name)
+			assert.True(t, strings.Contains(string(readme), "--"+f.Name), "README does not mention %s --%s", cmd, f.Name)
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := runCLI("", "--version")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr)
+	assert.Equal(t, "ruledetect "+version()+"\n", stdout)
+	// A test binary has no module version: the fallback.
+	assert.Equal(t, "devel", version())
 }

@@ -38,33 +38,41 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// progress draws a one-line progress report (percent of the input read,
-// records per second) on a terminal, rewriting it in place with \r at most
-// every progressInterval. The zero progress (or a nil one) draws nothing.
+// progress draws a one-line progress report (percent done, records per
+// second) on a terminal, rewriting it in place with \r at most every
+// progressInterval. A nil progress draws nothing.
 type progress struct {
-	w      io.Writer
-	in     *countingReader
-	total  int64 // input size in bytes
-	start  time.Time
-	next   time.Time
-	now    func() time.Time
-	drawn  bool
-	checks uint
+	w        io.Writer
+	label    string         // "replay", "demo"
+	fraction func() float64 // of the work done, 0 to 1
+	every    uint           // look at the clock every this many ticks
+	start    time.Time
+	next     time.Time
+	now      func() time.Time
+	drawn    bool
+	checks   uint
 }
 
+// newProgress returns a progress line of a replay: the fraction of its
+// input (total bytes) read through in.
 func newProgress(w io.Writer, in *countingReader, total int64, now func() time.Time) *progress {
-	t := now()
-	return &progress{w: w, in: in, total: total, start: t, next: t.Add(progressInterval), now: now}
+	frac := func() float64 { return float64(in.n.Load()) / float64(total) }
+	return newProgressLine(w, "replay", frac, 256, now)
 }
 
-// tick is called after each record; records is the count so far. It looks
-// at the clock only every 256 records.
+func newProgressLine(w io.Writer, label string, fraction func() float64, every uint, now func() time.Time) *progress {
+	t := now()
+	return &progress{w: w, label: label, fraction: fraction, every: max(every, 1), start: t, next: t.Add(progressInterval), now: now}
+}
+
+// tick is called after each record (or batch of them); records is the
+// count so far. It looks at the clock only every p.every ticks.
 func (p *progress) tick(records int) {
 	if p == nil {
 		return
 	}
 	p.checks++
-	if p.checks%256 != 0 {
+	if p.checks%p.every != 0 {
 		return
 	}
 	t := p.now()
@@ -72,11 +80,8 @@ func (p *progress) tick(records int) {
 		return
 	}
 	p.next = t.Add(progressInterval)
-	pct := 100.0
-	if p.total > 0 {
-		pct = min(100, 100*float64(p.in.n.Load())/float64(p.total))
-	}
-	fmt.Fprintf(p.w, "\rreplay: %5.1f%%  %d records  %.0f records/s", pct, records, rate(records, t.Sub(p.start)))
+	pct := min(100, max(0, 100*p.fraction()))
+	fmt.Fprintf(p.w, "\r%s: %5.1f%%  %d records  %.0f records/s", p.label, pct, records, rate(records, t.Sub(p.start)))
 	p.drawn = true
 }
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -12,80 +10,21 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
-	"github.com/ruledetect/ruledetect/detecttest"
-	"github.com/ruledetect/ruledetect/internal/replay"
 )
-
-// applyRecord feeds one replay record to the engine: a report to
-// IngestReport, a cloud-side event to the matching Ingest method (the
-// test kit's Ingest, the one home of that mapping). The error is the
-// engine's (matching ruledetect.ErrInvalidRequest, ErrMalformedReport or
-// ErrLateInput), or ErrInvalidRequest for a record the reader could not
-// have produced (an invalid Kind or report format).
-func applyRecord(e *ruledetect.Engine, rec *replay.Record) error {
-	if rec.Kind == replay.Report && rec.ReportFormat != replay.JSON && rec.ReportFormat != replay.CBOR {
-		return fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
-	}
-	in := recordInput(rec)
-	return detecttest.Ingest(e, &in)
-}
 
 // isInputRejection reports whether err is the engine refusing one input
 // (which --skip-bad skips) rather than a failure of the replay itself.
 func isInputRejection(err error) bool {
 	return errors.Is(err, ruledetect.ErrInvalidRequest) ||
 		errors.Is(err, ruledetect.ErrMalformedReport) ||
-		errors.Is(err, ruledetect.ErrLateInput)
+		errors.Is(err, ruledetect.ErrLateInput) ||
+		errors.Is(err, ruledetect.ErrClockJump)
 }
 
 // unmarshalStrict decodes a create-* request, rejecting unknown members so
 // that a misspelt key is an error rather than a silently missing field.
 func unmarshalStrict(data []byte, v any) error {
 	return json.Unmarshal(data, v, json.RejectUnknownMembers(true))
-}
-
-// setupSource is one control-plane request document and where it came from.
-type setupSource struct {
-	name string // file name, for messages
-	data []byte
-}
-
-// setupEngine creates the dimensions, then the custom metrics, then the
-// security profiles, and attaches every profile to all/things. Errors name
-// the source at fault.
-func setupEngine(ctx context.Context, e *ruledetect.Engine, dims, metrics, profiles []setupSource) error {
-	for _, s := range dims {
-		var in ruledetect.CreateDimensionInput
-		if err := unmarshalStrict(s.data, &in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateDimension(ctx, in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	for _, s := range metrics {
-		var in ruledetect.CreateCustomMetricInput
-		if err := unmarshalStrict(s.data, &in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateCustomMetric(ctx, in); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	all := e.Arn("all/things")
-	for _, s := range profiles {
-		sp, err := behavior.ParseSecurityProfile(s.data)
-		if err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-		if err := e.AttachSecurityProfile(ctx, sp.SecurityProfileName, all); err != nil {
-			return fmt.Errorf("%s: %v", s.name, err)
-		}
-	}
-	return nil
 }
 
 // replayRetention keeps every event of a replay: the log prunes by event

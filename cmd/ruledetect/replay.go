@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 	"github.com/ruledetect/ruledetect/violation"
 )
@@ -23,8 +21,10 @@ func init() {
 }
 
 const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
-                        [--until TIME] [--skip-bad] [--cumulative-network-stats]
-                        [--period SECONDS] [INPUT|-]
+                        [--thing-groups FILE] [--until TIME] [--skip-bad]
+                        [--cumulative-network-stats] [--period SECONDS]
+                        [--allowed-lateness DURATION] [--max-clock-jump DURATION]
+                        [--report FILE.html] [INPUT|-]
 
 Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
 device metrics reports and cloud-side events, one record a line:
@@ -37,31 +37,68 @@ device metrics reports and cloud-side events, one record a line:
   {"time":...,"thingName":"cam-1","type":"connect","sourceIp":"203.0.113.9"}
   {"time":...,"thingName":"cam-1","type":"disconnect"}
 
-through the security profiles given, each attached to all/things, and
-prints every violation event, one JSON object a line in the shape of the
-service's ViolationEvent (violationEventTime in Unix seconds), ordered by
-time, then thing, profile and behavior. A one-line summary goes to
-standard error.
+through the security profiles given, and prints every violation event,
+one JSON object a line in the shape of the service's ViolationEvent
+(violationEventTime in Unix seconds), ordered by time, then thing,
+profile and behavior. Each event is written as soon as no later input can
+produce an event before it (once the evaluation period boundary after it
+has closed), so a live feed (mosquitto_sub ... | ruledetect replay -)
+gives events while it runs, and memory does not grow with the number of
+events. A one-line summary goes to standard error.
+
+A --profile FILE is JSON or YAML (JSON when it starts with { or [), any of:
+  - a CreateSecurityProfile request, or the DescribeSecurityProfile output
+    (aws iot describe-security-profile), attached to all/things;
+  - a behaviors array, {"behaviors":[...]} or one behavior: a profile named
+    after the file (its name without extension), attached to all/things;
+  - CloudFormation: a template (every AWS::IoT::SecurityProfile in it), one
+    resource, or its Properties. Each profile is attached to its TargetArns
+    (the ARNs' region and account are ignored: a replay is one account), or
+    to all/things when it has none; without SecurityProfileName it is named
+    after its logical ID. A template's AWS::IoT::Dimension and
+    AWS::IoT::CustomMetric resources are created too (named after their
+    logical ID when they have no Name / MetricName). Intrinsic functions
+    (Ref, !Sub, ...) are not resolved: they are errors.
 
 Flags (each FILE flag may be repeated):
-  --profile FILE         a CreateSecurityProfile request (required)
+  --profile FILE         a security profile, in any form above (required)
   --dimension FILE       a CreateDimension request, created before the profiles
   --custom-metric FILE   a CreateCustomMetric request, created before the profiles
+  --thing-groups FILE    thing group membership, a JSON object mapping thing
+                         names to arrays of group names: {"cam-1":["cameras"]}.
+                         Things listed are registered things in those groups;
+                         things not listed are unregistered
   --until TIME           advance event time to TIME (RFC 3339 or Unix seconds)
                          at the end; by default to the end of the evaluation
                          period of the last record, so its window closes
-  --skip-bad             count and skip bad records and rejected inputs
-                         instead of stopping
+  --skip-bad             skip bad records and rejected inputs instead of
+                         stopping, listing each on standard error with its line
+                         number and reason (the first 100, then a count)
   --cumulative-network-stats
                          network_stats in reports are cumulative counters
                          (as the embedded-C demo sends), not deltas
   --period SECONDS       evaluation period, a divisor of 300 (default 300)
+  --allowed-lateness DURATION
+                         let a record arrive up to DURATION (e.g. 2m) after
+                         a later one and still count in its own window; the
+                         same records then give the same events in any
+                         order within DURATION (default 0: records in order)
+  --max-clock-jump DURATION
+                         reject a record more than DURATION ahead of the
+                         newest time seen (a device clock gone wrong) as a
+                         bad record, instead of letting it close every
+                         window (default 168h; 0 for no limit)
   --report FILE.html     also write a backtest report: charts of every
                          behavior's datapoints, alarms, and a threshold sweep
 
+Values the engine drops from an accepted report (an out-of-range port, a
+custom metric value the service would not retain) are listed on standard
+error as INPUT:LINE: dropped value: ..., the first 100, then a count.
+
 Exit status: 0 when the replay ran (with or without violations), 2 for a
 usage error, an unreadable or invalid FILE, or a bad record or rejected
-input without --skip-bad (reported as INPUT:LINE: message).
+input without --skip-bad (reported as INPUT:LINE: message; the events
+written before it stay written).
 `
 
 // fileList is a flag that may be repeated; each use appends a file name.
@@ -80,10 +117,12 @@ func (l *fileList) Set(s string) error {
 // replayConfig is the parsed command line of replay.
 type replayConfig struct {
 	profiles, dimensions, metrics fileList
+	thingGroups                   string
 	until                         time.Time
 	skipBad                       bool
 	cumulative                    bool
 	period                        time.Duration
+	lateness, maxJump             time.Duration
 	input                         string
 	report                        string // --report FILE.html
 }
@@ -93,8 +132,10 @@ type replayStats struct {
 	records  int // records read and applied
 	reports  int // of which reports
 	bad      int // lines that were not valid records (skipped)
+	dropped  int // values the engine dropped from accepted reports
 	rejected int // inputs the engine rejected as invalid or malformed (skipped)
 	late     int // inputs the engine rejected as late (skipped)
+	jumps    int // inputs the engine rejected as too far ahead (skipped)
 	events   map[violation.EventType]int
 	elapsed  time.Duration
 }
@@ -131,10 +172,22 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	var groups map[string][]string
+	if cfg.thingGroups != "" {
+		data, err := os.ReadFile(cfg.thingGroups)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if groups, err = parseThingGroups(data); err != nil {
+			return fail("%s: %v", cfg.thingGroups, err)
+		}
+	}
 	opts := []ruledetect.Option{
 		ruledetect.WithEvaluationPeriod(cfg.period),
 		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
 		ruledetect.WithRetention(replayRetention),
+		ruledetect.WithAllowedLateness(cfg.lateness),
+		ruledetect.WithMaxClockJump(cfg.maxJump),
 	}
 	var report *backtestReport
 	if cfg.report != "" {
@@ -145,7 +198,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := setupEngine(context.Background(), e, dims, metrics, profiles); err != nil {
+	if err := setupEngine(context.Background(), e, dims, metrics, profiles, groups); err != nil {
 		return fail("%v", err)
 	}
 
@@ -161,8 +214,20 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	start := time.Now()
-	st := replayStats{events: map[violation.EventType]int{}}
+	st := replayStats{}
 	name := displayName(cfg.input)
+	skipped := notices{w: stderr, input: name, what: "skipped", plural: "skipped lines"}
+	dropped := notices{w: stderr, input: name, what: "dropped value", plural: "dropped values"}
+	stream := newEventStream(e, stdout, prog.clear)
+	var events []ruledetect.ViolationEvent // for the report
+	if report != nil {
+		stream.onWrite = func(b []ruledetect.ViolationEvent) { events = append(events, b...) }
+	}
+	finish := func() {
+		prog.clear()
+		skipped.end()
+		dropped.end()
+	}
 	r := replay.NewReader(counter)
 	var rec replay.Record
 	var last time.Time
@@ -174,28 +239,41 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			var re *replay.RecordError
 			if !errors.As(err, &re) {
-				prog.clear()
+				finish()
 				return fail("%s: %v", name, err)
 			}
 			if !cfg.skipBad {
-				prog.clear()
+				finish()
 				return fail("%s:%d: %s", name, re.Line, recordMessage(re))
 			}
 			st.bad++
+			prog.clear()
+			skipped.add(re.Line, "%s", recordMessage(re))
 			continue
 		}
-		if err := applyRecord(e, &rec); err != nil {
+		drops, err := feed.Apply(e, &rec)
+		if err != nil {
 			if !isInputRejection(err) || !cfg.skipBad {
-				prog.clear()
+				finish()
 				return fail("%s:%d: %v", name, r.Line(), err)
 			}
-			if errors.Is(err, ruledetect.ErrLateInput) {
+			switch {
+			case errors.Is(err, ruledetect.ErrLateInput):
 				st.late++
-			} else {
+			case errors.Is(err, ruledetect.ErrClockJump):
+				st.jumps++
+			default:
 				st.rejected++
 			}
+			prog.clear()
+			skipped.add(r.Line(), "%v", err)
 			continue
 		}
+		for _, d := range drops {
+			prog.clear()
+			dropped.add(r.Line(), "%s", droppedMessage(d))
+		}
+		st.dropped += len(drops)
 		st.records++
 		if rec.Kind == replay.Report {
 			st.reports++
@@ -203,31 +281,23 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if rec.Time.After(last) {
 			last = rec.Time
 		}
-		prog.tick(st.records)
-	}
-	prog.clear()
-
-	switch {
-	case !cfg.until.IsZero():
-		e.Advance(cfg.until)
-	case !last.IsZero():
-		e.Advance(closingTime(last, cfg.period))
-	}
-	events, err := allEvents(e)
-	if err != nil {
-		return fail("%v", err)
-	}
-	w := bufio.NewWriter(stdout)
-	for _, ev := range events {
-		b, err := json.Marshal(ev)
-		if err != nil {
+		if err := stream.drain(); err != nil {
+			finish()
 			return fail("%v", err)
 		}
-		w.Write(b)
-		w.WriteByte('\n')
-		st.events[ev.ViolationEventType]++
+		prog.tick(st.records)
 	}
-	if err := w.Flush(); err != nil {
+	finish()
+
+	// Advance past the end by the lateness too, so that the last windows
+	// close and held datapoints are judged.
+	switch {
+	case !cfg.until.IsZero():
+		e.Advance(cfg.until.Add(cfg.lateness))
+	case !last.IsZero():
+		e.Advance(closingTime(last, cfg.period).Add(cfg.lateness))
+	}
+	if err := stream.finish(); err != nil {
 		return fail("%v", err)
 	}
 	if report != nil {
@@ -239,36 +309,41 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 	}
+	st.events = stream.counts
 	st.elapsed = time.Since(start)
 	fmt.Fprintf(stderr, "ruledetect replay: %s\n", st.summary())
 	return 0
 }
 
+// droppedMessage says which value of a report the engine dropped and why.
+func droppedMessage(d ruledetect.DroppedValue) string {
+	what := d.Path
+	if d.Metric != "" {
+		what = d.Metric + " at " + d.Path
+	}
+	return what + ": " + d.Reason
+}
+
 // parseReplayFlags parses replay's command line. When ok is false the
 // command is over with exit code code (0 for -h).
 func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig, code int, ok bool) {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), replayUsage) }
+	fs := newFlagSet("replay")
 	fs.Var(&cfg.profiles, "profile", "a CreateSecurityProfile request `FILE`")
 	fs.Var(&cfg.dimensions, "dimension", "a CreateDimension request `FILE`")
 	fs.Var(&cfg.metrics, "custom-metric", "a CreateCustomMetric request `FILE`")
+	fs.StringVar(&cfg.thingGroups, "thing-groups", "", "thing group membership `FILE`")
 	until := fs.String("until", "", "advance to `TIME` at the end")
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
 	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
 	fs.StringVar(&cfg.report, "report", "", "write a backtest report to `FILE.html`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, replayUsage)
-			return cfg, 0, false
-		}
-		return cfg, 2, false
+	fs.DurationVar(&cfg.lateness, "allowed-lateness", 0, "allowed lateness `DURATION`")
+	fs.DurationVar(&cfg.maxJump, "max-clock-jump", ruledetect.DefaultMaxClockJump, "largest jump ahead `DURATION`")
+	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {
+		return cfg, code, false
 	}
 	usageErr := func(format string, a ...any) (replayConfig, int, bool) {
-		fmt.Fprintf(stderr, "ruledetect replay: "+format+"\n", a...)
-		fs.Usage()
-		return cfg, 2, false
+		return cfg, usageError(stderr, "replay", format, a...), false
 	}
 	if fs.NArg() > 1 {
 		return usageErr("at most one INPUT, got %d", fs.NArg())
@@ -281,6 +356,12 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 		return usageErr("--period %d: want a number of seconds dividing 300", *period)
 	}
 	cfg.period = time.Duration(*period) * time.Second
+	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
+		return usageErr("--allowed-lateness %v: want 0 up to, not including, the 48h invalidation horizon", cfg.lateness)
+	}
+	if cfg.maxJump < 0 {
+		return usageErr("--max-clock-jump %v: must not be negative", cfg.maxJump)
+	}
 	if *until != "" {
 		t, err := parseTime(*until)
 		if err != nil {
@@ -347,9 +428,9 @@ func recordMessage(re *replay.RecordError) string {
 }
 
 func (st *replayStats) summary() string {
-	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late; %.3fs, %.0f records/s",
+	return fmt.Sprintf("%d records (%d reports); events: %d in-alarm, %d alarm-cleared, %d alarm-invalidated; skipped: %d bad, %d rejected, %d late, %d ahead of the clock; %d values dropped; %.3fs, %.0f records/s",
 		st.records, st.reports,
 		st.events[violation.InAlarm], st.events[violation.AlarmCleared], st.events[violation.AlarmInvalidated],
-		st.bad, st.rejected, st.late,
+		st.bad, st.rejected, st.late, st.jumps, st.dropped,
 		st.elapsed.Seconds(), rate(st.records, st.elapsed))
 }

@@ -234,7 +234,7 @@ func TestReplayOrder(t *testing.T) {
 		"00:01:00 zeta Size in-alarm",
 		"00:05:00 alpha Sent in-alarm",
 	}, parseEvents(t, stdout))
-	assert.Contains(t, stderr, "ruledetect replay: 6 records (1 reports); events: 6 in-alarm, 1 alarm-cleared, 0 alarm-invalidated; skipped: 0 bad, 0 rejected, 0 late;")
+	assert.Contains(t, stderr, "ruledetect replay: 6 records (1 reports); events: 6 in-alarm, 1 alarm-cleared, 0 alarm-invalidated; skipped: 0 bad, 0 rejected, 0 late, 0 ahead of the clock;")
 	assert.Contains(t, stderr, "records/s\n")
 
 	var ev map[string]any

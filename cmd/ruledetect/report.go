@@ -59,15 +59,18 @@ func (r *backtestReport) write(e *ruledetect.Engine, profiles []*behavior.Securi
 	return nil
 }
 
-// parseProfiles parses the profiles of setup sources for a report.
+// parseProfiles reads the profiles of --profile files, in any form replay
+// accepts, for a report.
 func parseProfiles(srcs []setupSource) ([]*behavior.SecurityProfile, error) {
 	var out []*behavior.SecurityProfile
 	for _, s := range srcs {
-		sp, err := behavior.ParseSecurityProfile(s.data)
+		ps, err := loadProfileSetup(s)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", s.name, err)
 		}
-		out = append(out, sp)
+		for _, spec := range ps.profiles {
+			out = append(out, spec.profile)
+		}
 	}
 	return out, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ruledetect/ruledetect/detecttest"
 	"github.com/ruledetect/ruledetect/internal/backtest"
 	"github.com/ruledetect/ruledetect/internal/fleet"
+	"github.com/ruledetect/ruledetect/internal/testfile"
 )
 
 // fleetInputs is a fleet's records as test-kit inputs.
@@ -180,7 +181,19 @@ func TestTestReportInChromium(t *testing.T) {
 	page, err := os.ReadFile(path)
 	require.NoError(t, err)
 	checkSelfContained(t, string(page))
-	assert.Equal(t, 22, strings.Count(string(page), `<svg class="chart"`), "one chart per behavior of the scenarios")
+	behaviors := map[string]bool{}
+	for _, file := range files {
+		f, err := testfile.Load(file)
+		require.NoError(t, err)
+		for _, d := range f.Profiles {
+			sp, err := behavior.ParseSecurityProfile(d.JSON)
+			require.NoError(t, err)
+			for _, b := range sp.Behaviors {
+				behaviors[sp.SecurityProfileName+"/"+b.Name] = true
+			}
+		}
+	}
+	assert.Equal(t, len(behaviors), strings.Count(string(page), `<svg class="chart"`), "one chart per behavior of the scenarios")
 	stat := regexp.MustCompile(`(?s)data-behavior="fleet/messages-p50".*?</svg>`).FindString(string(page))
 	assert.True(t, strings.Contains(stat, `<polyline class="fleet"`), "the statistical behavior's chart draws the fleet percentile")
 	dom, console := openInChromium(t, path)
@@ -208,7 +221,7 @@ func TestDemoReportSize(t *testing.T) {
 // a day) from its recording: the issue asks for under 2 s.
 func BenchmarkDemoReport(b *testing.B) {
 	r := newBacktestReport(filepath.Join(b.TempDir(), "demo.html"), "demo")
-	_, err := runFleet(fleet.Config{Things: demoThings, Duration: demoHours * time.Hour, Seed: demoSeed}, 2, r)
+	_, err := runFleet(fleet.Config{Things: demoThings, Duration: demoHours * time.Hour, Seed: demoSeed}, 2, nil, r)
 	require.NoError(b, err)
 	require.NotNil(b, r.last)
 	var size int
@@ -218,4 +231,24 @@ func BenchmarkDemoReport(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size), "bytes")
+}
+
+// replay --report writes the report of the replay: with its events
+// streamed (and pruned from the engine), every printed event is marked on
+// its chart.
+func TestReplayReport(t *testing.T) {
+	dir := filepath.Join(scenarioDir, "statistical-lte")
+	path := filepath.Join(t.TempDir(), "replay.html")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"replay", "--profile", filepath.Join(dir, "profile.json"), "--report", path, filepath.Join(dir, "input.jsonl")}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	page, err := os.ReadFile(path)
+	require.NoError(t, err)
+	checkSelfContained(t, string(page))
+	assert.Equal(t, 1, strings.Count(string(page), `<svg class="chart"`))
+	printed := strings.Count(stdout.String(), "\n")
+	require.Equal(t, 6, printed)
+	marks := strings.Count(string(page), `<circle class="alarm"`) + strings.Count(string(page), `<circle class="clear"`)
+	assert.Equal(t, printed, marks, "every event is marked (the scenario's four things are all in the selector)")
+	assert.Contains(t, string(page), "violation events: 4 in-alarm, 2 alarm-cleared, 0 alarm-invalidated")
 }

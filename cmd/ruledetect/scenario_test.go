@@ -27,6 +27,7 @@ import (
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/detecttest"
+	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
@@ -128,12 +129,13 @@ func parseScenarioFlags(t *testing.T, args []string) scenarioFlags {
 	return f
 }
 
-// runScenarioAPI replays s through the Go API, built with the detecttest
-// kit, and returns the output lines and the number of records skipped as
-// bad.
+// runScenarioAPI replays s through the Go API (set up with the detecttest
+// kit), as the CLI would, and returns
+// the output lines and the number of records skipped as bad.
 func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 	t.Helper()
 	f := parseScenarioFlags(t, s.args)
+	// The engine and its setup come from the detecttest kit.
 	opts := []detecttest.Option{detecttest.WithEngineOptions(ruledetect.WithCumulativeNetworkStats(f.cumulative))}
 	for _, path := range s.dims {
 		opts = append(opts, detecttest.WithDimension(string(readFile(t, path))))
@@ -144,8 +146,7 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 	for _, path := range s.profiles {
 		opts = append(opts, detecttest.WithProfile(string(readFile(t, path))))
 	}
-	sim := detecttest.New(t, "", opts...)
-	e := sim.Engine
+	e := detecttest.New(t, "", opts...).Engine
 
 	in, err := os.Open(s.input)
 	require.NoError(t, err)
@@ -159,8 +160,7 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 			break
 		}
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		in := recordInput(&rec)
-		if err := detecttest.Ingest(e, &in); err != nil {
+		if _, err := feed.Apply(e, &rec); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -70,21 +69,13 @@ const (
 )
 
 func runTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), testUsage) }
+	fs := newFlagSet("test")
 	reportPath := fs.String("report", "", "write a backtest report to `FILE.html`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, testUsage)
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, testUsage, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "ruledetect test: no test file given")
-		fs.Usage()
-		return 2
+		return usageError(stderr, "test", "no test file given")
 	}
 	var rec *testRecorder
 	if *reportPath != "" {

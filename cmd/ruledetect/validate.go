@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,34 +18,29 @@ const validateUsage = `usage: ruledetect validate [FILE|-]
 
 Validates FILE (standard input when FILE is - or absent) as
 ValidateSecurityProfileBehaviors and CreateSecurityProfile would. FILE is
-JSON: a behaviors array, {"behaviors":[...]}, one behavior, a create, update
-or describe security-profile document, or a CloudFormation template,
-resource or Properties of type AWS::IoT::SecurityProfile.
+JSON or YAML (JSON when it starts with { or [): a behaviors array,
+{"behaviors":[...]}, one behavior, a CreateSecurityProfile or
+UpdateSecurityProfile request, the DescribeSecurityProfile output (aws iot
+describe-security-profile), or CloudFormation: a template (every
+AWS::IoT::SecurityProfile in it), one resource or its Properties. These
+are the forms replay --profile takes.
 
 Prints one line, {"valid":...,"validationErrors":[{"errorMessage":...}]},
 listing every problem. A member the document's shape does not have
 (a misspelt key) or a value of the wrong JSON type is reported there too,
 as a validation error naming its path, line and column.
 
-Exit status: 0 valid, 1 invalid, 2 unreadable or not JSON (the error,
-with its line and column, goes to standard error) or a usage error.
+Exit status: 0 valid, 1 invalid, 2 unreadable, not JSON or not YAML (the
+error, with its line and column, goes to standard error) or a usage error.
 `
 
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, validateUsage)
-			return 0
-		}
-		return 2
+	fs := newFlagSet("validate")
+	if code, ok := parseFlags(fs, args, validateUsage, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "ruledetect validate: at most one FILE")
-		fs.Usage()
-		return 2
+		return usageError(stderr, "validate", "at most one FILE")
 	}
 	name := fs.Arg(0)
 	data, err := readInput(name, stdin)
@@ -85,11 +79,12 @@ func displayName(name string) string {
 	return name
 }
 
-// validateDocument parses and validates data. Only malformed JSON is an
-// error; a document of the wrong shape is an invalid result.
+// validateDocument parses (see parseProfileDocument) and validates data.
+// Only malformed JSON or YAML is an error; a document of the wrong shape is
+// an invalid result.
 func validateDocument(data []byte) (behavior.ValidationResult, error) {
-	d, err := behavior.ParseDocument(data)
-	if errors.Is(err, behavior.ErrMalformedJSON) {
+	d, err := parseProfileDocument(data)
+	if err != nil && (errors.Is(err, behavior.ErrMalformedJSON) || !errors.Is(err, behavior.ErrMalformed)) {
 		return behavior.ValidationResult{}, err
 	}
 	if err != nil {

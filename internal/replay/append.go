@@ -42,6 +42,9 @@ func AppendRecord(dst []byte, rec *Record) []byte {
 		dst = rec.SourceIP.AppendTo(dst)
 		dst = append(dst, '"')
 	}
+	if rec.Failed && rec.Kind == Connect {
+		dst = append(dst, `,"success":false`...)
+	}
 	return append(dst, "}\n"...)
 }
 

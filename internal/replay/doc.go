@@ -10,7 +10,8 @@
 //	{"time":…,"thingName":"cam-1","type":"connect","sourceIp":"203.0.113.9"}
 //	{"time":…,"thingName":"cam-1","type":"disconnect"}
 //
-// A message-sent record may also carry "sourceIp". Validation is strict,
+// A message-sent record may also carry "sourceIp", and a connect record
+// "success": false for a failed connection attempt. Validation is strict,
 // because a replay that silently skips or guesses at a record gives a
 // different verdict than the service would: unknown and duplicate keys, keys
 // foreign to the record's type, out-of-range times and names the service

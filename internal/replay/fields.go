@@ -17,6 +17,7 @@ const (
 	fTopic
 	fBytes
 	fSourceIP
+	fSuccess
 )
 
 // The record keys, in the order AppendRecord writes them.
@@ -29,6 +30,7 @@ const (
 	keyTopic      = "topic"
 	keyBytes      = "bytes"
 	keySourceIP   = "sourceIp"
+	keySuccess    = "success"
 )
 
 var fieldKeys = [...]struct {
@@ -37,7 +39,7 @@ var fieldKeys = [...]struct {
 }{
 	{fTime, keyTime}, {fThingName, keyThingName}, {fReport, keyReport},
 	{fReportCBOR, keyReportCBOR}, {fType, keyType}, {fTopic, keyTopic},
-	{fBytes, keyBytes}, {fSourceIP, keySourceIP},
+	{fBytes, keyBytes}, {fSourceIP, keySourceIP}, {fSuccess, keySuccess},
 }
 
 // fieldOf returns the field named by an unquoted key, or 0 for an unknown key.
@@ -74,6 +76,7 @@ func fieldsFor(k Kind) (need, allow field) {
 		need = base | fType | fTopic
 	case Connect:
 		need = base | fType | fSourceIP
+		return need, need | fSuccess
 	case Disconnect:
 		need = base | fType
 	}

@@ -64,7 +64,7 @@ func (r *Reader) readKey(have field) (field, error) {
 	f := fieldOf(raw)
 	switch {
 	case f == 0:
-		return 0, &RecordError{Field: clip(raw), Msg: "unknown key; want time, thingName, report, reportCbor, type, topic, bytes or sourceIp"}
+		return 0, &RecordError{Field: clip(raw), Msg: "unknown key; want time, thingName, report, reportCbor, type, topic, bytes, sourceIp or success"}
 	case have&f != 0:
 		return 0, &RecordError{Field: f.key(), Msg: "duplicate key"}
 	}
@@ -108,6 +108,11 @@ func (r *Reader) setField(f field, v jsontext.Value) error {
 		r.tmp.Bytes = n
 	case fSourceIP:
 		return r.setSourceIP(v)
+	case fSuccess:
+		if v.Kind() != 't' && v.Kind() != 'f' {
+			return &RecordError{Field: keySuccess, Msg: "must be true or false, got " + clip(v)}
+		}
+		r.tmp.Failed = v.Kind() == 'f'
 	}
 	return nil
 }

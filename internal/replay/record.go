@@ -26,6 +26,9 @@ type Record struct {
 	Topic    string     // MQTT topic name of the message or denied request
 	Bytes    int64      // message payload size in bytes, ≥ 0
 	SourceIP netip.Addr // client address; IPv4-mapped IPv6 is kept as written
+	// Failed marks a Connect that was a failed attempt ("success": false):
+	// it counts toward aws:num-connection-attempts only.
+	Failed bool
 }
 
 // Validate checks a record built in code against the rules Reader.Next
@@ -87,6 +90,9 @@ func (r *Record) checkEventFields() error {
 	}
 	if r.SourceIP.IsValid() {
 		have |= fSourceIP
+	}
+	if r.Failed {
+		have |= fSuccess
 	}
 	need, allow := fieldsFor(r.Kind)
 	need &^= fTime | fThingName | fType | fReport | fBytes // Bytes 0 is a valid size

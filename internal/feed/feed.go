@@ -1,0 +1,50 @@
+// Package feed turns replay records into Engine calls: the one mapping from
+// a line of `ruledetect replay` input to the engine's ingest API, shared by
+// the CLI, the demo and the benchmarks.
+package feed
+
+import (
+	"fmt"
+
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/internal/replay"
+)
+
+// Apply feeds one record to e: a report to IngestReport, a cloud-side event
+// to the matching Ingest method. It returns the values the engine dropped
+// from a report it accepted. The error is the engine's (matching
+// ruledetect.ErrInvalidRequest, ErrMalformedReport, ErrLateInput or
+// ErrClockJump), or, wrapping ErrInvalidRequest, one for a record the
+// reader could not have produced (an invalid Kind or report format).
+func Apply(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
+	switch rec.Kind {
+	case replay.Report:
+		var format ruledetect.ReportFormat
+		switch rec.ReportFormat {
+		case replay.JSON:
+			format = ruledetect.JSON
+		case replay.CBOR:
+			format = ruledetect.CBOR
+		default:
+			return nil, fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
+		}
+		res, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
+		return res.Dropped, err
+	case replay.MessageSent, replay.MessageReceived:
+		dir := ruledetect.Sent
+		if rec.Kind == replay.MessageReceived {
+			dir = ruledetect.Received
+		}
+		return nil, e.IngestMessage(ruledetect.Message{
+			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
+			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
+		})
+	case replay.AuthorizationFailure:
+		return nil, e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+	case replay.Connect:
+		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
+	case replay.Disconnect:
+		return nil, e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+	}
+	return nil, fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
+}
