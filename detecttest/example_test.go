@@ -65,3 +65,36 @@ func TestExampleInATest(t *testing.T) {
 	s.AssertEvents(detecttest.Event{Time: detecttest.T(30 * time.Minute), Type: "in-alarm",
 		Thing: "cam-1", Behavior: "messages-sent", Value: `{"count":5}`})
 }
+
+// promtool's notation: a+bxn is n+1 values from a in steps of b, _ a
+// period without a value.
+func ExampleParseSeries() {
+	samples, err := detecttest.ParseSeries("0+10x3 _ 5x1")
+	fmt.Println(err)
+	for _, s := range samples {
+		if s.Missing {
+			fmt.Print("_ ")
+			continue
+		}
+		fmt.Print(s.Value, " ")
+	}
+	fmt.Println()
+	// Output:
+	// <nil>
+	// 0 10 20 30 _ 5 5
+}
+
+// A series of counts becomes that many inputs in each period, spread
+// inside it.
+func ExampleSeriesInputs() {
+	ins, periods, _ := detecttest.SeriesInputs("cam-1 authorization-failure cmd/other", "2 0 1", detecttest.Start, 5*time.Minute)
+	fmt.Println(periods, "periods")
+	for _, in := range ins {
+		fmt.Println(in.Time.Format(time.TimeOnly), in.Thing, in.Kind, in.Topic)
+	}
+	// Output:
+	// 3 periods
+	// 00:01:40 cam-1 authorization-failure cmd/other
+	// 00:03:20 cam-1 authorization-failure cmd/other
+	// 00:12:30 cam-1 authorization-failure cmd/other
+}
