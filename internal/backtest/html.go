@@ -71,9 +71,9 @@ func Write(w io.Writer, rec *Recording) error {
 
 // section writes one behavior's chart, its things and its sweep.
 func section(b *strings.Builder, bv *behaviorView, rp *report) {
-	fmt.Fprintf(b, "<section class=\"behavior\" id=\"%s\">\n<h2>%s / %s</h2>\n<p class=\"criteria\"><code>%s</code>: %s. %d alarms, %d things in alarm.</p>\n",
+	fmt.Fprintf(b, "<section class=\"behavior\" id=\"%s\">\n<h2>%s / %s</h2>\n<p class=\"criteria\"><code>%s</code>: %s. %s, %s in alarm.</p>\n",
 		bv.id, html.EscapeString(bv.profile), html.EscapeString(bv.name), html.EscapeString(bv.metric),
-		html.EscapeString(bv.criterion), bv.alarms, bv.thingsInAlarm)
+		html.EscapeString(bv.criterion), plural(bv.alarms, "alarm"), plural(bv.thingsInAlarm, "thing"))
 	top := bv.things[:min(len(bv.things), TopThings)]
 	if len(top) == 0 {
 		b.WriteString("<p>No datapoint was judged.</p>\n</section>\n")
@@ -83,7 +83,7 @@ func section(b *strings.Builder, bv *behaviorView, rp *report) {
 	for _, tv := range top {
 		what := "no alarm"
 		if tv.alarms > 0 {
-			what = fmt.Sprintf("%d alarms, %s in alarm", tv.alarms, duration(tv.timeInAlarm))
+			what = fmt.Sprintf("%s, %s in alarm", plural(tv.alarms, "alarm"), duration(tv.timeInAlarm))
 		}
 		fmt.Fprintf(b, "<option value=\"%s\">%s (%s)</option>", html.EscapeString(tv.thing), html.EscapeString(tv.thing), what)
 	}
@@ -126,6 +126,14 @@ func section(b *strings.Builder, bv *behaviorView, rp *report) {
 		b.WriteString("</tbody></table>\n")
 	}
 	b.WriteString("</section>\n")
+}
+
+// plural writes a count and its noun.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // duration writes a time in alarm compactly.
