@@ -24,6 +24,7 @@ type SeriesError struct {
 	Msg    string
 }
 
+// Error names the term, its offset and the problem.
 func (e *SeriesError) Error() string {
 	return fmt.Sprintf("series term %q at offset %d: %s", e.Term, e.Offset, e.Msg)
 }

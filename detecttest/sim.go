@@ -211,6 +211,7 @@ type BuildError struct {
 	Err   error
 }
 
+// Error says which document and why.
 func (e *BuildError) Error() string { return fmt.Sprintf("%s %d: %v", e.What, e.Index, e.Err) }
 
 // Unwrap returns the engine's or the decoder's error.

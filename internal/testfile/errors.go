@@ -16,6 +16,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error is FILE:LINE:COLUMN: message, or FILE: message without a place.
 func (e *Error) Error() string {
 	if e.Pos.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
