@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/detecttest"
@@ -142,17 +143,49 @@ func runTestCase(f *testfile.File, c *testfile.Case, rec *testRecorder) (testOut
 		detecttest.WithEngineOptions(ruledetect.WithCumulativeNetworkStats(f.Cumulative)),
 		detecttest.WithTargets(f.Targets...),
 	}
+	// pos is where each document detecttest.Build creates comes from, by
+	// kind and in creation order, so that its error names the place.
+	pos := map[string][]testfile.Pos{}
+	add := func(what string, p testfile.Pos, o detecttest.Option) {
+		pos[what] = append(pos[what], p)
+		opts = append(opts, o)
+	}
 	for _, d := range f.Dimensions {
-		opts = append(opts, detecttest.WithDimension(string(d.JSON)))
+		add("dimension", d.Pos, detecttest.WithDimension(string(d.JSON)))
 	}
 	for _, d := range f.CustomMetrics {
-		opts = append(opts, detecttest.WithCustomMetric(string(d.JSON)))
+		add("custom metric", d.Pos, detecttest.WithCustomMetric(string(d.JSON)))
 	}
+	var profiles []*behavior.SecurityProfile
 	for _, d := range f.Profiles {
-		if _, err := behavior.ParseSecurityProfile(d.JSON); err != nil {
+		// Any form replay --profile reads; a CloudFormation template's
+		// dimensions and custom metrics come with it.
+		ps, err := loadProfileSetup(setupSource{name: cmpOr(d.Path, f.Path), data: d.JSON})
+		if err != nil {
 			return bad(d.Pos, "profile: %v", err)
 		}
-		opts = append(opts, detecttest.WithProfile(string(d.JSON)))
+		for _, v := range ps.dims {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return bad(d.Pos, "profile: %v", err)
+			}
+			add("dimension", d.Pos, detecttest.WithDimension(string(b)))
+		}
+		for _, v := range ps.metrics {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return bad(d.Pos, "profile: %v", err)
+			}
+			add("custom metric", d.Pos, detecttest.WithCustomMetric(string(b)))
+		}
+		for _, spec := range ps.profiles {
+			b, err := json.Marshal(spec.profile)
+			if err != nil {
+				return bad(d.Pos, "profile: %v", err)
+			}
+			add("profile", d.Pos, detecttest.WithProfile(string(b)))
+			profiles = append(profiles, spec.profile)
+		}
 	}
 	for _, g := range f.ThingGroups {
 		opts = append(opts, detecttest.WithThingGroups(g.Thing, g.Groups...))
@@ -163,11 +196,8 @@ func runTestCase(f *testfile.File, c *testfile.Case, rec *testRecorder) (testOut
 	sim, err := detecttest.Build("", opts...)
 	if err != nil {
 		var be *detecttest.BuildError
-		if errors.As(err, &be) {
-			docs := map[string][]testfile.Doc{"profile": f.Profiles, "dimension": f.Dimensions, "custom metric": f.CustomMetrics}[be.What]
-			if be.Index >= 1 && be.Index <= len(docs) {
-				return bad(docs[be.Index-1].Pos, "%s: %v", be.What, be.Err)
-			}
+		if errors.As(err, &be) && be.Index >= 1 && be.Index <= len(pos[be.What]) {
+			return bad(pos[be.What][be.Index-1], "%s: %v", be.What, be.Err)
 		}
 		return bad(testfile.Pos{}, "%v", err)
 	}
@@ -235,7 +265,7 @@ func runTestCase(f *testfile.File, c *testfile.Case, rec *testRecorder) (testOut
 		diffs = append([]string{d}, diffs...)
 	}
 	if rec != nil {
-		rec.caseDone(f, c, sim)
+		rec.caseDone(c, sim, profiles)
 	}
 	if len(diffs) > 0 {
 		return testFailed, strings.Join(diffs, "")

@@ -34,9 +34,9 @@ func (r *testRecorder) options(f *testfile.File, c *testfile.Case) []detecttest.
 	})}
 }
 
-// caseDone keeps the case's events and the file's profiles (the first of
-// each name: the report shows one definition per behavior).
-func (r *testRecorder) caseDone(f *testfile.File, c *testfile.Case, s *detecttest.Sim) {
+// caseDone keeps the case's events and profiles (the first of each name:
+// the report shows one definition per behavior).
+func (r *testRecorder) caseDone(c *testfile.Case, s *detecttest.Sim, profiles []*behavior.SecurityProfile) {
 	s.Datapoints() // waits for the engine to deliver them
 	for ev, err := range s.Engine.ViolationEvents(ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
@@ -48,9 +48,8 @@ func (r *testRecorder) caseDone(f *testfile.File, c *testfile.Case, s *detecttes
 		ev.ThingName = caseThing(c, ev.ThingName)
 		r.events = append(r.events, ev)
 	}
-	for _, d := range f.Profiles {
-		sp, err := behavior.ParseSecurityProfile(d.JSON)
-		if err != nil || r.seen[sp.SecurityProfileName] {
+	for _, sp := range profiles {
+		if r.seen[sp.SecurityProfileName] {
 			continue
 		}
 		r.seen[sp.SecurityProfileName] = true

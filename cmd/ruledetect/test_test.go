@@ -70,9 +70,11 @@ func TestTestCommandBadFile(t *testing.T) {
 
 // Inline documents, thing groups and targets, another period and start,
 // report and connect series, and active violations after the end.
+// Profiles in the other forms replay reads (CloudFormation, a behaviors
+// request) too.
 func TestTestCommandFeatures(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"test", "testdata/testfiles/features.yaml"}, nil, &stdout, &stderr)
+	code := run([]string{"test", "testdata/testfiles/features.yaml", "testdata/testfiles/profile-forms.yaml"}, nil, &stdout, &stderr)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	assert.Contains(t, stdout.String(), "1 passed, 0 failed, 0 bad")
+	assert.Contains(t, stdout.String(), "2 passed, 0 failed, 0 bad")
 }

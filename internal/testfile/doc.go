@@ -7,7 +7,9 @@
 //
 // A file:
 //
-//	profiles: [profile.json]          # files relative to the test file, or inline documents
+//	profiles: [profile.json]          # files relative to the test file, or inline documents, in
+//	                                  # any form replay --profile reads (a create request, behaviors,
+//	                                  # describe output, CloudFormation)
 //	dimensions: [dimension-x.json]    # optional, likewise
 //	custom_metrics: [metric.json]     # optional, likewise
 //	thing_groups: {cam-1: [cams]}     # optional: registered things and their groups
