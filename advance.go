@@ -55,6 +55,10 @@ func (e *Engine) closeUpTo(target, prev int64) {
 		e.judgeHeld(m*p, false)
 		e.closePeriod(m)
 		e.closed = m
+		if e.retaining {
+			e.flushExports()
+			e.sweepMetrics()
+		}
 	}
 }
 
@@ -74,9 +78,10 @@ func (e *Engine) steadyFrom(prev int64) int64 {
 // fastForwardable reports whether boundaries can be crossed without
 // producing each one's datapoints: not with a population exchange (other
 // engines may have inputs, and wait for this one's population at every
-// boundary), nor with a datapoint observer (it asked for every datapoint).
+// boundary), nor with a datapoint observer, metric retention or export
+// (they asked for every datapoint, zero counts included).
 func (e *Engine) fastForwardable() bool {
-	return e.opts.exchange == nil && e.opts.observer == nil && len(e.held) == 0
+	return e.opts.exchange == nil && e.opts.observer == nil && !e.retaining && len(e.held) == 0
 }
 
 // fastForward closes boundaries from..target, all in the steady state of
@@ -157,8 +162,8 @@ func (e *Engine) settle(ts *thingState, from, last int64) {
 	n := uint64(last - from + 1)
 	for _, i := range ts.cov.windowed {
 		cb := ts.cov.behaviors[i]
-		if cb.agg != aggCount || cb.eval == evalNone {
-			continue // no input, no datapoint
+		if cb.agg != aggCount || (cb.eval != evalStatic && cb.eval != evalStatistical) {
+			continue // no input, no datapoint; retained values do not fast-forward (fastForwardable)
 		}
 		d := datapoint{kind: dpCount}
 		violating := false
@@ -255,11 +260,36 @@ func (e *Engine) closeSlot(ts *thingState, i int, m, T int64) {
 	default:
 		return
 	}
-	if cb.eval == evalStatistical {
+	if e.retaining && cb.in != inReport {
+		e.retainPeriod(ts, i, m, T, &d)
+	}
+	switch cb.eval {
+	case evalStatistical:
 		e.batch(cb).add(ts, i, d)
+	case evalStatic:
+		e.judge(ts, i, d, T)
+	}
+}
+
+// retainPeriod retains the cloud-side value of behavior i of ts for the
+// period that boundary m closes (its own count, not the window's), if i
+// feeds a series. d is the window's datapoint.
+func (e *Engine) retainPeriod(ts *thingState, i int, m, T int64, d *datapoint) {
+	spec := ts.cov.retained(i)
+	if spec == nil {
 		return
 	}
-	e.observe(ts, i, d, T)
+	cb := ts.cov.behaviors[i]
+	switch cb.agg {
+	case aggCount, aggSumIfAny:
+		a := ts.window(i, m)[0]
+		if cb.agg == aggSumIfAny && !a.any {
+			return
+		}
+		e.retain(ts, spec, &datapoint{kind: dpCount, count: a.v}, T)
+	default:
+		e.retain(ts, spec, d, T)
+	}
 }
 
 func (e *Engine) batch(cb *compiledBehavior) *statBatch {

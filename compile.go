@@ -61,9 +61,12 @@ const (
 type evaluation uint8
 
 const (
-	evalNone        evaluation = iota // ML Detect or no criteria: no datapoints
+	evalNone        evaluation = iota // not compiled for evaluation
 	evalStatic                        // criteria.value
 	evalStatistical                   // criteria.statisticalThreshold
+	// evalRetain: ML Detect, no criteria, or additionalMetricsToRetainV2:
+	// datapoints are retained and exported, never judged.
+	evalRetain
 )
 
 // compiledBehavior is one behavior of one profile version, ready for the hot
@@ -92,6 +95,9 @@ type compiledBehavior struct {
 
 	dim   *dimension.Matcher // nil: no dimension
 	dimOp dimension.Operator
+	// series names the metric's retained values (ListMetricValues): the
+	// metric with its dimension's name and operator.
+	series seriesKey
 
 	toAlarm, toClear int
 	suppressed       bool
@@ -153,19 +159,7 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 			cb.agg = aggLast
 		}
 	}
-	c := b.Criteria
-	if c == nil {
-		return cb, nil
-	}
-	if c.ConsecutiveDatapointsToAlarm != nil {
-		cb.toAlarm = int(*c.ConsecutiveDatapointsToAlarm)
-	}
-	if c.ConsecutiveDatapointsToClear != nil {
-		cb.toClear = int(*c.ConsecutiveDatapointsToClear)
-	}
-	if err := cb.compileWindow(c, period); err != nil {
-		return nil, err
-	}
+	cb.series = keyOf(b.Metric, b.MetricDimension)
 	if b.MetricDimension != nil {
 		d, ok := dims[b.MetricDimension.DimensionName]
 		if !ok {
@@ -185,7 +179,40 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 			cb.in = inMessageSent
 		}
 	}
-	return cb, cb.compileCriteria(c)
+	c := b.Criteria
+	if c == nil {
+		cb.retainOnly()
+		return cb, nil
+	}
+	if c.ConsecutiveDatapointsToAlarm != nil {
+		cb.toAlarm = int(*c.ConsecutiveDatapointsToAlarm)
+	}
+	if c.ConsecutiveDatapointsToClear != nil {
+		cb.toClear = int(*c.ConsecutiveDatapointsToClear)
+	}
+	if err := cb.compileWindow(c, period); err != nil {
+		return nil, err
+	}
+	if err := cb.compileCriteria(c); err != nil {
+		return nil, err
+	}
+	if cb.eval == evalNone {
+		cb.retainOnly()
+	}
+	return cb, nil
+}
+
+// retainOnly makes cb a behavior whose datapoints are only retained (ML
+// Detect, a behavior without criteria, a metric to retain): cloud-side
+// counts per evaluation period, everything else per input.
+func (cb *compiledBehavior) retainOnly() {
+	cb.eval = evalRetain
+	switch {
+	case cb.agg == aggCount || cb.agg == aggDisconnected:
+		cb.periods = 1
+	case cb.periods == 0:
+		cb.agg = aggPerInput
+	}
 }
 
 // compileWindow sets the aggregation window from durationSeconds.

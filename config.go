@@ -62,6 +62,22 @@ func (c *config) clone() *config {
 	}
 }
 
+// detach removes profile from target in c, a clone being built. A target
+// left with no profile is removed: the configuration holds only targets
+// that apply something, which is what a snapshot of it may contain.
+func (c *config) detach(profile, target string) {
+	i := slices.Index(c.targets[target], profile)
+	if i < 0 {
+		return
+	}
+	rest := slices.Delete(slices.Clone(c.targets[target]), i, i+1)
+	if len(rest) == 0 {
+		delete(c.targets, target)
+		return
+	}
+	c.targets[target] = rest
+}
+
 func emptyConfig() *config {
 	return &config{
 		dims:      map[string]*dimensionRecord{},
@@ -89,6 +105,10 @@ type coverage struct {
 	ringLen int32
 	slack   int32
 	maxRing int
+
+	// retain is, for the behavior chosen to feed each series of retained
+	// values, what to do with them (nil for every other behavior).
+	retain []*retainSpec
 }
 
 // thingKind identifies the set of targets a thing falls under.
@@ -137,6 +157,7 @@ func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 		}
 	}
 	cv.index(e.slack())
+	cv.indexRetained(c)
 	c.coverages[key] = cv
 	return cv
 }

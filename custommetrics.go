@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"context"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"regexp"
 	"slices"
@@ -87,7 +88,7 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "a custom metric's name can't begin with aws:")
 	}
 	if !slices.Contains(customMetricTypes, in.MetricType) {
-		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %q: want one of %s", in.MetricType, strings.Join(customMetricTypes, ", "))
+		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %s: want one of %s", echo.Quote(in.MetricType), strings.Join(customMetricTypes, ", "))
 	}
 	e.mu.Lock()
 	defer e.unlock()

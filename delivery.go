@@ -79,8 +79,10 @@ type DeliveryStats struct {
 	LastError error
 }
 
-// outgoing is one item of the delivery queue: an alert or a datapoint.
+// outgoing is one item of the delivery queue: an alert, a datapoint or a
+// metric export.
 type outgoing struct {
+	export      *MetricExport
 	alert       violation.Alert
 	datapoint   Datapoint
 	isDatapoint bool
@@ -88,16 +90,19 @@ type outgoing struct {
 
 // newDelivery makes the engine's queue when it has somewhere to deliver.
 func (e *Engine) newDelivery() {
-	if e.opts.sink == nil && e.opts.observer == nil {
+	if e.opts.sink == nil && e.opts.observer == nil && e.opts.metricSink == nil {
 		return
 	}
 	p := e.opts.delivery
-	sink, observe := e.opts.sink, e.opts.observer
+	sink, observe, metrics := e.opts.sink, e.opts.observer, e.opts.metricSink
 	e.out = delivery.New(delivery.Policy{Bound: p.Queue, Wait: p.Wait, Attempts: p.Attempts, Backoff: p.Backoff},
 		func(ctx context.Context, o outgoing) error {
 			if o.isDatapoint {
 				observe(o.datapoint)
 				return nil
+			}
+			if o.export != nil {
+				return metrics.Export(ctx, *o.export)
 			}
 			return sink.Alert(ctx, o.alert)
 		})

@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"context"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"slices"
 	"strings"
@@ -72,7 +73,7 @@ func (e *Engine) CreateDimension(ctx context.Context, in CreateDimensionInput) (
 		return CreateDimensionOutput{}, err
 	}
 	if in.Type != DimensionTypeTopicFilter {
-		return CreateDimensionOutput{}, newError(op, ErrInvalidRequest, in.Name, "type %q is not supported: want TOPIC_FILTER", in.Type)
+		return CreateDimensionOutput{}, newError(op, ErrInvalidRequest, in.Name, "type %s is not supported: want TOPIC_FILTER", echo.Quote(in.Type))
 	}
 	m, err := compileDimension(op, in.Name, in.StringValues)
 	if err != nil {

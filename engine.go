@@ -83,6 +83,14 @@ type Engine struct {
 	held    deferredHeap
 	heldSeq uint64
 
+	// metrics holds the retained metric values (WithMetricRetention), and
+	// exports the batches of metric values waiting for the next period
+	// close (WithMetricSink).
+	metrics metricStore
+	exports exportBatches
+	// retaining is set when values are retained or exported.
+	retaining bool
+
 	// closing is true while a goroutine closes boundaries; with a
 	// population exchange it releases mu while it waits for the fleet, and
 	// closeDone (on mu) tells the others when it is done. Meanwhile inputs
@@ -104,6 +112,7 @@ func New(opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{opts: o, things: map[string]*thingState{}}
 	e.closeDone.L = &e.mu
+	e.retaining = o.metricRetention.Duration > 0 || o.metricSink != nil
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
 	e.newDelivery()
 	e.cfg.Store(emptyConfig())

@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // The error kinds of the service model. Every error the Engine returns wraps
@@ -30,6 +31,10 @@ var (
 	// ErrMalformedReport: a device metrics report is structurally malformed;
 	// the service answers "Malformed metrics report". Nothing of it is applied.
 	ErrMalformedReport = errors.New("Malformed metrics report")
+	// ErrReportTooLarge: a device metrics report is larger than the
+	// engine's maximum report size (WithMaxReportSize). It is rejected
+	// before it is decoded, and counted; nothing of it is applied.
+	ErrReportTooLarge = errors.New("report too large")
 	// ErrInvalidSnapshot: data given to RestoreSnapshot is not a snapshot
 	// WriteSnapshot wrote in this format version, or it is truncated,
 	// corrupt or inconsistent. Nothing of it is used.
@@ -47,14 +52,16 @@ type Error struct {
 	Cause    error
 }
 
-// Error returns "Op: Message (resource R)".
+// Error returns "Op: Message (resource R)". R is the resource as given when
+// it is a plain name, else quoted with control characters escaped and cut to
+// 128 bytes, so that no input makes an error text long or multi-line.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" && e.Kind != nil {
 		msg = e.Kind.Error()
 	}
 	if e.Resource != "" {
-		return fmt.Sprintf("%s: %s (resource %s)", e.Op, msg, e.Resource)
+		return fmt.Sprintf("%s: %s (resource %s)", e.Op, msg, echo.Name(e.Resource))
 	}
 	return fmt.Sprintf("%s: %s", e.Op, msg)
 }

@@ -108,3 +108,21 @@ func ExampleEngine_Thing() {
 	// Output:
 	// cam-1 big 4096
 }
+
+// A report larger than the maximum report size is refused before it is
+// decoded; one that breaks value rules is applied without the bad values,
+// which are counted and (the first 100) listed.
+func ExampleWithMaxReportSize() {
+	e, _ := ruledetect.New(ruledetect.WithMaxReportSize(1 << 10))
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	big := append([]byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{}}`), bytes.Repeat([]byte(" "), 2000)...)
+	_, err := e.IngestReport("cam-1", t, ruledetect.JSON, big)
+	fmt.Println(errors.Is(err, ruledetect.ErrReportTooLarge), err)
+
+	res, err := e.IngestReport("cam-1", t, ruledetect.JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},
+	  "metrics":{"listening_tcp_ports":{"ports":[{"port":0},{"port":443},{"port":70000}]}}}`))
+	fmt.Println(res.DroppedCount, res.Dropped[0].Path, res.Dropped[0].Reason, err)
+	// Output:
+	// true IngestReport: report of 2055 bytes is larger than the maximum of 1024 bytes (resource cam-1)
+	// 2 metrics.listening_tcp_ports.ports[0].port port 0 outside 1..65535 <nil>
+}

@@ -310,9 +310,21 @@ func (e *Engine) start(t int64) {
 	e.watermark = t
 }
 
-// observe feeds one datapoint of behavior i of ts, at t, through the alarm
-// state machine and records the transition in the log.
+// observe retains one datapoint of behavior i of ts, measured at t by an
+// input, and judges it.
 func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
+	if e.retaining {
+		if spec := ts.cov.retained(i); spec != nil {
+			e.retain(ts, spec, &d, t)
+		}
+	}
+	e.judge(ts, i, d, t)
+}
+
+// judge feeds one datapoint of behavior i of ts, at t, through the alarm
+// state machine and records the transition in the log (once the allowed
+// lateness has passed, with one).
+func (e *Engine) judge(ts *thingState, i int, d datapoint, t int64) {
 	cb := ts.cov.behaviors[i]
 	if cb.eval != evalStatic || !d.fits(cb.crit) {
 		return

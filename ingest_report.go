@@ -33,8 +33,13 @@ type IngestResult struct {
 	// Dropped lists the values the engine left out of the report without
 	// rejecting it: custom metric values that break the service's value
 	// rules (which the service silently does not retain) and out-of-range
-	// ports or unparsable addresses. Nil for a clean report.
+	// ports or unparsable addresses, and unknown keys inside metrics. It
+	// lists the first 100 of them; DroppedCount counts them all. Nil for a
+	// clean report.
 	Dropped []DroppedValue
+	// DroppedCount is the number of values left out, listed in Dropped or
+	// not: DroppedCount − len(Dropped) more than Dropped lists.
+	DroppedCount int
 }
 
 // DroppedValue is one value of a report that was left out.
@@ -63,7 +68,10 @@ func newDecoder() any { return new(decoderPair) }
 // and applies it. A structurally malformed report is rejected whole with an
 // error matching ErrMalformedReport (the service answers "Malformed metrics
 // report") and changes nothing; values that break the value rules are
-// dropped, listed in the result, and the rest of the report is applied.
+// dropped, listed in the result, and the rest of the report is applied. A
+// report larger than the maximum report size (WithMaxReportSize, default
+// 128 KiB as AWS IoT Core's MQTT payload limit) is rejected with
+// ErrReportTooLarge before it is decoded.
 //
 // Decoding happens before the engine's lock is taken, so goroutines that
 // ingest reports decode in parallel.
@@ -75,6 +83,10 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	const op = "IngestReport"
 	if err := firstErr(checkThingUnless(h, op, thing), checkTime(op, thing, t)); err != nil {
 		return IngestResult{}, e.reject(err)
+	}
+	if len(data) > e.opts.maxReportSize {
+		return IngestResult{}, e.reject(newError(op, ErrReportTooLarge, thing,
+			"report of %d bytes is larger than the maximum of %d bytes", len(data), e.opts.maxReportSize))
 	}
 	dp := e.decoders.Get().(*decoderPair)
 	defer e.decoders.Put(dp)
@@ -90,7 +102,7 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	if err != nil {
 		return IngestResult{}, e.reject(&Error{Op: op, Kind: ErrMalformedReport, Resource: thing, Message: err.Error(), Cause: err})
 	}
-	var res IngestResult
+	res := IngestResult{DroppedCount: dp.r.DroppedCount}
 	for _, d := range dp.r.Dropped {
 		res.Dropped = append(res.Dropped, DroppedValue(d))
 	}
@@ -161,8 +173,10 @@ func (e *Engine) feedCount(ts *thingState, i int, k, v, t int64) {
 	u := uint64(max(v, 0))
 	switch ts.cov.behaviors[i].agg {
 	case aggSumIfAny:
+		e.retainReported(ts, i, datapoint{kind: dpCount, count: u}, t)
 		e.add(ts, i, k, u)
 	case aggLast:
+		e.retainReported(ts, i, datapoint{kind: dpCount, count: u}, t)
 		e.setLast(ts, i, k, u, t)
 	default:
 		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
@@ -174,6 +188,7 @@ func (e *Engine) feedCustom(ts *thingState, i int, k int64, cv *report.CustomVal
 	switch cv.Kind {
 	case report.Number:
 		if cb.agg == aggLast && cb.float {
+			e.retainReported(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
 			e.setLast(ts, i, k, math.Float64bits(cv.Number), t)
 			return
 		}

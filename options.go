@@ -24,8 +24,11 @@ type options struct {
 	sink                violation.AlertSink
 	observer            func(Datapoint)
 	delivery            DeliveryPolicy
+	metricRetention     MetricRetention
+	metricSink          MetricSink
 	exchange            PopulationExchange
 	exchangeTimeout     time.Duration
+	maxReportSize       int
 }
 
 func defaultOptions() options {
@@ -40,6 +43,7 @@ func defaultOptions() options {
 		clock:               time.Now,
 		delivery:            defaultDeliveryPolicy(),
 		exchangeTimeout:     DefaultExchangeTimeout,
+		maxReportSize:       DefaultMaxReportSize,
 	}
 }
 

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"regexp"
 	"slices"
 
@@ -18,7 +19,7 @@ const DefaultMaxResults = violation.DefaultMaxResults
 // characters of [a-zA-Z0-9:_-].
 func checkName(op, field, name string) error {
 	if !behavior.ValidName(name) {
-		return newError(op, ErrInvalidRequest, name, "%s %q must be 1..128 characters of [a-zA-Z0-9:_-]", field, name)
+		return newError(op, ErrInvalidRequest, name, "%s %s must be 1..128 characters of [a-zA-Z0-9:_-]", field, echo.Quote(name))
 	}
 	return nil
 }
@@ -82,5 +83,5 @@ func pageNames(op string, names []string, token string, maxResults int, filters 
 
 // errNotFound is a ResourceNotFound error for a named resource.
 func errNotFound(op, kind, name string) error {
-	return newError(op, ErrResourceNotFound, name, "%s %s does not exist", kind, name)
+	return newError(op, ErrResourceNotFound, name, "%s %s does not exist", kind, echo.Name(name))
 }

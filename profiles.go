@@ -286,10 +286,8 @@ func (e *Engine) DeleteSecurityProfile(ctx context.Context, name string, expecte
 	}
 	next := cfg.clone()
 	delete(next.profiles, name)
-	for target, profiles := range next.targets {
-		if i := slices.Index(profiles, name); i >= 0 {
-			next.targets[target] = slices.Delete(slices.Clone(profiles), i, i+1)
-		}
+	for target := range cfg.targets {
+		next.detach(name, target)
 	}
 	e.cfg.Store(next)
 	e.invalidateWhere(func(k violationKey) bool { return k.Profile == name })
@@ -331,6 +329,22 @@ func (e *Engine) ListSecurityProfiles(ctx context.Context, in ListSecurityProfil
 func (e *Engine) recompile(cfg *config, p *profileRecord) (*profileRecord, error) {
 	out := &profileRecord{sp: p.sp}
 	for _, b := range p.sp.Behaviors {
+		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
+		if err != nil {
+			return nil, err
+		}
+		for _, old := range p.behaviors {
+			if old.b.Name == b.Name && sameMonitoring(&old.b, &b) {
+				cb.id = old.id
+			}
+		}
+		if cb.id == 0 {
+			e.nextID++
+			cb.id = e.nextID
+		}
+		out.behaviors = append(out.behaviors, cb)
+	}
+	for _, b := range retainedMetrics(&p.sp) {
 		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
 		if err != nil {
 			return nil, err

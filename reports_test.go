@@ -196,7 +196,7 @@ func rpReadAWS(t *testing.T, name string) []byte {
 
 // jsonToCBOR re-encodes a JSON report as CBOR: integers stay integers,
 // other numbers become float64, as a device's CBOR encoder writes them.
-func rpJSONToCBOR(t *testing.T, data []byte) []byte {
+func rpJSONToCBOR(t testing.TB, data []byte) []byte {
 	t.Helper()
 	dec := stdjson.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

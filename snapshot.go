@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"hash/crc32"
 	"io"
 	"maps"
@@ -194,7 +195,7 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sections, err := e.snapshot()
+	sections, err := e.snapshot(false)
 	if err != nil {
 		return &Error{Op: "WriteSnapshot", Kind: ErrInvalidRequest, Message: err.Error(), Cause: err}
 	}
@@ -228,7 +229,11 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 }
 
 // snapshot encodes the state: the control JSON, the log and the things.
-func (e *Engine) snapshot() ([3][]byte, error) {
+// With sorted, things are written in order of name, which makes the control
+// and thing sections a function of the state alone (tests compare engines
+// by them); WriteSnapshot skips the sort, which would cost seconds for
+// millions of things.
+func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
 	var out [3][]byte
 	e.mu.Lock()
 	for e.closing {
@@ -252,7 +257,7 @@ func (e *Engine) snapshot() ([3][]byte, error) {
 		return out, err
 	}
 	// Most things take 20 to 60 bytes: one allocation, rarely grown.
-	things := e.appendThings(make([]byte, 0, 48*len(e.things)+16), cfg, ctl)
+	things := e.appendThings(make([]byte, 0, 48*len(e.things)+16), cfg, ctl, sorted)
 	e.mu.Unlock()
 
 	// The config is immutable: the rest needs no lock.
@@ -308,7 +313,7 @@ type snapLayout struct {
 
 // appendThings appends the thing section to b and fills ctl's tables.
 // Called with mu held.
-func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
+func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl, sorted bool) []byte {
 	// Every compiled behavior of the configuration, by id: the behaviors a
 	// slot can be carried to.
 	keyOf := map[uint64]int{}
@@ -320,7 +325,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 		}
 	}
 	ctl.Layouts, ctl.Kinds = [][]int{}, []snapKind{}
-	layouts := map[*coverage]*snapLayout{}
+	layouts, layoutOf := map[*coverage]*snapLayout{}, map[string]int{}
 	kinds := map[string]int{}
 
 	b = binary.AppendUvarint(b, uint64(len(e.things)))
@@ -332,6 +337,9 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 	list := make([]*thingState, 0, len(e.things))
 	for _, ts := range e.things {
 		list = append(list, ts)
+	}
+	if sorted {
+		slices.SortFunc(list, func(a, b *thingState) int { return strings.Compare(a.name, b.name) })
 	}
 	const batch = 32
 	var sink int
@@ -350,7 +358,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 			}
 		}
 		for _, ts := range list[:n] {
-			b = e.appendThing(b, ts, ctl, keyOf, layouts, kinds)
+			b = e.appendThing(b, ts, ctl, keyOf, layouts, layoutOf, kinds)
 		}
 		list = list[n:]
 	}
@@ -359,7 +367,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl) []byte {
 }
 
 // appendThing appends the record of ts to b.
-func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf map[uint64]int, layouts map[*coverage]*snapLayout, kinds map[string]int) []byte {
+func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf map[uint64]int, layouts map[*coverage]*snapLayout, layoutOf map[string]int, kinds map[string]int) []byte {
 	b = binary.AppendUvarint(b, uint64(len(ts.name)))
 	b = append(b, ts.name...)
 	kk := ts.kind.key()
@@ -413,8 +421,17 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 				keys = append(keys, k)
 			}
 		}
+		// Coverages with the same live keys (several empty ones, say, or
+		// one realigned and one restored) share a layout, so the layouts
+		// are a function of the state, not of which objects hold it.
+		sig := fmt.Sprint(keys)
+		if i, ok := layoutOf[sig]; ok {
+			l.index = i
+		} else {
+			layoutOf[sig] = l.index
+			ctl.Layouts = append(ctl.Layouts, keys)
+		}
 		layouts[ts.cov] = l
-		ctl.Layouts = append(ctl.Layouts, keys)
 	}
 	b = binary.AppendUvarint(b, uint64(l.index))
 	for i, cb := range ts.cov.behaviors {
@@ -593,10 +610,10 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 func (e *Engine) checkOptions(ctl *snapControl) error {
 	var diffs []string
 	if ctl.Region != e.opts.region {
-		diffs = append(diffs, fmt.Sprintf("region %q (options: %q)", ctl.Region, e.opts.region))
+		diffs = append(diffs, fmt.Sprintf("region %s (options: %s)", echo.Quote(ctl.Region), echo.Quote(e.opts.region)))
 	}
 	if ctl.Account != e.opts.account {
-		diffs = append(diffs, fmt.Sprintf("account %q (options: %q)", ctl.Account, e.opts.account))
+		diffs = append(diffs, fmt.Sprintf("account %s (options: %s)", echo.Quote(ctl.Account), echo.Quote(e.opts.account)))
 	}
 	if ctl.Period != int64(e.opts.period) {
 		diffs = append(diffs, fmt.Sprintf("evaluation period %v (options: %v)", time.Duration(ctl.Period), e.opts.period))
@@ -639,14 +656,14 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 	}
 	for _, sd := range ctl.Dimensions {
 		if err := firstErr(checkName(op, "name", sd.Name), checkClientToken(op, sd.Name, sd.Token), checkTags(op, sd.Name, sd.Tags)); err != nil {
-			return nil, errSnap("dimension %q: %s", sd.Name, message(err))
+			return nil, errSnap("dimension %s: %s", echo.Quote(sd.Name), message(err))
 		}
 		m, err := compileDimension(op, sd.Name, sd.Values)
 		if err != nil {
-			return nil, errSnap("dimension %q: %s", sd.Name, message(err))
+			return nil, errSnap("dimension %s: %s", echo.Quote(sd.Name), message(err))
 		}
 		if cfg.dims[sd.Name] != nil {
-			return nil, errSnap("dimension %q appears twice", sd.Name)
+			return nil, errSnap("dimension %s appears twice", echo.Quote(sd.Name))
 		}
 		cfg.dims[sd.Name] = &dimensionRecord{name: sd.Name, arn: e.arn("dimension/" + sd.Name), token: sd.Token,
 			values: sd.Values, tags: sd.Tags, matcher: m, created: sd.Created, updated: sd.Updated}
@@ -656,11 +673,11 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 			checkTags(op, sm.Name, sm.Tags), checkDisplayName(op, sm.Name, sm.DisplayName))
 		switch {
 		case err != nil:
-			return nil, errSnap("custom metric %q: %s", sm.Name, message(err))
+			return nil, errSnap("custom metric %s: %s", echo.Quote(sm.Name), message(err))
 		case strings.HasPrefix(sm.Name, "aws:") || !slices.Contains(customMetricTypes, sm.Type):
-			return nil, errSnap("custom metric %q: malformed name or type", sm.Name)
+			return nil, errSnap("custom metric %s: malformed name or type", echo.Quote(sm.Name))
 		case cfg.customs[sm.Name] != nil:
-			return nil, errSnap("custom metric %q appears twice", sm.Name)
+			return nil, errSnap("custom metric %s appears twice", echo.Quote(sm.Name))
 		}
 		cfg.customs[sm.Name] = &customMetricRecord{name: sm.Name, arn: e.arn("custommetric/" + sm.Name), token: sm.Token,
 			displayName: sm.DisplayName, metricType: sm.Type, tags: sm.Tags, created: sm.Created, updated: sm.Updated}
@@ -671,10 +688,10 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 		sp := p.Profile
 		name := sp.SecurityProfileName
 		if r := sp.Validate(vopts); !r.Valid {
-			return nil, errSnap("security profile %q: %s", name, message(invalid(op, name, r)))
+			return nil, errSnap("security profile %s: %s", echo.Quote(name), message(invalid(op, name, r)))
 		}
 		if cfg.profiles[name] != nil || sp.SecurityProfileArn != e.arn("securityprofile/"+name) || sp.Version < 1 {
-			return nil, errSnap("security profile %q: repeated, or a malformed ARN or version", name)
+			return nil, errSnap("security profile %s: repeated, or a malformed ARN or version", echo.Quote(name))
 		}
 		if p.Created != nil {
 			t := behavior.At(*p.Created)
@@ -686,7 +703,7 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 		}
 		rec, err := e.recompile(cfg, &profileRecord{sp: sp})
 		if err != nil {
-			return nil, errSnap("security profile %q: %v", name, err)
+			return nil, errSnap("security profile %s: %v", echo.Quote(name), err)
 		}
 		cfg.profiles[name] = rec
 	}
@@ -695,11 +712,11 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 			return nil, errSnap("target: %s", message(err))
 		}
 		if cfg.targets[st.Arn] != nil || len(st.Profiles) == 0 || len(st.Profiles) > MaxProfilesPerTarget {
-			return nil, errSnap("target %s: repeated, or with no or too many profiles", st.Arn)
+			return nil, errSnap("target %s: repeated, or with no or too many profiles", echo.Quote(st.Arn))
 		}
 		for i, p := range st.Profiles {
 			if cfg.profiles[p] == nil || slices.Index(st.Profiles, p) != i {
-				return nil, errSnap("target %s: profile %q missing or repeated", st.Arn, p)
+				return nil, errSnap("target %s: profile %s missing or repeated", echo.Quote(st.Arn), echo.Quote(p))
 			}
 		}
 		cfg.targets[st.Arn] = st.Profiles
@@ -723,12 +740,12 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 	for i, k := range ctl.Keys {
 		rec := cfg.profiles[k.Profile]
 		if rec == nil || seenKey[k] {
-			return errSnap("behavior key %d: profile %q missing or key repeated", i, k.Profile)
+			return errSnap("behavior key %d: profile %s missing or key repeated", i, echo.Quote(k.Profile))
 		}
 		seenKey[k] = true
 		j := slices.IndexFunc(rec.behaviors, func(cb *compiledBehavior) bool { return cb.b.Name == k.Behavior })
 		if j < 0 {
-			return errSnap("behavior key %d: profile %q has no behavior %q", i, k.Profile, k.Behavior)
+			return errSnap("behavior key %d: profile %s has no behavior %s", i, echo.Quote(k.Profile), echo.Quote(k.Behavior))
 		}
 		keys[i] = rec.behaviors[j]
 	}
@@ -790,25 +807,25 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			break
 		}
 		if checkThing("RestoreSnapshot", name) != nil || e.things[name] != nil {
-			return errSnap("thing %d: name %q malformed or repeated", n, name)
+			return errSnap("thing %d: name %s malformed or repeated", n, echo.Quote(name))
 		}
 		if flags&^thingFlagsMask != 0 {
-			return errSnap("thing %q: unknown flags %#x", name, flags)
+			return errSnap("thing %s: unknown flags %#x", echo.Quote(name), flags)
 		}
 		ts := &thingState{name: name, kind: kinds[ki], told: flags&thingTold != 0}
 		if !ts.told && ts.kind.registered {
-			return errSnap("thing %q: registered but never told", name)
+			return errSnap("thing %s: registered but never told", echo.Quote(name))
 		}
 		if flags&thingHasInput != 0 {
 			ts.lastInput = d.time("last input", e.watermark)
 			if ts.lastInput == 0 {
-				d.fail("thing %q: last input at 0 flagged as an input", name)
+				d.fail("thing %s: last input at 0 flagged as an input", echo.Quote(name))
 			}
 		}
 		if flags&thingDisconnected != 0 {
 			ts.disconnectedAt = d.time("disconnection", ts.lastInput)
 			if ts.disconnectedAt == 0 {
-				d.fail("thing %q: disconnection at 0", name)
+				d.fail("thing %s: disconnection at 0", echo.Quote(name))
 			}
 		}
 		if flags&thingCounters != 0 {
@@ -816,7 +833,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 			for i := range v {
 				v[i] = d.uvarint()
 				if v[i] > math.MaxInt64 {
-					d.fail("thing %q: counter out of range", name)
+					d.fail("thing %s: counter out of range", echo.Quote(name))
 				}
 			}
 			ts.counters = counterState(v)
@@ -859,7 +876,7 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 	}
 	for i, cb := range cov.behaviors {
 		if err := ts.slots[i].streak.UnmarshalBinary(d.bytes(1)); err != nil && d.err == nil {
-			d.fail("thing %q: %v", ts.name, err)
+			d.fail("thing %s: %v", echo.Quote(ts.name), err)
 		}
 		if !windowed(cb) || d.err != nil {
 			continue
@@ -867,13 +884,13 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 		w := ts.ringOf(i)
 		n := d.count("window", 3)
 		if n > len(w) {
-			d.fail("thing %q: %d periods with input in a window of %d", ts.name, n, len(w))
+			d.fail("thing %s: %d periods with input in a window of %d", echo.Quote(ts.name), n, len(w))
 		}
 		j := 0
 		for k := 0; k < n && d.err == nil; k++ {
 			gap := d.uvarint()
 			if (k > 0 && gap == 0) || gap >= uint64(len(w)-j) {
-				d.fail("thing %q: window period out of range", ts.name)
+				d.fail("thing %s: window period out of range", echo.Quote(ts.name))
 				break
 			}
 			j += int(gap)

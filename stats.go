@@ -5,7 +5,7 @@ import "sync/atomic"
 // stats are the engine's counters; they are atomic so Stats needs no lock.
 type stats struct {
 	inputs, late, clockJumps, rejected, datapoints, exchangeErrors atomic.Uint64
-	percentilesUnavailable                                         atomic.Uint64
+	percentilesUnavailable, exportErrors                           atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
@@ -29,6 +29,9 @@ type Stats struct {
 	// window) pairs not judged because a value of the fleet's population
 	// was negative, for which AWS has no percentile.
 	PercentilesUnavailable uint64
+	// ExportErrors is the number of metric export batches that could not be
+	// encoded (a custom number JSON cannot carry).
+	ExportErrors uint64
 	// Things is the number of things the engine holds state for.
 	Things int
 	// Delivery counts the alerts and datapoints handed to sinks.
@@ -48,6 +51,7 @@ func (e *Engine) Stats() Stats {
 		Datapoints:             e.stats.datapoints.Load(),
 		ExchangeErrors:         e.stats.exchangeErrors.Load(),
 		PercentilesUnavailable: e.stats.percentilesUnavailable.Load(),
+		ExportErrors:           e.stats.exportErrors.Load(),
 		Things:                 n,
 		Delivery:               e.deliveryStats(),
 	}

@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"context"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"slices"
 	"strings"
@@ -70,7 +71,7 @@ func (e *Engine) checkTarget(op, arn string) error {
 		}
 	}
 	return newError(op, ErrInvalidRequest, arn,
-		"securityProfileTargetArn %q: want %sall/things, all/registered-things, all/unregistered-things or thinggroup/NAME", arn, prefix)
+		"securityProfileTargetArn %s: want %sall/things, all/registered-things, all/unregistered-things or thinggroup/NAME", echo.Quote(arn), prefix)
 }
 
 // AttachSecurityProfile applies a security profile to the things of a
@@ -120,15 +121,11 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 	if _, ok := cfg.profiles[profile]; !ok {
 		return errNotFound(op, "security profile", profile)
 	}
-	i := slices.Index(cfg.targets[targetArn], profile)
-	if i < 0 {
+	if !slices.Contains(cfg.targets[targetArn], profile) {
 		return newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
 	}
 	next := cfg.clone()
-	next.targets[targetArn] = slices.Delete(slices.Clone(cfg.targets[targetArn]), i, i+1)
-	if len(next.targets[targetArn]) == 0 {
-		delete(next.targets, targetArn)
-	}
+	next.detach(profile, targetArn)
 	e.cfg.Store(next)
 	e.invalidateUncovered(next, profile)
 	return nil

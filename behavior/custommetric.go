@@ -3,6 +3,7 @@ package behavior
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // CustomMetricType is the metricType of a custom metric, spelled as the
@@ -31,7 +32,7 @@ func CustomMetricTypes() []CustomMetricType {
 func ParseCustomMetricType(s string) (CustomMetricType, error) {
 	t := CustomMetricType(s)
 	if !t.IsValid() {
-		return "", fmt.Errorf("%w %q: want number, number-list, string-list or ip-address-list", ErrInvalidCustomMetricType, s)
+		return "", fmt.Errorf("%w %s: want number, number-list, string-list or ip-address-list", ErrInvalidCustomMetricType, echo.Quote(s))
 	}
 	return t, nil
 }

@@ -3,6 +3,7 @@ package behavior
 import (
 	"bytes"
 	"errors"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"reflect"
 	"slices"
@@ -79,7 +80,7 @@ func decodeRange(full []byte, start, end int, prefix string, v any, strict bool)
 	switch {
 	case serr.Err == json.ErrUnknownName:
 		e.Kind = ErrUnknownField
-		e.Msg = "unknown field " + strconv.Quote(serr.JSONPointer.LastToken())
+		e.Msg = "unknown field " + echo.Quote(serr.JSONPointer.LastToken())
 		if names := memberNames(serr.GoType); len(names) > 0 {
 			e.Msg += "; want one of " + strings.Join(names, ", ")
 		}
@@ -244,10 +245,10 @@ func heuristicPath(ptr jsontext.Pointer) string {
 }
 
 func appendMember(b *strings.Builder, name string) {
-	if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+	if name == "" || len(name) > echo.Limit || strings.ContainsFunc(name, func(r rune) bool {
 		return !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}) {
-		b.WriteString("[" + strconv.Quote(name) + "]")
+		b.WriteString("[" + echo.Quote(name) + "]")
 		return
 	}
 	if b.Len() > 0 {

@@ -2,7 +2,7 @@ package behavior
 
 import (
 	"fmt"
-	"strconv"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -51,7 +51,7 @@ func checkName(field, s string) string {
 	case n > 128:
 		return fmt.Sprintf("%s length %d should be in range[1,128]", field, n)
 	case !allRunes(s, isNameChar):
-		return fmt.Sprintf("%s %s should match pattern %s", field, strconv.Quote(s), namePattern)
+		return fmt.Sprintf("%s %s should match pattern %s", field, echo.Quote(s), namePattern)
 	}
 	return ""
 }
@@ -63,7 +63,7 @@ func checkBehaviorName(field, s string) string {
 		return msg
 	}
 	if !strings.ContainsFunc(s, isNameChar) {
-		return fmt.Sprintf("%s %s should match pattern %s", field, strconv.Quote(s), namePattern)
+		return fmt.Sprintf("%s %s should match pattern %s", field, echo.Quote(s), namePattern)
 	}
 	return ""
 }

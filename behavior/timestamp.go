@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"math"
 	"strconv"
 	"time"
@@ -44,7 +45,7 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		}
 		p, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return fmt.Errorf("timestamp %q is neither epoch seconds nor RFC 3339", s)
+			return fmt.Errorf("timestamp %s is neither epoch seconds nor RFC 3339", echo.Quote(s))
 		}
 		t.Time = p
 		return nil

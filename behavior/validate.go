@@ -1,6 +1,9 @@
 package behavior
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
+)
 
 // Service limits enforced by validation (aws-semantics.md §10).
 const (
@@ -86,7 +89,7 @@ func (v *validator) behaviors(bs []Behavior, path string) {
 	for i := range bs {
 		c := behaviorCheck{v: v, b: &bs[i], list: path, index: i}
 		if firstUse(bs, i) < i {
-			c.fail("name", "name %s is used by more than one behavior", bs[i].Name)
+			c.fail("name", "name %s is used by more than one behavior", echo.Name(bs[i].Name))
 		}
 		c.run()
 		elements += valueElements(bs[i].Criteria)

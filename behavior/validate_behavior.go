@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 
 	"github.com/ruledetect/ruledetect/dimension"
@@ -21,9 +22,9 @@ type behaviorCheck struct {
 // built only here, so that validating a valid behavior allocates nothing.
 func (c *behaviorCheck) fail(field, format string, args ...any) {
 	path := fmt.Sprintf("%s[%d]", c.list, c.index)
-	display := c.b.Name
-	if display == "" {
-		display = path
+	display := path
+	if c.b.Name != "" {
+		display = echo.Name(c.b.Name)
 	}
 	c.v.errs = append(c.v.errs, ValidationError{
 		ErrorMessage: "Behavior " + display + " is malformed. " + fmt.Sprintf(format, args...),
@@ -62,7 +63,7 @@ func (c *behaviorCheck) resolveMetric() Metric {
 		c.fail("metric", "metric is required")
 		return Metric{}
 	case strings.HasPrefix(name, "aws:"):
-		c.fail("metric", "metric %s is not supported", name)
+		c.fail("metric", "metric %s is not supported", echo.Name(name))
 		return Metric{}
 	}
 	if msg := checkName("metric", name); msg != "" {
@@ -75,9 +76,9 @@ func (c *behaviorCheck) resolveMetric() Metric {
 	t, ok := c.v.opts.CustomMetrics[name]
 	switch {
 	case !ok:
-		c.fail("metric", "custom metric %s does not exist", name)
+		c.fail("metric", "custom metric %s does not exist", echo.Name(name))
 	case !t.IsValid():
-		c.fail("metric", "custom metric %s has unknown type %s", name, t)
+		c.fail("metric", "custom metric %s has unknown type %s", echo.Name(name), echo.Name(string(t)))
 	}
 	return t.Metric(name)
 }
@@ -139,7 +140,7 @@ func dimensionProblems(d *MetricDimension, opts ValidateOptions) []problem {
 	}
 	if op := d.Operator; op != nil {
 		if _, err := dimension.ParseOperator(*op); err != nil || *op == "" {
-			ps = append(ps, problem{"operator", fmt.Sprintf("metricDimension.operator %q should be IN or NOT_IN", *op)})
+			ps = append(ps, problem{"operator", fmt.Sprintf("metricDimension.operator %s should be IN or NOT_IN", echo.Quote(*op))})
 		}
 	}
 	return ps

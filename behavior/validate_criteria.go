@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"math"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func criteriaParts(cr *BehaviorCriteria) []string {
 func (c *behaviorCheck) checkOperatorName() {
 	s := c.b.Criteria.ComparisonOperator
 	if s != "" && parseOperator(s) == 0 {
-		c.fail("criteria.comparisonOperator", "comparisonOperator %s should be one of %s", s, allOperators)
+		c.fail("criteria.comparisonOperator", "comparisonOperator %s should be one of %s", echo.Name(s), allOperators)
 	}
 }
 
@@ -102,7 +103,7 @@ func (c *behaviorCheck) checkOperator(ops OperatorSet, with string) {
 		if with == "" {
 			with = c.metricLabel()
 		}
-		c.fail("criteria.comparisonOperator", "comparisonOperator %s cannot be used with %s; use one of %s", s, with, ops)
+		c.fail("criteria.comparisonOperator", "comparisonOperator %s cannot be used with %s; use one of %s", echo.Name(s), with, ops)
 	}
 }
 
@@ -139,7 +140,7 @@ func (c *behaviorCheck) checkStatistical(cr *BehaviorCriteria) {
 		c.fail("criteria.statisticalThreshold.statistic", "statistic Average is accepted only by CloudFormation's schema, not by the API; use one of %s", statisticNames)
 	default:
 		if _, err := criteria.ParseStatistic(*st); err != nil {
-			c.fail("criteria.statisticalThreshold.statistic", "statistic %s should be one of %s", *st, statisticNames)
+			c.fail("criteria.statisticalThreshold.statistic", "statistic %s should be one of %s", echo.Name(*st), statisticNames)
 		}
 	}
 }
@@ -167,7 +168,7 @@ func (c *behaviorCheck) checkML(cr *BehaviorCriteria) {
 	case "":
 		c.fail("criteria.mlDetectionConfig.confidenceLevel", "mlDetectionConfig.confidenceLevel is required")
 	default:
-		c.fail("criteria.mlDetectionConfig.confidenceLevel", "mlDetectionConfig.confidenceLevel %s should be one of LOW, MEDIUM, HIGH", l)
+		c.fail("criteria.mlDetectionConfig.confidenceLevel", "mlDetectionConfig.confidenceLevel %s should be one of LOW, MEDIUM, HIGH", echo.Name(l))
 	}
 }
 
@@ -293,7 +294,7 @@ func checkCIDR(field, s string) string {
 		return msg
 	}
 	if _, err := criteria.ParseCIDR(s); err != nil || !allRunes(s, isCIDRChar) {
-		return fmt.Sprintf("%s %q is not a valid CIDR", field, s)
+		return fmt.Sprintf("%s %s is not a valid CIDR", field, echo.Quote(s))
 	}
 	return ""
 }

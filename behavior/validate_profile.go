@@ -2,6 +2,7 @@ package behavior
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func (p *CloudFormationProfile) Validate(opts ValidateOptions) ValidationResult 
 		case arn == "" || utf8.RuneCountInString(arn) > 2048:
 			v.fail(field, "%s length %d should be in range[1,2048]", field, utf8.RuneCountInString(arn))
 		case slices.Index(p.TargetArns, arn) < i:
-			v.fail(field, "%s %s is listed more than once", field, arn)
+			v.fail(field, "%s %s is listed more than once", field, echo.Name(arn))
 		}
 	}
 	v.profileBody(profileBody{sp.SecurityProfileDescription, sp.Behaviors, sp.AlertTargets,
@@ -141,7 +142,7 @@ func (v *validator) alertTargets(ts map[string]AlertTarget) {
 	for _, k := range keys {
 		field := "alertTargets." + k
 		if k != "SNS" {
-			v.fail(field, "alertTargets key %s should be SNS", strconv.Quote(k))
+			v.fail(field, "alertTargets key %s should be SNS", echo.Quote(k))
 		}
 		t := ts[k]
 		if t.AlertTargetArn == "" {
@@ -159,19 +160,19 @@ func (v *validator) retainedMetric(field, metric string, d *MetricDimension) {
 	case metric == "":
 		v.fail(field+".metric", "%s.metric is required", field)
 	case strings.HasPrefix(metric, "aws:"):
-		v.fail(field+".metric", "%s metric %s is not supported", field, metric)
+		v.fail(field+".metric", "%s metric %s is not supported", field, echo.Name(metric))
 	default:
 		if msg := checkName(field+".metric", metric); msg != "" {
 			v.fail(field+".metric", "%s", msg)
 		} else if _, ok := v.opts.CustomMetrics[metric]; !ok && v.opts.CustomMetrics != nil {
-			v.fail(field+".metric", "%s custom metric %s does not exist", field, metric)
+			v.fail(field+".metric", "%s custom metric %s does not exist", field, echo.Name(metric))
 		}
 	}
 	if d == nil {
 		return
 	}
 	if !known || !m.Dimension {
-		v.fail(field+".metricDimension", "%s.metricDimension cannot be used with metric %s", field, metric)
+		v.fail(field+".metricDimension", "%s.metricDimension cannot be used with metric %s", field, echo.Name(metric))
 	}
 	for _, p := range dimensionProblems(d, v.opts) {
 		v.fail(field+".metricDimension."+p.field, "%s: %s", field, p.msg)
@@ -193,7 +194,7 @@ func ValidateTags(tags []Tag) []ValidationError {
 		if msg := checkLength(field+".Key", t.Key, 1, 128); msg != "" {
 			v.fail(field+".Key", "%s", msg)
 		} else if !allRunes(t.Key, isTagKeyChar) {
-			v.fail(field+".Key", "%s.Key %s should match pattern %s", field, strconv.Quote(t.Key), tagKeyPattern)
+			v.fail(field+".Key", "%s.Key %s should match pattern %s", field, echo.Quote(t.Key), tagKeyPattern)
 		}
 		if t.Value != nil {
 			v.check(field+".Value", checkLength(field+".Value", *t.Value, 0, 256))

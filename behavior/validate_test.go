@@ -56,7 +56,8 @@ func TestValidateBehaviorsInvalid(t *testing.T) {
 		{"name missing", `[{"metric":"aws:num-disconnects","criteria":` + ok300 + `}]`, ValidateOptions{},
 			[]string{"Behavior behaviors[0] is malformed. name is required"}},
 		{"name too long", `[{"name":"` + long + `","metric":"aws:num-disconnects","criteria":` + ok300 + `}]`, ValidateOptions{},
-			[]string{"Behavior " + long + " is malformed. name length 129 should be in range[1,128]"}},
+			// The name is echoed quoted and cut to 128 bytes, with its length.
+			[]string{"Behavior \"" + long[:128] + "\"…(129 bytes) is malformed. name length 129 should be in range[1,128]"}},
 		// Behavior names are searched for the pattern (see checkBehaviorName):
 		// spaces pass, a name with no pattern character at all does not.
 		{"name only spaces", `[{"name":"   ","metric":"aws:num-disconnects","criteria":` + ok300 + `}]`, ValidateOptions{},

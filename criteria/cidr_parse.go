@@ -3,6 +3,7 @@ package criteria
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"net/netip"
 )
 
@@ -25,10 +26,10 @@ func ParseCIDR(s string) (netip.Prefix, error) {
 	if err != nil {
 		a, aerr := netip.ParseAddr(s)
 		if aerr != nil {
-			return netip.Prefix{}, fmt.Errorf("%w %q: want ADDRESS/BITS or an address", ErrInvalidCIDR, s)
+			return netip.Prefix{}, fmt.Errorf("%w %s: want ADDRESS/BITS or an address", ErrInvalidCIDR, echo.Quote(s))
 		}
 		if a.Zone() != "" {
-			return netip.Prefix{}, fmt.Errorf("%w %q: zones are not allowed", ErrInvalidCIDR, s)
+			return netip.Prefix{}, fmt.Errorf("%w %s: zones are not allowed", ErrInvalidCIDR, echo.Quote(s))
 		}
 		p = netip.PrefixFrom(a, a.BitLen())
 	}

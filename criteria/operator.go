@@ -8,7 +8,10 @@
 // the set, not-in-* sets when any element is inside; an empty list is compliant.
 package criteria
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
+)
 
 // Operator is a comparison operator of the service model's ComparisonOperator
 // enum. The zero Operator is not valid and means "none given".
@@ -50,7 +53,7 @@ func ParseOperator(s string) (Operator, error) {
 			return Operator(op), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown comparison operator %q", s)
+	return 0, fmt.Errorf("unknown comparison operator %s", echo.Quote(s))
 }
 
 // String returns the operator's JSON spelling, or "Operator(N)" for an invalid one.

@@ -1,6 +1,9 @@
 package criteria
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
+)
 
 // Statistic is a percentile allowed in a statistical threshold: one of the 11
 // values of the service model's EvaluationStatistic pattern. The zero
@@ -50,7 +53,7 @@ func ParseStatistic(s string) (Statistic, error) {
 			return Statistic(st), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown statistic %q: want one of p0, p0.01, p0.1, p1, p10, p50, p90, p99, p99.9, p99.99, p100", s)
+	return 0, fmt.Errorf("unknown statistic %s: want one of p0, p0.01, p0.1, p1, p10, p50, p90, p99, p99.9, p99.99, p100", echo.Quote(s))
 }
 
 // String returns the statistic's JSON spelling.

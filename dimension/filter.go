@@ -3,6 +3,7 @@ package dimension
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"unicode/utf8"
 )
@@ -30,7 +31,7 @@ type FilterError struct {
 
 // Error names the filter (shortened when it is long), the offset and the reason.
 func (e *FilterError) Error() string {
-	return fmt.Sprintf("dimension: invalid topic filter %s at offset %d: %s", quoteShort(e.Filter), e.Offset, e.Reason)
+	return fmt.Sprintf("dimension: invalid topic filter %s at offset %d: %s", echo.Quote(e.Filter), e.Offset, e.Reason)
 }
 
 // Is reports whether target is [ErrInvalidFilter], so that errors.Is works on
@@ -94,18 +95,4 @@ func ValidateFilter(filter string) error {
 		}
 	}
 	return nil
-}
-
-// quoteShort quotes s for an error message, keeping at most 64 bytes of it so
-// that a 64 KiB topic does not end up in a log line.
-func quoteShort(s string) string {
-	const keep = 64
-	if len(s) <= keep {
-		return fmt.Sprintf("%q", s)
-	}
-	cut := keep
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%q… (%d bytes)", s[:cut], len(s))
 }

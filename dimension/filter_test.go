@@ -2,6 +2,7 @@ package dimension
 
 import (
 	"errors"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestValidateFilter(t *testing.T) {
 		{"${iot:ClientId}+", 15, "'+' must occupy"},
 	}
 	for _, tc := range tests {
-		t.Run(quoteShort(tc.filter), func(t *testing.T) {
+		t.Run(echo.Quote(tc.filter), func(t *testing.T) {
 			err := ValidateFilter(tc.filter)
 			assert.Equal(t, tc.offset < 0, refValidFilter(tc.filter), "reference validator")
 			if tc.offset < 0 {
@@ -90,7 +91,7 @@ func TestFilterErrorMessage(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	err = ValidateFilter(long)
 	require.Error(t, err)
-	assert.Less(t, len(err.Error()), 200)
+	assert.Less(t, len(err.Error()), 128+100, "the filter is echoed cut to 128 bytes")
 	assert.Contains(t, err.Error(), "(600 bytes)")
 	assert.Contains(t, err.Error(), "at offset 512")
 }
@@ -130,7 +131,7 @@ func TestValidateTopic(t *testing.T) {
 		{"abc\xed\xa0\x80", 3, "invalid UTF-8"},
 	}
 	for _, tc := range tests {
-		t.Run(quoteShort(tc.topic), func(t *testing.T) {
+		t.Run(echo.Quote(tc.topic), func(t *testing.T) {
 			err := ValidateTopic(tc.topic)
 			assert.Equal(t, tc.offset < 0, refValidTopic(tc.topic), "reference validator")
 			assert.Equal(t, tc.offset < 0, validTopic(tc.topic), "validTopic")

@@ -1,6 +1,7 @@
 package dimension
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +64,7 @@ func TestClientIDVariable(t *testing.T) {
 		{"a/${iot:ClientId}", "a/x", strings.Repeat("x", 1<<16), false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.filter+"|"+tc.topic+"|"+quoteShort(tc.clientID), func(t *testing.T) {
+		t.Run(tc.filter+"|"+tc.topic+"|"+echo.Quote(tc.clientID), func(t *testing.T) {
 			m, err := Compile([]string{tc.filter})
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, m.Match(tc.topic, tc.clientID))

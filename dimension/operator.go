@@ -3,6 +3,7 @@ package dimension
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
 )
 
@@ -32,7 +33,7 @@ func ParseOperator(s string) (Operator, error) {
 	case "NOT_IN":
 		return NotIn, nil
 	}
-	return In, fmt.Errorf("%w %q: want IN or NOT_IN", ErrInvalidOperator, s)
+	return In, fmt.Errorf("%w %s: want IN or NOT_IN", ErrInvalidOperator, echo.Quote(s))
 }
 
 // String returns "IN" or "NOT_IN", or "Operator(N)" for a value that is

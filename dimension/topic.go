@@ -3,6 +3,7 @@ package dimension
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,7 +24,7 @@ type TopicError struct {
 
 // Error names the topic (shortened when it is long), the offset and the reason.
 func (e *TopicError) Error() string {
-	return fmt.Sprintf("dimension: invalid topic name %s at offset %d: %s", quoteShort(e.Topic), e.Offset, e.Reason)
+	return fmt.Sprintf("dimension: invalid topic name %s at offset %d: %s", echo.Quote(e.Topic), e.Offset, e.Reason)
 }
 
 // Is reports whether target is [ErrInvalidTopic].

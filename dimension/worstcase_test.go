@@ -2,6 +2,7 @@ package dimension
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func checkAgainstReference(t *testing.T, filters, topics []string, clientID stri
 		m, err := compile(filters, budget)
 		require.NoError(t, err)
 		for _, topic := range topics {
-			require.Equal(t, refMatch(filters, topic, clientID), m.Match(topic, clientID), "topic %q", quoteShort(topic))
+			require.Equal(t, refMatch(filters, topic, clientID), m.Match(topic, clientID), "topic %q", echo.Quote(topic))
 		}
 	}
 }

@@ -64,23 +64,4 @@ func constraintError(op, field, value, constraint string) *Error {
 	}
 }
 
-// quote renders a rejected value for a message: quoted, control characters
-// and invalid UTF-8 escaped, and cut short so a megabyte of input does not
-// become a megabyte of error.
-func quote(s string) string {
-	const max = 64
-	cut := ""
-	if n := 0; len(s) > max {
-		for i := range s {
-			if n == max {
-				s, cut = s[:i], "…"
-				break
-			}
-			n++
-		}
-	}
-	q := strconv.Quote(s)
-	return "'" + q[1:len(q)-1] + cut + "'"
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,6 +1,7 @@
 package violation
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"iter"
 	"strconv"
 	"time"
@@ -259,18 +260,18 @@ func (f *Filter) matches(v *viol, b *behavior.Behavior, suppressed bool) bool {
 // check validates the filter members against the service model.
 func (f *Filter) check(op string) error {
 	if f.ThingName != "" && (utf8.RuneCountInString(f.ThingName) > 128 || !utf8.ValidString(f.ThingName)) {
-		return constraintError(op, "thingName", quote(f.ThingName), "be valid UTF-8 and have length less than or equal to 128")
+		return constraintError(op, "thingName", echo.Single(f.ThingName), "be valid UTF-8 and have length less than or equal to 128")
 	}
 	if f.SecurityProfileName != "" && !behavior.ValidName(f.SecurityProfileName) {
-		return constraintError(op, "securityProfileName", quote(f.SecurityProfileName),
+		return constraintError(op, "securityProfileName", echo.Single(f.SecurityProfileName),
 			"satisfy regular expression pattern: [a-zA-Z0-9:_-]+ and have length less than or equal to 128")
 	}
 	if f.BehaviorCriteriaType != "" && !f.BehaviorCriteriaType.Valid() {
-		return constraintError(op, "behaviorCriteriaType", quote(string(f.BehaviorCriteriaType)),
+		return constraintError(op, "behaviorCriteriaType", echo.Single(string(f.BehaviorCriteriaType)),
 			"satisfy enum value set: [STATIC, STATISTICAL, MACHINE_LEARNING]")
 	}
 	if f.VerificationState != "" && !f.VerificationState.Valid() {
-		return constraintError(op, "verificationState", quote(string(f.VerificationState)),
+		return constraintError(op, "verificationState", echo.Single(string(f.VerificationState)),
 			"satisfy enum value set: [FALSE_POSITIVE, BENIGN_POSITIVE, TRUE_POSITIVE, UNKNOWN]")
 	}
 	return nil

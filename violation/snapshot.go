@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"math"
 	"time"
 
@@ -211,10 +212,10 @@ func (s *snapshot) restore() (*Log, error) {
 	vs := make([]*viol, len(s.Violations))
 	for i, sv := range s.Violations {
 		if checkViolationID("", sv.ID) != nil || n.byID[sv.ID] != nil {
-			return nil, snapshotError("violation %d: id %s is malformed or repeated", i, quote(sv.ID))
+			return nil, snapshotError("violation %d: id %s is malformed or repeated", i, echo.Single(sv.ID))
 		}
 		if sv.State != "" && !sv.State.Valid() {
-			return nil, snapshotError("violation %s: verification state %s", sv.ID, quote(string(sv.State)))
+			return nil, snapshotError("violation %s: verification state %s", sv.ID, echo.Single(string(sv.State)))
 		}
 		if sv.Desc != nil && checkDescription("", *sv.Desc) != nil {
 			return nil, snapshotError("violation %s: malformed verification state description", sv.ID)

@@ -1,6 +1,7 @@
 package violation
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,7 +27,7 @@ func (l *Log) PutVerificationState(id string, state VerificationState, descripti
 		return err
 	}
 	if !state.Valid() {
-		return constraintError(op, "verificationState", quote(string(state)),
+		return constraintError(op, "verificationState", echo.Single(string(state)),
 			"satisfy enum value set: [FALSE_POSITIVE, BENIGN_POSITIVE, TRUE_POSITIVE, UNKNOWN]")
 	}
 	var desc *string
@@ -56,7 +57,7 @@ func checkViolationID(op, id string) error {
 		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-'
 	}
 	if !ok {
-		return constraintError(op, "violationId", quote(id),
+		return constraintError(op, "violationId", echo.Single(id),
 			"satisfy regular expression pattern: [a-zA-Z0-9\\-]+ and have length between 1 and 128")
 	}
 	return nil
@@ -76,7 +77,7 @@ func checkDescription(op, d string) error {
 			"have length less than or equal to 1000")
 	}
 	if i := strings.IndexFunc(d, unicode.IsControl); i >= 0 {
-		return constraintError(op, "verificationStateDescription", quote(d),
+		return constraintError(op, "verificationStateDescription", echo.Single(d),
 			"satisfy regular expression pattern: [^\\p{Cntrl}]* (control character at byte "+itoa(i)+")")
 	}
 	return nil

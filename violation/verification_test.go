@@ -83,14 +83,6 @@ func TestPutVerificationStateRejects(t *testing.T) {
 	require.NoError(t, l.PutVerificationState(id, Unknown, ptr(strings.Repeat("é", 1000))), "1000 characters, not bytes")
 }
 
-func TestQuote(t *testing.T) {
-	assert.Equal(t, "'abc'", quote("abc"))
-	assert.Equal(t, `'a\nb'`, quote("a\nb"))
-	long := quote(strings.Repeat("é", 100))
-	assert.Equal(t, "'"+strings.Repeat("é", 64)+"…'", long)
-	assert.Equal(t, `'\xff'`, quote("\xff"))
-}
-
 func FuzzPutVerificationState(f *testing.F) {
 	l := NewLog(LogOptions{})
 	id := l.Raise(Key{"t", "p", "b"}, staticBehavior("b"), at(0), count(1), false).ViolationID

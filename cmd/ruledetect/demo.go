@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"hash/maphash"
 	"io"
 	"math"
@@ -133,7 +134,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usageErr("unexpected argument %q", fs.Arg(0))
+		return usageErr("unexpected argument %s", echo.Quote(fs.Arg(0)))
 	case *things < 1 || *things > fleet.MaxThings:
 		return usageErr("--things %d: want 1..%d", *things, fleet.MaxThings)
 	case !(*hours*60 >= 1) || *hours > 24*366:

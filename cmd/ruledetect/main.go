@@ -21,6 +21,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"slices"
@@ -60,9 +61,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c, ok := commands[args[0]]
 	if !ok {
 		if strings.HasPrefix(args[0], "-") {
-			fmt.Fprintf(stderr, "ruledetect: unknown flag %s\n", args[0])
+			fmt.Fprintf(stderr, "ruledetect: unknown flag %s\n", echo.Quote(args[0]))
 		} else {
-			fmt.Fprintf(stderr, "ruledetect: unknown command %q\n", args[0])
+			fmt.Fprintf(stderr, "ruledetect: unknown command %s\n", echo.Quote(args[0]))
 		}
 		usageHint(stderr, "")
 		return 2

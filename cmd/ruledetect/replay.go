@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"strconv"
@@ -382,7 +383,7 @@ func parseTime(s string) (time.Time, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f < 0 || f > 253402300799 {
-		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor Unix seconds from 1970 to 9999", s)
+		return time.Time{}, fmt.Errorf("%s is neither RFC 3339 nor Unix seconds from 1970 to 9999", echo.Quote(s))
 	}
 	sec := int64(f)
 	ns := int64((f - float64(sec)) * 1e9)
@@ -422,7 +423,7 @@ func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
 // prefix, which the caller writes as INPUT:LINE.
 func recordMessage(re *replay.RecordError) string {
 	if re.Field != "" {
-		return "field " + strconv.Quote(re.Field) + ": " + re.Msg
+		return "field " + echo.Quote(re.Field) + ": " + re.Msg
 	}
 	return re.Msg
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"errors"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
 )
 
@@ -28,7 +29,7 @@ func (e *RecordError) Error() string {
 	}
 	if e.Field != "" {
 		b = append(b, "field "...)
-		b = strconv.AppendQuote(b, e.Field)
+		b = append(b, echo.Quote(e.Field)...)
 		b = append(b, ": "...)
 	}
 	b = append(b, e.Msg...)

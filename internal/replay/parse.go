@@ -3,11 +3,11 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -64,7 +64,7 @@ func (r *Reader) readKey(have field) (field, error) {
 	f := fieldOf(raw)
 	switch {
 	case f == 0:
-		return 0, &RecordError{Field: clip(raw), Msg: "unknown key; want time, thingName, report, reportCbor, type, topic, bytes, sourceIp or success"}
+		return 0, &RecordError{Field: string(raw), Msg: "unknown key; want time, thingName, report, reportCbor, type, topic, bytes, sourceIp or success"}
 	case have&f != 0:
 		return 0, &RecordError{Field: f.key(), Msg: "duplicate key"}
 	}
@@ -103,14 +103,14 @@ func (r *Reader) setField(f field, v jsontext.Value) error {
 	case fBytes:
 		n, ok := parseCount(v)
 		if !ok || v.Kind() != '0' {
-			return &RecordError{Field: keyBytes, Msg: "must be a non-negative integer (at most 2^63-1), got " + clip(v)}
+			return &RecordError{Field: keyBytes, Msg: "must be a non-negative integer (at most 2^63-1), got " + echoValue(v)}
 		}
 		r.tmp.Bytes = n
 	case fSourceIP:
 		return r.setSourceIP(v)
 	case fSuccess:
 		if v.Kind() != 't' && v.Kind() != 'f' {
-			return &RecordError{Field: keySuccess, Msg: "must be true or false, got " + clip(v)}
+			return &RecordError{Field: keySuccess, Msg: "must be true or false, got " + echoValue(v)}
 		}
 		r.tmp.Failed = v.Kind() == 'f'
 	}
@@ -126,17 +126,17 @@ func (r *Reader) setTime(v jsontext.Value) error {
 		}
 		var t time.Time
 		if err := t.UnmarshalText(s); err != nil {
-			return &RecordError{Field: keyTime, Msg: "not an RFC 3339 time: " + clip(v)}
+			return &RecordError{Field: keyTime, Msg: "not an RFC 3339 time: " + echoValue(v)}
 		}
 		r.tmp.Time = t.UTC()
 	case '0':
 		t, ok := parseUnixSeconds(v)
 		if !ok {
-			return &RecordError{Field: keyTime, Msg: "Unix seconds outside the years 0000 to 9999: " + clip(v)}
+			return &RecordError{Field: keyTime, Msg: "Unix seconds outside the years 0000 to 9999: " + echoValue(v)}
 		}
 		r.tmp.Time = t
 	default:
-		return &RecordError{Field: keyTime, Msg: "must be an RFC 3339 string or Unix seconds, got " + clip(v)}
+		return &RecordError{Field: keyTime, Msg: "must be an RFC 3339 string or Unix seconds, got " + echoValue(v)}
 	}
 	return checkTime(r.tmp.Time)
 }
@@ -146,7 +146,7 @@ func (r *Reader) setTime(v jsontext.Value) error {
 // every line costs no allocation.
 func setString(v jsontext.Value, key string, problem func(string) string, dst *string, cache map[string]string, r *Reader) error {
 	if v.Kind() != '"' {
-		return &RecordError{Field: key, Msg: "must be a string, got " + clip(v)}
+		return &RecordError{Field: key, Msg: "must be a string, got " + echoValue(v)}
 	}
 	s, err := r.unquote(v)
 	if err != nil {
@@ -170,7 +170,7 @@ func setString(v jsontext.Value, key string, problem func(string) string, dst *s
 
 func (r *Reader) setCBOR(v jsontext.Value) error {
 	if v.Kind() != '"' {
-		return &RecordError{Field: keyReportCBOR, Msg: "must be a base64 string, got " + clip(v)}
+		return &RecordError{Field: keyReportCBOR, Msg: "must be a base64 string, got " + echoValue(v)}
 	}
 	s, err := r.unquote(v)
 	if err != nil {
@@ -198,12 +198,12 @@ func (r *Reader) setType(v jsontext.Value) error {
 			return nil
 		}
 	}
-	return &RecordError{Field: keyType, Msg: "want message-sent, message-received, authorization-failure, connect or disconnect, got " + clip(v)}
+	return &RecordError{Field: keyType, Msg: "want message-sent, message-received, authorization-failure, connect or disconnect, got " + echoValue(v)}
 }
 
 func (r *Reader) setSourceIP(v jsontext.Value) error {
 	if v.Kind() != '"' {
-		return &RecordError{Field: keySourceIP, Msg: "must be an IP address string, got " + clip(v)}
+		return &RecordError{Field: keySourceIP, Msg: "must be an IP address string, got " + echoValue(v)}
 	}
 	s, err := r.unquote(v)
 	if err != nil {
@@ -215,7 +215,7 @@ func (r *Reader) setSourceIP(v jsontext.Value) error {
 	}
 	a, err := netip.ParseAddr(string(s))
 	if err != nil || a.Zone() != "" {
-		return &RecordError{Field: keySourceIP, Msg: "not an IP address: " + clip(v)}
+		return &RecordError{Field: keySourceIP, Msg: "not an IP address: " + echoValue(v)}
 	}
 	if len(r.addrs) >= internLimit {
 		clear(r.addrs)
@@ -259,16 +259,12 @@ func syntaxError(err error) error {
 	return &RecordError{Msg: "invalid JSON: " + err.Error()}
 }
 
-// clip shortens a value quoted in an error message, so that a 1 MiB line
+// echoValue renders a JSON value for an error message: a string's text
+// (still JSON-escaped) or the literal, through echo, so that a 1 MiB value
 // does not make a 1 MiB message.
-func clip[B ~[]byte | ~string](b B) string {
-	const max = 64
-	if len(b) <= max {
-		return string(b)
+func echoValue(v jsontext.Value) string {
+	if len(v) >= 2 && v[0] == '"' {
+		return echo.Quote(v[1 : len(v)-1])
 	}
-	n := max
-	for n > 0 && !utf8.RuneStart(b[n]) {
-		n--
-	}
-	return string(b[:n]) + "…"
+	return echo.Name(v)
 }

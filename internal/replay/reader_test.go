@@ -332,3 +332,26 @@ func TestReadReferenceReports(t *testing.T) {
 		})
 	}
 }
+
+// Failure 6 of issue 9: an error for a long key or value echoed it whole,
+// and escapes from the line reached the message raw. The key and value are
+// now quoted, escaped and cut.
+func TestRecordErrorEchoesInputQuotedAndCut(t *testing.T) {
+	evil := `x\n\u001b[31m\u202e` + strings.Repeat("k", 500_000)
+	for name, line := range map[string]string{
+		"unknown key": `{"` + evil + `":1}`,
+		"bad time":    `{"time":"` + evil + `","thingName":"a","type":"disconnect"}`,
+		"bad type":    `{"time":1,"thingName":"a","type":"` + evil + `"}`,
+		"bad ip":      `{"time":1,"thingName":"a","type":"connect","sourceIp":"` + evil + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := readOne(t, line+"\n")
+			require.ErrorIs(t, err, ErrBadRecord)
+			msg := err.Error()
+			assert.Less(t, len(msg), 500, msg)
+			for _, bad := range []string{"\n", "\x1b", "\u202e"} {
+				assert.NotContains(t, msg, bad)
+			}
+		})
+	}
+}

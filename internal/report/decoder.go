@@ -24,6 +24,8 @@ type Decoder struct {
 	r    *Report // the report being filled, during a decode
 	path pathStack
 	seen []string // custom metric names of the current report, for duplicates
+	// unknown holds the unknown key being skipped, which is on the path.
+	unknown []byte
 
 	// strs interns metric names and string-list values; remote and ips cache
 	// parsed remote_addr and ip_list texts. Reports of one fleet repeat the

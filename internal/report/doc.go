@@ -24,6 +24,9 @@
 // remote_addr that is not an address, a custom value with more than 15
 // significant digits or not finite, a string_list element outside
 // A-Z a-z 0-9 : _ - / . and an ip_list element that is not an address.
+// Report.Dropped lists the first MaxListedDrops of them and
+// Report.DroppedCount counts them all, so the cost of a report of a million
+// bad values is a count, not a million entries.
 //
 // # Unknown keys (decision)
 //

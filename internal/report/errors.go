@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
 	"strings"
 )
@@ -74,7 +75,10 @@ func (p *pathStack) String() string {
 		if len(b) > 0 {
 			b = append(b, '.')
 		}
-		b = append(b, s.key...)
+		// Keys are the report's own; an unknown one is quoted, escaped and cut
+		// unless it is a plain name, so no report puts a newline, a terminal
+		// escape or a megabyte into a path.
+		b = append(b, echo.Name(s.key)...)
 	}
 	return string(b)
 }

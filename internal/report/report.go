@@ -37,9 +37,17 @@ type Report struct {
 
 	// Dropped lists what the decoder left out without rejecting the report:
 	// values that break the value rules and keys it does not know inside
-	// metrics. Empty for a clean report.
+	// metrics, the first MaxListedDrops of them. Empty for a clean report.
 	Dropped []Dropped
+	// DroppedCount is how many things were dropped, listed or not:
+	// DroppedCount − len(Dropped) more than Dropped lists.
+	DroppedCount int
 }
+
+// MaxListedDrops is how many drops a Report lists in Dropped; the rest are
+// only counted in DroppedCount. A report is bounded in size, not in how many
+// bad values it packs, and listing each would cost far more than the report.
+const MaxListedDrops = 100
 
 // PortList is a listening_tcp_ports or listening_udp_ports block.
 type PortList struct {

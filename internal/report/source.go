@@ -18,9 +18,10 @@ type source interface {
 	more() (bool, error)
 	// integer reads a number with an integral value that fits in int64.
 	integer() (int64, error)
-	// number reads any number; out-of-range JSON numbers come back as ±Inf
+	// number reads any number and the count of significant digits in its
+	// text (significantDigits); out-of-range JSON numbers come back as ±Inf
 	// so the value rules can drop them.
-	number() (float64, error)
+	number() (float64, int, error)
 	// str reads a string.
 	str() ([]byte, error)
 	// skip consumes the next value, whatever it is.

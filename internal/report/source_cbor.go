@@ -300,20 +300,25 @@ func (s *cborSource) integer() (int64, error) {
 	return 0, &typeError{want: "an integer", got: h.kind()}
 }
 
-func (s *cborSource) number() (float64, error) {
+func (s *cborSource) number() (float64, int, error) {
 	h, err := s.readHead()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	switch {
 	case h.major == majUint:
-		return float64(h.val), nil
+		return float64(h.val), uintDigits(h.val), nil
 	case h.major == majNegInt:
-		return -1 - float64(h.val), nil
+		// The text is −(val+1); 2^64 has as many digits as 2^64−1.
+		if h.val == math.MaxUint64 {
+			return -1 - float64(h.val), uintDigits(h.val), nil
+		}
+		return -1 - float64(h.val), uintDigits(h.val + 1), nil
 	case h.kind() == kindNumber:
-		return h.float(), nil
+		f := h.float()
+		return f, floatDigits(f), nil
 	}
-	return 0, &typeError{want: "a number", got: h.kind()}
+	return 0, 0, &typeError{want: "a number", got: h.kind()}
 }
 
 // Markers on skipStack for indefinite-length containers. An indefinite map

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/ruledetect/ruledetect/internal/echo"
+
 	"bytes"
 	"errors"
 	"io"
@@ -165,16 +167,16 @@ func (s *jsonSource) integer() (int64, error) {
 	return parseJSONInt(v)
 }
 
-func (s *jsonSource) number() (float64, error) {
+func (s *jsonSource) number() (float64, int, error) {
 	v, err := s.rawNumber("a number")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, &errSyntax{err} // unreachable: jsontext validated the literal
+		return 0, 0, &errSyntax{err} // unreachable: jsontext validated the literal
 	}
-	return f, nil // ±Inf on overflow: the value rules drop it
+	return f, significantDigits(v), nil // ±Inf on overflow: the value rules drop it
 }
 
 func (s *jsonSource) skip() error {
@@ -184,7 +186,8 @@ func (s *jsonSource) skip() error {
 	return nil
 }
 
-// errRange is returned for integers outside int64.
+// errRange is returned for integers outside int64; lit is the literal as
+// echoed in errors (cut, see internal/echo).
 type errRange struct{ lit string }
 
 func (e *errRange) Error() string { return "integer " + e.lit + " out of range" }
@@ -212,12 +215,12 @@ func parseJSONInt(b []byte) (int64, error) {
 	}
 	if neg {
 		if n > 1<<63 {
-			return 0, &errRange{string(b)}
+			return 0, &errRange{echo.Name(b)}
 		}
 		return -int64(n), nil //nolint:gosec // n ≤ 2^63 checked; -2^63 wraps to itself
 	}
 	if n > math.MaxInt64 {
-		return 0, &errRange{string(b)}
+		return 0, &errRange{echo.Name(b)}
 	}
 	return int64(n), nil
 }
@@ -225,7 +228,7 @@ func parseJSONInt(b []byte) (int64, error) {
 func parseIntegralFloat(b []byte) (int64, error) {
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
-		return 0, &errRange{string(b)}
+		return 0, &errRange{echo.Name(b)}
 	}
 	return floatToInt(f)
 }

@@ -16,32 +16,56 @@ import (
 // maxDigits is the precision AWS retains for number and number-list values.
 const maxDigits = 15
 
-// numberRule returns why f breaks the number rules, or "" if it does not: it
-// must be finite and its shortest decimal form must have at most 15
-// significant digits. Judging the value (not the literal) makes a JSON 1.50
-// and a CBOR float 1.5 the same, and matches what cJSON agents print (%1.15g).
-func numberRule(f float64) string {
+// numberRule returns why a number breaks the number rules, or "" if it does
+// not: it must be finite and have at most 15 significant digits, counted by
+// significantDigits in the number's text (digits is that count).
+func numberRule(f float64, digits int) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "not a finite number"
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return "" // an integer of at most 15 digits: the common case, no formatting
-	}
-	var buf [32]byte
-	b := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
-	digits := 0
-	for _, c := range b {
-		if c == 'e' {
-			break
-		}
-		if c >= '0' && c <= '9' {
-			digits++
-		}
 	}
 	if digits > maxDigits {
 		return "more than 15 significant digits"
 	}
 	return ""
+}
+
+// significantDigits counts the significant digits of a number's decimal
+// text, as the precision of a decimal (Java's BigDecimal.precision, the
+// service's own language) counts them: every digit of the mantissa from the
+// first non-zero one on, trailing zeros included, the sign, the decimal point
+// and the exponent not. 9223372036854775807 has 19, 10000000000000000000000
+// has 23, 0.00123 has 3, 1.50 has 3, 1e300 has 1, and zero has 1.
+//
+// Every report number is judged on a text: a JSON number on its literal; a
+// CBOR integer on its decimal form and a CBOR float, which has no text, on
+// the shortest decimal that reads back as the same float (what a device's
+// printf("%.15g") would have sent). Counting the text rather than the
+// parsed double is what makes an integer above 2^53 count all its digits.
+func significantDigits(text []byte) int {
+	n, leading := 0, true
+	for _, c := range text {
+		switch {
+		case c == 'e' || c == 'E':
+			return max(n, 1)
+		case c == '0' && leading:
+		case c >= '0' && c <= '9':
+			leading = false
+			n++
+		}
+	}
+	return max(n, 1)
+}
+
+// uintDigits is significantDigits of the decimal form of v.
+func uintDigits(v uint64) int {
+	var buf [20]byte
+	return significantDigits(strconv.AppendUint(buf[:0], v, 10))
+}
+
+// floatDigits is significantDigits of the shortest decimal form of f.
+func floatDigits(f float64) int {
+	var buf [32]byte
+	return significantDigits(strconv.AppendFloat(buf[:0], f, 'e', -1, 64))
 }
 
 // stringRule returns why s breaks the string-list rule, or "".

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"unsafe"
+
 	"errors"
+	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
 )
 
@@ -57,9 +60,23 @@ func (d *Decoder) wrap(err error) error {
 	return out
 }
 
-// drop records a value left out at the current path.
+// drop records a value left out at the current path: counted always, listed
+// while fewer than MaxListedDrops are, so that a report of a million bad
+// ports costs a count, not a million paths.
 func (d *Decoder) drop(metric, reason string) {
-	d.r.Dropped = append(d.r.Dropped, Dropped{Metric: metric, Path: d.path.String(), Reason: reason})
+	d.r.DroppedCount++
+	if len(d.r.Dropped) < MaxListedDrops {
+		d.r.Dropped = append(d.r.Dropped, Dropped{Metric: metric, Path: d.path.String(), Reason: reason})
+	}
+}
+
+// dropf is drop with a reason built only when the drop is listed.
+func (d *Decoder) dropf(metric string, reason func() string) {
+	if len(d.r.Dropped) < MaxListedDrops {
+		d.drop(metric, reason())
+		return
+	}
+	d.r.DroppedCount++
 }
 
 // unknownKey rejects an unknown key, naming it in the path.
@@ -69,8 +86,12 @@ func (d *Decoder) unknownKey(k []byte, expected string) error {
 }
 
 // ignoreKey skips the value of an unknown key inside metrics and records it.
+// The key goes on the path from scratch space the Decoder reuses (the path
+// copies it only for a listed drop or an error), so a report of a million
+// unknown keys allocates nothing per key.
 func (d *Decoder) ignoreKey(s source, k []byte) error {
-	d.path.pushKey(string(k))
+	d.unknown = append(d.unknown[:0], k...)
+	d.path.pushKey(unsafe.String(unsafe.SliceData(d.unknown), len(d.unknown)))
 	d.drop("", "unknown key ignored")
 	if err := s.skip(); err != nil {
 		return err
@@ -458,7 +479,7 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 			}
 			valid = port >= 1 && port <= 65535
 			if !valid {
-				d.drop(metric, "port "+strconv.FormatInt(port, 10)+" outside 1..65535")
+				d.dropf(metric, func() string { return "port " + strconv.FormatInt(port, 10) + " outside 1..65535" })
 			}
 		case "interface", "if":
 			d.path.pushKey(keyName(k))
@@ -649,7 +670,7 @@ func (d *Decoder) walkConnection(s source) error {
 			if a, ok := cachedAddr(&d.remote, b, parseRemoteAddr); ok {
 				d.r.Established.RemoteAddrs = append(d.r.Established.RemoteAddrs, a)
 			} else {
-				d.drop(metricDestIPs, "remote_addr "+strconv.Quote(string(b))+" is not ip:port")
+				d.dropf(metricDestIPs, func() string { return "remote_addr " + echo.Quote(b) + " is not ip:port" })
 			}
 		case "local_port", "lp":
 			// Not used by any metric; any non-negative integer is accepted
@@ -795,21 +816,22 @@ func (d *Decoder) walkCustomValue(s source, cv *CustomValue) (dropped bool, err 
 	case "number":
 		d.path.pushKey("number")
 		cv.Kind = Number
-		if cv.Number, err = s.number(); err != nil {
+		var digits int
+		if cv.Number, digits, err = s.number(); err != nil {
 			return false, err
 		}
-		if why := numberRule(cv.Number); why != "" {
+		if why := numberRule(cv.Number, digits); why != "" {
 			reject(why)
 		}
 	case "number_list":
 		d.path.pushKey("number_list")
 		cv.Kind = NumberList
 		err = d.eachElement(s, func(int) error {
-			f, err := s.number()
+			f, digits, err := s.number()
 			if err != nil {
 				return err
 			}
-			if why := numberRule(f); why != "" {
+			if why := numberRule(f, digits); why != "" {
 				reject(why)
 			}
 			cv.Numbers = append(cv.Numbers, f)
