@@ -428,6 +428,13 @@ func (p *parser) value(n *yaml.Node, what string) (string, error) {
 	if n.Kind != yaml.MappingNode {
 		return "", p.errorf(n, "%s: want a metric value such as {count: 3}", what)
 	}
+	for i := 0; i < len(n.Content); i += 2 {
+		switch k := n.Content[i]; k.Value {
+		case "count", "cidrs", "ports", "number", "numbers", "strings":
+		default:
+			return "", p.errorf(k, "%s: unknown key %q: want one of count, cidrs, ports, number, numbers, strings", what, k.Value)
+		}
+	}
 	b, err := p.toJSON(n, what)
 	if err != nil {
 		return "", err

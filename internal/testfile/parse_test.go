@@ -100,7 +100,7 @@ func TestParseErrors(t *testing.T) {
 		{"event type", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: alarm, thing: a, behavior: b}]", `t.yaml:4:40: type "alarm": want in-alarm, alarm-cleared or alarm-invalidated`},
 		{"event no value", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: in-alarm, thing: a, behavior: b}]", "t.yaml:4:23: expected event: in-alarm needs the value that triggered it"},
 		{"event missing", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: in-alarm}]", "t.yaml:4:23: expected event: time, type, thing and behavior are required"},
-		{"value key", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: in-alarm, thing: a, behavior: b, value: {cnt: 1}}]", `t.yaml:4:80: value: json: cannot unmarshal JSON string into Go behavior.MetricValue: unknown object member name "cnt"`},
+		{"value key", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: in-alarm, thing: a, behavior: b, value: {cnt: 1}}]", `t.yaml:4:81: value: unknown key "cnt": want one of count, cidrs, ports, number, numbers, strings`},
 		{"value two", "tests:\n  - name: x\n    input: i\n    expected_events: [{time: 5m, type: in-alarm, thing: a, behavior: b, value: {count: 1, number: 2}}]", "t.yaml:4:80: value: want exactly one of count, cidrs, ports, number, numbers, strings"},
 		{"active", "tests:\n  - name: x\n    input: i\n    expected_active: [{at: 5m}]", "t.yaml:4:23: expected_active: at and violations are required (violations: [] for none)"},
 		{"active since", "tests:\n  - name: x\n    input: i\n    expected_active: [{at: 5m, violations: [{thing: a, behavior: b}]}]", "t.yaml:4:45: active violation: thing, behavior and since are required"},
