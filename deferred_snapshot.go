@@ -11,15 +11,28 @@ import (
 // orders by time and arrival). Called with mu held.
 func (e *Engine) snapHeld() []snapHeld {
 	out := make([]snapHeld, 0, len(e.held))
+	cfg := e.cfg.Load()
 	for _, h := range e.held {
-		i := h.ts.slotOf(h.id, 0)
-		if i < 0 {
-			continue // its behavior no longer applies: it would be dropped
+		if h.ts.dropped || h.ts.cov == nil {
+			continue
 		}
-		cb := h.ts.cov.behaviors[i]
+		// Judged now, it would first be aligned with the current
+		// configuration: a behavior that no longer applies drops it.
+		cov := cfg.coverageFor(e, h.ts.kind)
+		i := slices.IndexFunc(cov.behaviors, func(cb *compiledBehavior) bool { return cb.id == h.id })
+		if i < 0 {
+			continue
+		}
+		cb := cov.behaviors[i]
 		s := snapHeld{Thing: h.ts.name, Profile: cb.profile, Behavior: cb.b.Name, Time: h.t, Seq: h.seq,
-			Kind: h.d.kind, Count: h.d.count, Number: math.Float64bits(h.d.number),
-			Ports: h.d.ports, Strings: h.d.strings}
+			Kind: h.d.kind, Count: h.d.count, Number: math.Float64bits(h.d.number)}
+		// An empty list and no list are the same datapoint; write neither.
+		if len(h.d.ports) > 0 {
+			s.Ports = h.d.ports
+		}
+		if len(h.d.strings) > 0 {
+			s.Strings = h.d.strings
+		}
 		for _, a := range h.d.addrs {
 			s.Addrs = append(s.Addrs, a.String())
 		}

@@ -131,3 +131,31 @@ func (e *Engine) flushExports() {
 func (x MetricExport) String() string {
 	return fmt.Sprintf("metric export to %s (%d bytes)", x.Topic, len(x.Payload))
 }
+
+// snapExports encodes the waiting exports. Called with mu held.
+func (e *Engine) snapExports() []snapExport {
+	var out []snapExport
+	for _, dst := range e.exports.order {
+		out = append(out, snapExport{Topic: dst.MQTTTopic, RoleArn: dst.RoleArn, Metrics: e.exports.by[dst]})
+	}
+	return out
+}
+
+// restoreExports puts the waiting exports back.
+func (e *Engine) restoreExports(xs []snapExport) error {
+	for _, x := range xs {
+		if x.Topic == "" || x.RoleArn == "" {
+			return errSnap("a metric export without its destination")
+		}
+		if e.exports.by == nil {
+			e.exports.by = map[behavior.MetricsExportConfig][]exportedMetric{}
+		}
+		dst := behavior.MetricsExportConfig{MQTTTopic: x.Topic, RoleArn: x.RoleArn}
+		if _, dup := e.exports.by[dst]; dup {
+			return errSnap("metric exports to %q repeated", x.Topic)
+		}
+		e.exports.order = append(e.exports.order, dst)
+		e.exports.by[dst] = x.Metrics
+	}
+	return nil
+}

@@ -10,4 +10,15 @@ require (
 	github.com/x448/float16 v0.8.4
 )
 
-require go.yaml.in/yaml/v3 v3.0.5
+require (
+	github.com/eclipse/paho.mqtt.golang v1.5.1
+	github.com/mochi-mqtt/server/v2 v2.7.9
+	go.yaml.in/yaml/v3 v3.0.5
+)
+
+require (
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/rs/xid v1.4.0 // indirect
+	golang.org/x/net v0.44.0 // indirect
+	golang.org/x/sync v0.17.0 // indirect
+)

@@ -30,6 +30,9 @@ func (f ReportFormat) String() string {
 
 // IngestResult says what the engine did with an accepted report.
 type IngestResult struct {
+	// ReportID is the report's header.report_id, which the service echoes
+	// as reportId in its accepted reply.
+	ReportID int64
 	// Dropped lists the values the engine left out of the report without
 	// rejecting it: custom metric values that break the service's value
 	// rules (which the service silently does not retain) and out-of-range
@@ -102,7 +105,7 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	if err != nil {
 		return IngestResult{}, e.reject(&Error{Op: op, Kind: ErrMalformedReport, Resource: thing, Message: err.Error(), Cause: err})
 	}
-	res := IngestResult{DroppedCount: dp.r.DroppedCount}
+	res := IngestResult{DroppedCount: dp.r.DroppedCount, ReportID: dp.r.ReportID}
 	for _, d := range dp.r.Dropped {
 		res.Dropped = append(res.Dropped, DroppedValue(d))
 	}

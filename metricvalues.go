@@ -70,10 +70,18 @@ type metricDatum struct {
 
 // metricStore holds the retained values. It is guarded by the engine's mu.
 type metricStore struct {
-	series map[thingSeries][]metricDatum
+	series map[thingSeries]*metricSeries
 	keys   []thingSeries // for the sweep that drops idle series
 	sweep  int
-	seq    uint64
+}
+
+// metricSeries is one series' values, oldest first, and the sequence
+// number of the last value it was given: numbered per series, the values of
+// a thing get the same numbers in every engine that saw the same inputs,
+// whatever order things were visited in, so page tokens survive a restore.
+type metricSeries struct {
+	vs  []metricDatum
+	seq uint64
 }
 
 // retain records d, the value of spec's series for ts at t, and queues it
@@ -88,15 +96,17 @@ func (e *Engine) retain(ts *thingState, spec *retainSpec, d *datapoint, t int64)
 	}
 	s := &e.metrics
 	if s.series == nil {
-		s.series = map[thingSeries][]metricDatum{}
+		s.series = map[thingSeries]*metricSeries{}
 	}
 	k := thingSeries{ts.name, spec.key}
-	vs, ok := s.series[k]
-	if !ok {
+	ser := s.series[k]
+	if ser == nil {
+		ser = &metricSeries{}
+		s.series[k] = ser
 		s.keys = append(s.keys, k)
 	}
-	s.seq++
-	m := metricDatum{t: t, seq: s.seq, kind: d.kind, n: d.count}
+	ser.seq++
+	m := metricDatum{t: t, seq: ser.seq, kind: d.kind, n: d.count}
 	switch d.kind {
 	case dpNumber:
 		m.n = math.Float64bits(d.number)
@@ -111,12 +121,13 @@ func (e *Engine) retain(ts *thingState, spec *retainSpec, d *datapoint, t int64)
 	}
 	// Values come in time order but for late inputs, which land within the
 	// allowed lateness: insert from the end.
+	vs := ser.vs
 	i := len(vs)
 	for i > 0 && vs[i-1].t > t {
 		i--
 	}
 	vs = slices.Insert(vs, i, m)
-	s.series[k] = pruneSeries(vs, vs[len(vs)-1].t-int64(r.Duration), r.MaxValuesPerSeries)
+	ser.vs = pruneSeries(vs, vs[len(vs)-1].t-int64(r.Duration), r.MaxValuesPerSeries)
 }
 
 // pruneSeries drops the values before cutoff and the oldest beyond limit.
@@ -133,12 +144,23 @@ func pruneSeries(vs []metricDatum, cutoff int64, limit int) []metricDatum {
 	return append(vs[:0], vs[n:]...)
 }
 
+// metricCutoff is the time before which retained values are no longer
+// listed: the watermark less the retention. Values before it may still be
+// held until the sweep reaches their series; nothing shows them.
+func (e *Engine) metricCutoff() int64 { return e.watermark - int64(e.opts.metricRetention.Duration) }
+
+// visible returns the values of vs at or after cutoff.
+func visible(vs []metricDatum, cutoff int64) []metricDatum {
+	i, _ := slices.BinarySearchFunc(vs, cutoff, func(m metricDatum, t int64) int { return cmpInt(m.t, t) })
+	return vs[i:]
+}
+
 // sweepMetrics prunes a few series by the watermark at each period close,
 // so that the values of things that went quiet age out too and memory stays
 // bounded by what the retention keeps. Called with mu held.
 func (e *Engine) sweepMetrics() {
 	s, r := &e.metrics, e.opts.metricRetention
-	cutoff := e.watermark - int64(r.Duration)
+	cutoff := e.metricCutoff()
 	for range min(256, len(s.keys)) {
 		if len(s.keys) == 0 {
 			return
@@ -147,9 +169,8 @@ func (e *Engine) sweepMetrics() {
 			s.sweep = 0
 		}
 		k := s.keys[s.sweep]
-		vs := pruneSeries(s.series[k], cutoff, r.MaxValuesPerSeries)
-		if len(vs) > 0 {
-			s.series[k] = vs
+		ser := s.series[k]
+		if ser.vs = pruneSeries(ser.vs, cutoff, r.MaxValuesPerSeries); len(ser.vs) > 0 {
 			s.sweep++
 			continue
 		}
@@ -239,7 +260,10 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 	}
 	out := ListMetricValuesOutput{MetricDatumList: []MetricDatum{}}
 	e.mu.Lock()
-	vs := e.metrics.series[thingSeries{in.ThingName, key}]
+	var vs []metricDatum
+	if ser := e.metrics.series[thingSeries{in.ThingName, key}]; ser != nil {
+		vs = visible(ser.vs, e.metricCutoff())
+	}
 	i, _ := slices.BinarySearchFunc(vs, start.UnixNano(), func(m metricDatum, t int64) int { return cmpInt(m.t, t) })
 	var last metricDatum
 	for ; i < len(vs) && vs[i].t <= end.UnixNano(); i++ {

@@ -415,6 +415,7 @@ func TestReportsEmbeddedCDemoStrings(t *testing.T) {
 	e := rpNewEngine(t)
 	res, err := e.IngestReport("dev-1", reportsT0.Add(10*time.Second), JSON, rpReadAWS(t, "agent-report-embeddedc-demo-short.json"))
 	require.NoError(t, err)
+	assert.Equal(t, int64(1625700661), res.ReportID, "header.rid of the report, echoed by the broker's accepted reply")
 	e.Advance(reportsT0.Add(300 * time.Second))
 	got := rpByBehavior(t, rpAllEvents(t, e))
 	mem, ok := got["custom-memory-info"]

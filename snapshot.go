@@ -106,6 +106,17 @@ type snapControl struct {
 	// HeldSeq the last arrival number given.
 	Held    []snapHeld `json:"held,omitzero"`
 	HeldSeq uint64     `json:"heldSeq,omitzero"`
+
+	// Exports are the metric exports waiting for the next period close
+	// (the retained metric values are a section of their own).
+	Exports []snapExport `json:"exports,omitzero"`
+}
+
+// snapExport is one destination's waiting metric exports.
+type snapExport struct {
+	Topic   string           `json:"mqttTopic"`
+	RoleArn string           `json:"roleArn"`
+	Metrics []exportedMetric `json:"metrics"`
 }
 
 // snapHeld is a held per-input datapoint; floats are kept as their bits,
@@ -233,8 +244,8 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 // and thing sections a function of the state alone (tests compare engines
 // by them); WriteSnapshot skips the sort, which would cost seconds for
 // millions of things.
-func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
-	var out [3][]byte
+func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
+	var out [4][]byte
 	e.mu.Lock()
 	for e.closing {
 		e.closeDone.Wait() // a close in progress is written whole, after it
@@ -245,7 +256,7 @@ func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
 		Period: int64(e.opts.period), Horizon: int64(e.opts.invalidationHorizon),
 		Lateness: int64(e.opts.allowedLateness),
 		Started:  e.started, Watermark: e.watermark, Closed: e.closed,
-		Held: e.snapHeld(), HeldSeq: e.heldSeq,
+		Held: e.snapHeld(), HeldSeq: e.heldSeq, Exports: e.snapExports(),
 		Stats: snapStats{
 			Inputs: e.stats.inputs.Load(), Late: e.stats.late.Load(), ClockJumps: e.stats.clockJumps.Load(), Unavailable: e.stats.percentilesUnavailable.Load(), Rejected: e.stats.rejected.Load(),
 			Datapoints: e.stats.datapoints.Load(), ExchangeErrors: e.stats.exchangeErrors.Load(),
@@ -258,6 +269,10 @@ func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
 	}
 	// Most things take 20 to 60 bytes: one allocation, rarely grown.
 	things := e.appendThings(make([]byte, 0, 48*len(e.things)+16), cfg, ctl, sorted)
+	var metrics []byte
+	if len(e.metrics.keys) > 0 {
+		metrics = e.appendMetricValues(nil, sorted)
+	}
 	e.mu.Unlock()
 
 	// The config is immutable: the rest needs no lock.
@@ -266,7 +281,7 @@ func (e *Engine) snapshot(sorted bool) ([3][]byte, error) {
 	if err != nil {
 		return out, err
 	}
-	out[0], out[1], out[2] = j, logData, things
+	out[0], out[1], out[2], out[3] = j, logData, things, metrics
 	return out, nil
 }
 
@@ -559,7 +574,7 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 		return errSnap("checksum mismatch: the snapshot is truncated or corrupt")
 	}
 	d := &snapDecoder{b: body[1 : len(body)-4]}
-	ctlData, logData, thingData := d.section("control"), d.section("violation log"), d.section("things")
+	ctlData, logData, thingData, metricData := d.section("control"), d.section("violation log"), d.section("things"), d.section("metric values")
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("%d bytes of trailing data", len(d.b))
 	}
@@ -592,6 +607,12 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 		return err
 	}
 	if err := e.restoreHeld(&ctl); err != nil {
+		return err
+	}
+	if err := e.restoreMetricValues(metricData); err != nil {
+		return err
+	}
+	if err := e.restoreExports(ctl.Exports); err != nil {
 		return err
 	}
 	st := ctl.Stats

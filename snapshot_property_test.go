@@ -91,10 +91,24 @@ type propRun struct {
 	// inputs (FuzzControlPlaneSequence).
 	controlOnly bool
 	log         []string
+	// extra are options of the engines beyond the clock and horizon: an
+	// allowed lateness, metric retention (propVariants).
+	extra []Option
 }
 
-func newPropRun(t testing.TB, b []byte) *propRun {
-	r := &propRun{t: t, s: &opStream{b: b}, now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+// propVariants are the engine options the property runs under, so that
+// held datapoints and retained metric values cross restores too.
+var propVariants = []struct {
+	name string
+	opts []Option
+}{
+	{"plain", nil},
+	{"lateness", []Option{WithAllowedLateness(2 * time.Minute)}},
+	{"retention", []Option{WithMetricRetention(MetricRetention{Duration: 2 * time.Hour, MaxValuesPerSeries: 20})}},
+}
+
+func newPropRun(t testing.TB, b []byte, extra ...Option) *propRun {
+	r := &propRun{t: t, s: &opStream{b: b}, now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), extra: extra}
 	r.clock = r.now
 	e, err := New(r.options()...)
 	require.NoError(t, err)
@@ -103,7 +117,7 @@ func newPropRun(t testing.TB, b []byte) *propRun {
 }
 
 func (r *propRun) options() []Option {
-	return []Option{WithClock(func() time.Time { return r.clock }), WithInvalidationHorizon(2 * time.Hour)}
+	return append([]Option{WithClock(func() time.Time { return r.clock }), WithInvalidationHorizon(2 * time.Hour)}, r.extra...)
 }
 
 // run applies every operation of the stream, then checks the engines one
@@ -364,10 +378,11 @@ func (r *propRun) compare(when string) {
 		got := viewOf(r.t, e)
 		state, err := e.snapshot(true)
 		require.NoError(r.t, err)
-		if !equalViews(want, got) || !bytes.Equal(wantState[0], state[0]) || !bytes.Equal(wantState[2], state[2]) {
+		if !equalViews(want, got) || !bytes.Equal(wantState[0], state[0]) || !bytes.Equal(wantState[2], state[2]) || !bytes.Equal(wantState[3], state[3]) {
 			require.Equal(r.t, want, got, "%s: engine %d's view\nsequence:\n%s", when, i+1, strings.Join(r.log, "\n"))
 			require.Equal(r.t, string(wantState[0]), string(state[0]), "%s: engine %d's control state", when, i+1)
 			require.Equal(r.t, wantState[2], state[2], "%s: engine %d's things", when, i+1)
+			require.Equal(r.t, wantState[3], state[3], "%s: engine %d's metric values", when, i+1)
 		}
 	}
 }
@@ -392,7 +407,8 @@ func TestSnapshotRestoreContinuesIdentically(t *testing.T) {
 			b[i] = byte(rng.UintN(256))
 		}
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
-			newPropRun(t, b).run()
+			v := propVariants[seed%len(propVariants)]
+			newPropRun(t, b, v.opts...).run()
 		})
 	}
 }
@@ -416,7 +432,7 @@ func TestSnapshotPropertyRegressions(t *testing.T) {
 // as the original.
 func FuzzRestoreThenContinue(f *testing.F) {
 	for _, b := range propSeeds {
-		f.Add(b)
+		f.Add(b, uint8(len(b)))
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for range 8 {
@@ -424,10 +440,10 @@ func FuzzRestoreThenContinue(f *testing.F) {
 		for i := range b {
 			b[i] = byte(rng.UintN(256))
 		}
-		f.Add(b)
+		f.Add(b, uint8(len(b)))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		newPropRun(t, b).run()
+	f.Fuzz(func(t *testing.T, b []byte, variant uint8) {
+		newPropRun(t, b, propVariants[int(variant)%len(propVariants)].opts...).run()
 	})
 }
 

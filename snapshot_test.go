@@ -587,6 +587,7 @@ func TestSnapshotCorrupt(t *testing.T) {
 func snapSections(t testing.TB, data []byte) (*snapControl, []byte, []byte) {
 	d := &snapDecoder{b: data[len(snapshotMagic)+1 : len(data)-4]}
 	ctl, log, things := d.section(""), d.section(""), d.section("")
+	d.section("") // metric values
 	require.NoError(t, d.err)
 	var c snapControl
 	require.NoError(t, json.Unmarshal(ctl, &c))
@@ -607,7 +608,7 @@ func snapAssemble(t testing.TB, ctl *snapControl, log, things []byte) []byte {
 	j, err := json.Marshal(ctl)
 	require.NoError(t, err)
 	b := append([]byte(snapshotMagic), snapshotVersion)
-	for _, s := range [][]byte{j, log, things} {
+	for _, s := range [][]byte{j, log, things, nil} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}

@@ -1,0 +1,188 @@
+package ruledetect
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// The metric values section of a snapshot: a uvarint count of series, then
+// each series as
+//
+//	key     thing, metric, dimension and operator: uvarint length, bytes each
+//	seq     uvarint, the series' last sequence number
+//	values  uvarint count, then each value as a varint of its time − the
+//	        watermark, a uvarint sequence number, a kind byte (dpKind) and
+//	        the value: a count as a uvarint, a number as 8 bytes of its
+//	        bits, a list as a uvarint length and its elements (ports as
+//	        uvarints, addresses and strings length-prefixed, numbers as 8
+//	        bytes)
+//
+// in key order when sorted.
+
+// appendMetricValues encodes the retained values. Called with mu held.
+func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
+	s := &e.metrics
+	keys := slices.Clone(s.keys)
+	if sorted {
+		slices.SortFunc(keys, func(a, b thingSeries) int {
+			return cmp.Or(strings.Compare(a.thing, b.thing), strings.Compare(a.metric, b.metric),
+				strings.Compare(a.dimension, b.dimension), strings.Compare(a.operator, b.operator))
+		})
+	}
+	// Only the values ListMetricValues can still list are written: what
+	// the sweep has not yet reclaimed is not state.
+	cutoff := e.metricCutoff()
+	keys = slices.DeleteFunc(keys, func(k thingSeries) bool { return len(visible(s.series[k].vs, cutoff)) == 0 })
+	if len(keys) == 0 {
+		return b // an empty section, as with retention off
+	}
+	str := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		ser := s.series[k]
+		vs := visible(ser.vs, cutoff)
+		b = str(str(str(str(b, k.thing), k.metric), k.dimension), k.operator)
+		b = binary.AppendUvarint(b, ser.seq)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, m := range vs {
+			b = binary.AppendVarint(b, m.t-e.watermark)
+			b = binary.AppendUvarint(b, m.seq)
+			b = append(b, byte(m.kind))
+			switch m.kind {
+			case dpCount:
+				b = binary.AppendUvarint(b, m.n)
+			case dpNumber:
+				b = binary.LittleEndian.AppendUint64(b, m.n)
+			case dpPorts:
+				ps := m.list.([]uint16)
+				b = binary.AppendUvarint(b, uint64(len(ps)))
+				for _, p := range ps {
+					b = binary.AppendUvarint(b, uint64(p))
+				}
+			case dpAddrs:
+				as := m.list.([]netip.Addr)
+				b = binary.AppendUvarint(b, uint64(len(as)))
+				for _, a := range as {
+					ab, _ := a.MarshalBinary()
+					b = append(binary.AppendUvarint(b, uint64(len(ab))), ab...)
+				}
+			case dpStrings:
+				ss := m.list.([]string)
+				b = binary.AppendUvarint(b, uint64(len(ss)))
+				for _, s := range ss {
+					b = str(b, s)
+				}
+			case dpNumbers:
+				fs := m.list.([]float64)
+				b = binary.AppendUvarint(b, uint64(len(fs)))
+				for _, f := range fs {
+					b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+				}
+			}
+		}
+	}
+	return b
+}
+
+// restoreMetricValues decodes the metric values section into e, whose
+// watermark is restored. Values an engine without retention cannot keep
+// are refused rather than dropped.
+func (e *Engine) restoreMetricValues(data []byte) error {
+	d := &snapDecoder{b: data}
+	n := 0
+	if len(data) > 0 {
+		n = d.count("metric series", 5)
+	}
+	if n > 0 && e.opts.metricRetention.Duration <= 0 {
+		return errSnap("the snapshot holds retained metric values; restore with WithMetricRetention")
+	}
+	str := func(what string) string { return string(d.bytes(d.count(what, 1))) }
+	s := &e.metrics
+	for range n {
+		k := thingSeries{thing: str("thing name")}
+		k.metric, k.dimension, k.operator = str("metric"), str("dimension"), str("operator")
+		if d.err != nil {
+			break
+		}
+		if checkThing("RestoreSnapshot", k.thing) != nil || k.metric == "" ||
+			(k.dimension == "") != (k.operator == "") || (k.operator != "" && k.operator != "IN" && k.operator != "NOT_IN") {
+			d.fail("metric series %q: invalid key", k.thing)
+			break
+		}
+		if _, dup := s.series[k]; dup {
+			d.fail("metric series %q %s repeated", k.thing, k.metric)
+			break
+		}
+		seq := d.uvarint()
+		vs := make([]metricDatum, d.count("metric values", 4))
+		for i := range vs {
+			m := &vs[i]
+			m.t = d.time("metric value time", e.watermark)
+			m.seq = d.uvarint()
+			m.kind = dpKind(d.byte())
+			switch m.kind {
+			case dpCount:
+				m.n = d.uvarint()
+			case dpNumber:
+				m.n = binary.LittleEndian.Uint64(d.bytes(8))
+			case dpPorts:
+				ps := make([]uint16, d.count("ports", 1))
+				for j := range ps {
+					v := d.uvarint()
+					if v > math.MaxUint16 {
+						d.fail("port %d out of range", v)
+					}
+					ps[j] = uint16(v)
+				}
+				m.list = ps
+			case dpAddrs:
+				as := make([]netip.Addr, d.count("addresses", 1))
+				for j := range as {
+					if err := as[j].UnmarshalBinary(d.bytes(d.count("address", 1))); err != nil && d.err == nil {
+						d.fail("address: %v", err)
+					}
+				}
+				m.list = as
+			case dpStrings:
+				ss := make([]string, d.count("strings", 1))
+				for j := range ss {
+					ss[j] = str("string")
+				}
+				m.list = ss
+			case dpNumbers:
+				fs := make([]float64, d.count("numbers", 8))
+				for j := range fs {
+					fs[j] = math.Float64frombits(binary.LittleEndian.Uint64(d.bytes(8)))
+				}
+				m.list = fs
+			default:
+				d.fail("metric value kind %d", m.kind)
+			}
+			if d.err != nil {
+				break
+			}
+			if m.seq == 0 || m.seq > seq || (i > 0 && (m.t < vs[i-1].t || m.seq <= vs[i-1].seq && m.t == vs[i-1].t)) {
+				d.fail("metric series %q %s: values out of order", k.thing, k.metric)
+				break
+			}
+		}
+		if d.err != nil {
+			break
+		}
+		if s.series == nil {
+			s.series = map[thingSeries]*metricSeries{}
+		}
+		if vs = pruneSeries(vs, e.metricCutoff(), e.opts.metricRetention.MaxValuesPerSeries); len(vs) > 0 {
+			s.series[k] = &metricSeries{vs: vs, seq: seq}
+			s.keys = append(s.keys, k)
+		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.fail("%d bytes after the metric values", len(d.b))
+	}
+	return d.err
+}
