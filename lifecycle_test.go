@@ -2,7 +2,6 @@ package ruledetect
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -128,59 +127,6 @@ func TestAlarmStateAcrossControlPlaneChanges(t *testing.T) {
 			}
 		})
 	}
-}
-
-// An alarm kept across an update goes on with its streak: one compliant
-// datapoint clears it (consecutiveDatapointsToClear 1), with the same
-// violation id.
-func TestKeptAlarmClearsWithItsID(t *testing.T) {
-	ctx := context.Background()
-	e := lifecycleEngine(t)
-	before, ok := e.Log().Active(violationKey{Thing: "a", Profile: "p", Behavior: "auth"})
-	require.True(t, ok)
-	_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 10)}})
-	require.NoError(t, err)
-	require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: lifeT0.Add(400 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}))
-	e.Advance(lifeT0.Add(600 * time.Second))
-	assert.Equal(t, []string{"in-alarm", "alarm-cleared"}, eventTypes(t, e, "a"))
-	in := ListViolationEventsInput{StartTime: behavior.At(lifeT0), EndTime: behavior.At(lifeT0.Add(time.Hour))}
-	for ev, err := range e.ViolationEvents(in) {
-		require.NoError(t, err)
-		assert.Equal(t, before.ViolationID, ev.ViolationID)
-	}
-}
-
-// A thing with no input for 48 h has its alarms invalidated at its last
-// input + 48 h (DESIGN rule 7). The behavior is a per-input one (source IP
-// per connect), so no zero datapoint can clear the alarm meanwhile.
-func TestIdleInvalidation(t *testing.T) {
-	ctx := context.Background()
-	e, err := New()
-	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{{
-		Name: "ip", Metric: "aws:source-ip-address",
-		Criteria: &behavior.BehaviorCriteria{ComparisonOperator: "in-cidr-set", Value: &behavior.MetricValue{CIDRs: []string{"10.0.0.0/8"}}},
-	}}})
-	require.NoError(t, err)
-	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
-	last := lifeT0.Add(17 * time.Second)
-	require.NoError(t, e.IngestConnect(Connect{Thing: "a", Time: last, SourceIP: netip.MustParseAddr("203.0.113.9")}))
-	require.NoError(t, e.IngestConnect(Connect{Thing: "b", Time: last.Add(time.Hour), SourceIP: netip.MustParseAddr("10.1.2.3")}))
-	e.Advance(last.Add(48*time.Hour - time.Second))
-	assert.Equal(t, []string{"in-alarm"}, eventTypes(t, e, "a"))
-	e.Advance(last.Add(48 * time.Hour))
-	assert.Equal(t, []string{"in-alarm", "alarm-invalidated"}, eventTypes(t, e, "a"))
-	assert.Empty(t, eventTypes(t, e, "b"))
-	in := ListViolationEventsInput{StartTime: behavior.At(last.Add(48 * time.Hour)), EndTime: behavior.At(last.Add(48 * time.Hour))}
-	n := 0
-	for ev, err := range e.ViolationEvents(in) {
-		require.NoError(t, err)
-		assert.Equal(t, "alarm-invalidated", string(ev.ViolationEventType))
-		n++
-	}
-	assert.Equal(t, 1, n, "invalidated exactly at last input + 48 h")
-	_, active := e.Log().Active(violationKey{Thing: "a", Profile: "p", Behavior: "ip"})
-	assert.False(t, active)
 }
 
 // Verification state set on a violation shows on its active violation and

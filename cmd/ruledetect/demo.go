@@ -38,6 +38,7 @@ const (
 )
 
 const demoUsage = `usage: ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE]
+                       [--report FILE.html]
 
 Generates a synthetic fleet of cameras and sensors (internal/fleet) with a
 few compromised devices, replays its device metrics reports (JSON, as the
@@ -59,6 +60,9 @@ Flags:
                custom metrics to replay it with; the replay command is
                printed on standard error. Replaying them gives the demo's
                violation events.
+  --report FILE.html
+               also write a backtest report of the run: charts of every
+               behavior's datapoints, alarms, and a threshold sweep
 
 Exit status: 0 when the demo ran, 2 for a usage error or a failure.
 `
@@ -120,6 +124,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	hours := fs.Float64("hours", demoHours, "simulated span in hours")
 	seed := fs.Uint64("seed", demoSeed, "random seed")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	reportPath := fs.String("report", "", "write a backtest report to `FILE.html`")
 	emit := fs.String("emit", "", "write the records to `FILE`")
 	if code, ok := parseFlags(fs, args, demoUsage, stdout, stderr); !ok {
 		return code
@@ -152,10 +157,14 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if isTerminal(stderr) {
 		prog = newProgressLine(stderr, "demo", func() float64 { return done }, 1, progressClock)
 	}
+	var report *backtestReport
+	if *reportPath != "" {
+		report = newBacktestReport(*reportPath, fmt.Sprintf("ruledetect demo: %d things, %g hours, seed %d", cfg.Things, cfg.Duration.Hours(), cfg.Seed))
+	}
 	sum, err := runFleet(cfg, runtime.GOMAXPROCS(0), func(fraction float64, records int) {
 		done = fraction
 		prog.tick(records)
-	})
+	}, report)
 	prog.clear()
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect demo: %v\n", err)
@@ -216,12 +225,19 @@ type workerResult struct {
 //
 // onBatch, if not nil, is called after each evaluation period with the
 // fraction of the simulated span done and the records generated so far.
-func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, records int)) (*demoSummary, error) {
+// With a report, it also records the run and writes the report.
+func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, records int), report ...*backtestReport) (*demoSummary, error) {
 	workers = max(workers, 1)
 	f := fleet.New(cfg)
 	cfg = f.Config()
 	const period = 300 * time.Second
-	e, err := ruledetect.New(ruledetect.WithRetention(replayRetention), ruledetect.WithEvaluationPeriod(period))
+	opts := []ruledetect.Option{ruledetect.WithRetention(replayRetention), ruledetect.WithEvaluationPeriod(period)}
+	for _, r := range report {
+		if r != nil {
+			opts = append(opts, r.option())
+		}
+	}
+	e, err := ruledetect.New(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +355,13 @@ func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, reco
 	events, err := allEvents(e)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range report {
+		if r != nil {
+			if err := r.write(e, []*behavior.SecurityProfile{sp}, events, cfg.Start, cfg.Start.Add(cfg.Duration)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	sum := summarize(cfg, sp, events, f.Compromised())
 	for _, r := range results {

@@ -4,11 +4,13 @@
 //	ruledetect validate [FILE|-]   validate a profile or behaviors as the service would
 //	ruledetect replay --profile FILE... [--dimension FILE...] [--custom-metric FILE...]
 //	                  [--thing-groups FILE] [--until TIME] [--skip-bad]
-//	                  [--cumulative-network-stats] [--period SECONDS] [INPUT|-]
+//	                  [--cumulative-network-stats] [--period SECONDS] [--report FILE.html] [INPUT|-]
 //	                               replay JSON Lines of reports and cloud-side events,
 //	                               streaming the violation events
-//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE]
+//	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE] [--report FILE.html]
 //	                               replay a generated fleet with injected compromises
+//	ruledetect test [--report FILE.html] FILE...
+//	                               run test files: inputs and the violations they must raise
 //
 // A profile FILE is JSON or YAML: behaviors, a create request, the
 // describe-security-profile output or CloudFormation.

@@ -25,7 +25,7 @@ const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FIL
                         [--thing-groups FILE] [--until TIME] [--skip-bad]
                         [--cumulative-network-stats] [--period SECONDS]
                         [--allowed-lateness DURATION] [--max-clock-jump DURATION]
-                        [INPUT|-]
+                        [--report FILE.html] [INPUT|-]
 
 Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
 device metrics reports and cloud-side events, one record a line:
@@ -89,6 +89,8 @@ Flags (each FILE flag may be repeated):
                          newest time seen (a device clock gone wrong) as a
                          bad record, instead of letting it close every
                          window (default 168h; 0 for no limit)
+  --report FILE.html     also write a backtest report: charts of every
+                         behavior's datapoints, alarms, and a threshold sweep
 
 Values the engine drops from an accepted report (an out-of-range port, a
 custom metric value the service would not retain) are listed on standard
@@ -123,6 +125,7 @@ type replayConfig struct {
 	period                        time.Duration
 	lateness, maxJump             time.Duration
 	input                         string
+	report                        string // --report FILE.html
 }
 
 // replayStats are the counts the summary reports.
@@ -180,13 +183,19 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("%s: %v", cfg.thingGroups, err)
 		}
 	}
-	e, err := ruledetect.New(
+	opts := []ruledetect.Option{
 		ruledetect.WithEvaluationPeriod(cfg.period),
 		ruledetect.WithCumulativeNetworkStats(cfg.cumulative),
 		ruledetect.WithRetention(replayRetention),
 		ruledetect.WithAllowedLateness(cfg.lateness),
 		ruledetect.WithMaxClockJump(cfg.maxJump),
-	)
+	}
+	var report *backtestReport
+	if cfg.report != "" {
+		report = newBacktestReport(cfg.report, "ruledetect replay "+displayName(cfg.input))
+		opts = append(opts, report.option())
+	}
+	e, err := ruledetect.New(opts...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -211,6 +220,10 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	skipped := notices{w: stderr, input: name, what: "skipped", plural: "skipped lines"}
 	dropped := notices{w: stderr, input: name, what: "dropped value", plural: "dropped values"}
 	stream := newEventStream(e, stdout, prog.clear)
+	var events []ruledetect.ViolationEvent // for the report
+	if report != nil {
+		stream.onWrite = func(b []ruledetect.ViolationEvent) { events = append(events, b...) }
+	}
 	finish := func() {
 		prog.clear()
 		skipped.end()
@@ -288,6 +301,15 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := stream.finish(); err != nil {
 		return fail("%v", err)
 	}
+	if report != nil {
+		sps, err := parseProfiles(profiles)
+		if err == nil {
+			err = report.write(e, sps, events, time.Time{}, time.Time{})
+		}
+		if err != nil {
+			return fail("%v", err)
+		}
+	}
 	st.events = stream.counts
 	st.elapsed = time.Since(start)
 	fmt.Fprintf(stderr, "ruledetect replay: %s\n", st.summary())
@@ -315,6 +337,7 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.BoolVar(&cfg.skipBad, "skip-bad", false, "skip bad records and rejected inputs")
 	fs.BoolVar(&cfg.cumulative, "cumulative-network-stats", false, "network_stats are cumulative counters")
 	period := fs.Int("period", 300, "evaluation period in `SECONDS`")
+	fs.StringVar(&cfg.report, "report", "", "write a backtest report to `FILE.html`")
 	fs.DurationVar(&cfg.lateness, "allowed-lateness", 0, "allowed lateness `DURATION`")
 	fs.DurationVar(&cfg.maxJump, "max-clock-jump", ruledetect.DefaultMaxClockJump, "largest jump ahead `DURATION`")
 	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {

@@ -11,7 +11,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/detecttest"
 	"github.com/ruledetect/ruledetect/internal/feed"
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
@@ -129,35 +129,24 @@ func parseScenarioFlags(t *testing.T, args []string) scenarioFlags {
 	return f
 }
 
-// runScenarioAPI replays s through the Go API, as the CLI would, and returns
+// runScenarioAPI replays s through the Go API (set up with the detecttest
+// kit), as the CLI would, and returns
 // the output lines and the number of records skipped as bad.
 func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 	t.Helper()
-	ctx := context.Background()
 	f := parseScenarioFlags(t, s.args)
-	e, err := ruledetect.New(ruledetect.WithCumulativeNetworkStats(f.cumulative),
-		ruledetect.WithRetention(100*365*24*time.Hour))
-	require.NoError(t, err)
-
+	// The engine and its setup come from the detecttest kit.
+	opts := []detecttest.Option{detecttest.WithEngineOptions(ruledetect.WithCumulativeNetworkStats(f.cumulative))}
 	for _, path := range s.dims {
-		var in ruledetect.CreateDimensionInput
-		require.NoError(t, json.Unmarshal(readFile(t, path), &in, json.RejectUnknownMembers(true)), path)
-		_, err := e.CreateDimension(ctx, in)
-		require.NoError(t, err, path)
+		opts = append(opts, detecttest.WithDimension(string(readFile(t, path))))
 	}
 	for _, path := range s.metrics {
-		var in ruledetect.CreateCustomMetricInput
-		require.NoError(t, json.Unmarshal(readFile(t, path), &in, json.RejectUnknownMembers(true)), path)
-		_, err := e.CreateCustomMetric(ctx, in)
-		require.NoError(t, err, path)
+		opts = append(opts, detecttest.WithCustomMetric(string(readFile(t, path))))
 	}
 	for _, path := range s.profiles {
-		sp, err := behavior.ParseSecurityProfile(readFile(t, path))
-		require.NoError(t, err, path)
-		_, err = e.CreateSecurityProfile(ctx, sp)
-		require.NoError(t, err, path)
-		require.NoError(t, e.AttachSecurityProfile(ctx, sp.SecurityProfileName, e.Arn("all/things")), path)
+		opts = append(opts, detecttest.WithProfile(string(readFile(t, path))))
 	}
+	e := detecttest.New(t, "", opts...).Engine
 
 	in, err := os.Open(s.input)
 	require.NoError(t, err)

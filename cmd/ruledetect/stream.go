@@ -30,6 +30,9 @@ type eventStream struct {
 	counts  map[violation.EventType]int
 	batch   []ruledetect.ViolationEvent
 	line    []byte
+	// onWrite, when set, sees every batch written (replay --report keeps
+	// the events the stream prunes from the engine).
+	onWrite func([]ruledetect.ViolationEvent)
 }
 
 // newEventStream streams the events of e to w. e must keep events for
@@ -93,6 +96,9 @@ func (s *eventStream) write(end time.Time) error {
 		s.w.Write(s.line)
 		s.w.WriteByte('\n')
 		s.counts[s.batch[i].ViolationEventType]++
+	}
+	if s.onWrite != nil {
+		s.onWrite(s.batch)
 	}
 	clear(s.batch) // let the collector have the events
 	return s.w.Flush()
