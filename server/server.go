@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,9 @@ const DefaultAddr = "127.0.0.1:8443"
 // DefaultMaxBodyBytes bounds a request body: AWS IoT's largest Detect
 // request, a security profile, is far below it.
 const DefaultMaxBodyBytes = 1 << 20
+
+// regionPattern is what a region in a SigV4 credential scope looks like.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
 
 // Config configures a Server. Credentials is required; everything else has
 // a default.
@@ -98,6 +102,9 @@ func New(cfg Config) (*Server, error) {
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return nil, errors.New("server: TLS needs both a certificate file and a key file")
 	}
+	if cfg.Region != "" && !regionPattern.MatchString(cfg.Region) {
+		return nil, fmt.Errorf("server: region %q: want lower-case letters, digits and dashes (us-east-1)", cfg.Region)
+	}
 	eng := cfg.Engine
 	if eng == nil {
 		var opts []ruledetect.Option
@@ -112,9 +119,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
-	region := cfg.Region
-	if region == "" {
-		region = engineRegion(eng)
+	region := cmp.Or(cfg.Region, engineRegion(eng))
+	if region != engineRegion(eng) {
+		return nil, fmt.Errorf("server: region %q is not the engine's region %q", region, engineRegion(eng))
 	}
 	s := &Server{
 		cfg:    cfg,
