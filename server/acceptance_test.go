@@ -438,3 +438,41 @@ func withoutMembers(v map[string]any, members ...string) map[string]any {
 }
 
 func at(t time.Time) behavior.Timestamp { return behavior.At(t) }
+
+// TestBoto3 drives the server with boto3 (testdata/boto3_detect.py):
+// every Detect operation, the modeled exceptions with their HTTP statuses,
+// boto3's paginators, and the three ways to fail authentication.
+func TestBoto3(t *testing.T) {
+	python := requireTool(t, "python3")
+	if err := exec.Command(python, "-c", "import boto3").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("boto3 is required under CI: %v", err)
+		}
+		t.Skip("boto3 not installed")
+	}
+	srv, endpoint := startServer(t)
+	eng := srv.Engine()
+	ctx := context.Background()
+	seeded, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"Seeded","behaviors":[
+		{"name":"CellularBandwidth","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"greater-than","value":{"count":128},"consecutiveDatapointsToAlarm":1,"consecutiveDatapointsToClear":1}},
+		{"name":"Authorization","metric":"aws:num-authorization-failures","criteria":{"comparisonOperator":"less-than","value":{"count":12},"durationSeconds":300}}]}`))
+	require.NoError(t, err)
+	_, err = eng.CreateSecurityProfile(ctx, seeded)
+	require.NoError(t, err)
+	require.NoError(t, eng.AttachSecurityProfile(ctx, "Seeded", "arn:aws:iot:us-east-1:123456789012:all/things"))
+	start := time.Now().UTC().Truncate(time.Second)
+	seedViolations(t, eng, []string{"dev-1", "dev-2"}, start)
+	events := engineEvents(t, eng, start.Add(-time.Hour), start.Add(time.Hour))
+	require.NotEmpty(t, events)
+
+	runCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, python, filepath.Join("testdata", "boto3_detect.py"))
+	cmd.Env = append(clientEnv(t, secretKey),
+		"ENDPOINT="+endpoint, "ACCESS_KEY="+accessKey, "SECRET_KEY="+secretKey,
+		fmt.Sprintf("EXPECTED_EVENTS=%d", len(events)),
+		"START="+start.Add(-time.Hour).Format(time.RFC3339), "END="+start.Add(time.Hour).Format(time.RFC3339))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, "ok\n", string(out))
+}
