@@ -9,6 +9,8 @@
 //	                               streaming the violation events
 //	ruledetect demo [--things N] [--hours H] [--seed S] [--json] [--emit FILE]
 //	                               replay a generated fleet with injected compromises
+//	ruledetect serve --access-key ID:SECRET... [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	                               serve the AWS IoT Detect control-plane API
 //
 // A profile FILE is JSON or YAML: behaviors, a create request, the
 // describe-security-profile output or CloudFormation.
