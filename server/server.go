@@ -248,7 +248,7 @@ func (s *Server) routes() http.Handler {
 	return s.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
 			s.writeError(w, r, &apiError{status: http.StatusNotFound, code: "UnknownOperationException",
-				message: fmt.Sprintf("no operation is bound to %s %s", r.Method, r.URL.Path)})
+				message: fmt.Sprintf("no operation is bound to %s %q", r.Method, r.URL.Path)})
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -294,7 +294,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ae.code == internalFailure {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "internal failure", slog.String("op", rec.op), slog.String("error", err.Error()))
 	}
-	data, _ := json.Marshal(errorBody{Message: ae.message, ResourceID: ae.resourceID})
+	// Messages may quote what the client sent; JSON carries only UTF-8.
+	data, err := json.Marshal(errorBody{Message: strings.ToValidUTF8(ae.message, "\uFFFD"), ResourceID: strings.ToValidUTF8(ae.resourceID, "\uFFFD")})
+	if err != nil {
+		data = []byte(`{"message":"An unexpected error has occurred."}`)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", ae.code)
 	w.WriteHeader(ae.status)

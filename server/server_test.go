@@ -223,3 +223,15 @@ func writeSelfSigned(t *testing.T, certFile, keyFile string) *x509.CertPool {
 	pool.AddCert(cert)
 	return pool
 }
+
+// TestErrorMessageWithInvalidUTF8 is the regression test for an error
+// message quoting a path that is not UTF-8: the JSON body was cut short
+// (found by FuzzAPI).
+func TestErrorMessageWithInvalidUTF8(t *testing.T) {
+	s := newTestServer(t, Config{})
+	base := serveLoopback(t, s, "http")
+	status, code, body := do(t, http.DefaultClient, "GET", base+"/%ff%fe", nil)
+	assert.Equal(t, 404, status)
+	assert.Equal(t, "UnknownOperationException", code)
+	assert.Contains(t, body["message"], "no operation")
+}
