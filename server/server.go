@@ -9,7 +9,8 @@
 // The server is embeddable: build one with New, mount Handler in your own
 // http.Server or let ListenAndServe run one (with TLS when configured),
 // and stop it with Shutdown or by cancelling the context. It also serves
-// /livez and /readyz for orchestrators. It uses the standard library only.
+// /livez and /readyz for orchestrators. It adds no dependency to the module:
+// SigV4, TLS and logging are the standard library's.
 //
 // Device data does not arrive here: devices speak MQTT (see package
 // server/broker); the Engine the server wraps is shared.
