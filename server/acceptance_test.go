@@ -349,6 +349,16 @@ func TestAWSCLI(t *testing.T) {
 	out = c.ok("list-security-profiles-for-target", "--security-profile-target-arn", "arn:aws:iot:us-east-1:123456789012:all/things", "--recursive")
 	assert.Len(t, out["securityProfileTargetMappings"], 3)
 
+	// Thing-group membership, read back from the Engine.
+	c.ok("add-thing-to-thing-group", "--thing-name", "thing-9", "--thing-group-name", "lab")
+	c.ok("update-thing-groups-for-thing", "--thing-name", "thing-9", "--thing-groups-to-add", "cams", "--thing-groups-to-remove", "lab")
+	groups, registered := srv.Engine().ThingGroups("thing-9")
+	assert.Equal(t, []string{"cams"}, groups)
+	assert.True(t, registered)
+	c.ok("remove-thing-from-thing-group", "--thing-arn", "arn:aws:iot:us-east-1:123456789012:thing/thing-9", "--thing-group-name", "cams")
+	groups, _ = srv.Engine().ThingGroups("thing-9")
+	assert.Empty(t, groups)
+
 	// Violations: things ingest through the Engine (the data plane is MQTT's).
 	start := time.Now().UTC().Truncate(time.Second)
 	seedViolations(t, srv.Engine(), []string{"thing-1", "thing-2", "thing-3"}, start)
@@ -490,4 +500,7 @@ func TestBoto3(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, "ok\n", string(out))
+	groups, registered := eng.ThingGroups("dev-9")
+	assert.Equal(t, []string{"cams"}, groups, "the script's membership changes reached the engine")
+	assert.True(t, registered)
 }

@@ -1,6 +1,7 @@
 // Package server serves a ruledetect Engine over the AWS IoT control-plane
 // HTTP API: the Detect operations (dimensions, custom metrics, security
-// profiles, targets, violation listings and verification states) with the
+// profiles, targets, violation listings and verification states) and
+// thing-group membership (which scopes profiles attached to thing groups), with the
 // REST paths, query parameters, JSON bodies and error shapes of the AWS IoT
 // service model, so that the AWS CLI, boto3 and the other official SDKs
 // work against it with --endpoint-url. Requests are authenticated with AWS
@@ -83,6 +84,9 @@ type Server struct {
 	verify  verifier
 	log     *slog.Logger
 	handler http.Handler
+
+	// groupsMu serializes the read-modify-write of thing-group membership.
+	groupsMu sync.Mutex
 
 	mu   sync.Mutex
 	http *http.Server

@@ -108,6 +108,12 @@ assert c.list_targets_for_security_profile(securityProfileName="Mine")["security
 c.delete_security_profile(securityProfileName="Mine", expectedVersion=2)
 c.delete_custom_metric(metricName="battery")
 
+# Thing-group membership (the test reads the result back from the Engine).
+c.add_thing_to_thing_group(thingName="dev-9", thingGroupName="lab")
+c.update_thing_groups_for_thing(thingName="dev-9", thingGroupsToAdd=["cams", "field"], thingGroupsToRemove=["lab"])
+c.remove_thing_from_thing_group(thingArn=arn + "thing/dev-9", thingGroupArn=arn + "thinggroup/field")
+expect("InvalidRequestException", 400, c.add_thing_to_thing_group, thingGroupName="lab")
+
 # Violations seeded by the test through the Engine.
 import datetime
 start = datetime.datetime.fromisoformat(os.environ["START"].replace("Z", "+00:00"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes iot-detect-model.json: the HTTP bindings, members and error shapes
-of the Detect operations (and the model's error shapes' HTTP statuses) from
+of the Detect operations and the thing-group membership ones (and the model's error shapes' HTTP statuses) from
 botocore's AWS IoT service model (iot/2015-05-28/service-2.json[.gz]).
 
 Run: python3 extract_model.py > iot-detect-model.json
@@ -13,7 +13,8 @@ OPS = ["CreateDimension", "DescribeDimension", "UpdateDimension", "DeleteDimensi
        "CreateSecurityProfile", "DescribeSecurityProfile", "UpdateSecurityProfile", "DeleteSecurityProfile",
        "ListSecurityProfiles", "ValidateSecurityProfileBehaviors", "AttachSecurityProfile", "DetachSecurityProfile",
        "ListTargetsForSecurityProfile", "ListSecurityProfilesForTarget", "ListActiveViolations",
-       "ListViolationEvents", "PutVerificationStateOnViolation"]
+       "ListViolationEvents", "PutVerificationStateOnViolation",
+       "AddThingToThingGroup", "RemoveThingFromThingGroup", "UpdateThingGroupsForThing"]
 
 d = os.path.join(os.path.dirname(botocore.__file__), "data", "iot", "2015-05-28")
 p = os.path.join(d, "service-2.json")
