@@ -92,8 +92,10 @@ func (v *verifier) checkTime(p sigParams) *apiError {
 				fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
 					p.amzDateRaw, now.Add(maxClockSkew).Format(amzDateLayout), now.Format(amzDateLayout)))
 		}
-		if now.After(p.amzDate.Add(p.expires)) {
-			return authError(http.StatusForbidden, "AccessDeniedException", "Request has expired")
+		if end := p.amzDate.Add(p.expires); now.After(end) {
+			return authError(http.StatusForbidden, "InvalidSignatureException",
+				fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - %d sec.)",
+					end.Format(amzDateLayout), now.Format(amzDateLayout), now.Format(amzDateLayout), int(p.expires/time.Second)))
 		}
 		return nil
 	}
