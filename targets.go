@@ -273,3 +273,17 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 	}
 	return nil
 }
+
+// ThingGroups returns the thing groups SetThingGroups last gave thing, sorted,
+// and whether it was told anything: a thing never told is an unregistered
+// thing, (nil, false). Code that maps add/remove operations onto
+// SetThingGroups reads the current membership with it.
+func (e *Engine) ThingGroups(thing string) (groups []string, registered bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ts := e.things[thing]
+	if ts == nil || !ts.told {
+		return nil, false
+	}
+	return slices.Clone(ts.kind.groups), ts.kind.registered
+}

@@ -11,6 +11,8 @@
 //	                               replay a generated fleet with injected compromises
 //	ruledetect test [--report FILE.html] FILE...
 //	                               run test files: inputs and the violations they must raise
+//	ruledetect serve --access-key ID:SECRET... [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+//	                               serve the AWS IoT Detect control-plane API
 //
 // A profile FILE is JSON or YAML: behaviors, a create request, the
 // describe-security-profile output or CloudFormation.

@@ -108,7 +108,7 @@ func TestUsage(t *testing.T) {
 // exits 0; a bad flag prints one line and a hint to -h on standard error
 // and exits 2; the same for ruledetect and each subcommand.
 func TestHelpAndFlagErrors(t *testing.T) {
-	for _, cmd := range []string{"", "validate", "replay", "demo", "test"} {
+	for _, cmd := range []string{"", "validate", "replay", "demo", "test", "serve"} {
 		name := cmp.Or(cmd, "ruledetect")
 		prefix := func(args ...string) []string {
 			if cmd == "" {
@@ -144,7 +144,7 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	require.NoError(t, err)
 	defer func() { parsedFlagSet = nil }()
-	for _, cmd := range []string{"validate", "replay", "demo", "test"} {
+	for _, cmd := range []string{"validate", "replay", "demo", "test", "serve"} {
 		var fs *flag.FlagSet
 		parsedFlagSet = func(f *flag.FlagSet) { fs = f }
 		code, stdout, _ := runCLI("", cmd, "-h")

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/server"
+)
+
+func init() {
+	commands["serve"] = command{summary: "serve the AWS IoT Detect control-plane API (AWS CLI, boto3, SDKs)", run: runServe}
+}
+
+const serveUsage = `usage: ruledetect serve --access-key ID:SECRET... [--access-key-file FILE]
+                        [--listen ADDR] [--tls-cert FILE --tls-key FILE]
+                        [--region REGION] [--account ID] [--log-level LEVEL]
+
+Serves the AWS IoT Device Defender Detect control plane over HTTP with the
+AWS IoT API's paths, bodies and errors, so that the AWS CLI and the SDKs
+work against it with --endpoint-url. Requests must be signed (SigV4,
+service "iot") with one of the configured access keys. The engine's clock
+advances every second to the wall clock. SIGINT or SIGTERM shut it down
+gracefully (exit 0).
+
+flags:
+  --listen ADDR            address to listen on (default ` + server.DefaultAddr + `)
+  --access-key ID:SECRET   an access key the server accepts; repeatable
+  --access-key-file FILE   access keys, one ID:SECRET per line (# comments)
+  --tls-cert FILE          serve HTTPS with this PEM certificate (with --tls-key)
+  --tls-key FILE           the PEM private key of --tls-cert
+  --region REGION          region of the ARNs and of request signatures (default us-east-1)
+  --account ID             12-digit account id of the ARNs (default 123456789012)
+  --log-level LEVEL        debug, info, warn or error (default info); logs are JSON on standard error
+
+Every flag can also be set by an environment variable, RULEDETECT_ and the
+flag's name in upper case with underscores: RULEDETECT_LISTEN,
+RULEDETECT_ACCESS_KEY (comma-separated for several), RULEDETECT_TLS_CERT,
+… The command line wins over the environment.
+
+Exit status: 0 after a graceful shutdown, 1 when the server fails, 2 for a
+usage error.
+`
+
+// accessKeys is the repeatable --access-key flag: ID:SECRET pairs.
+type accessKeys map[string]string
+
+func (k accessKeys) String() string {
+	ids := make([]string, 0, len(k))
+	for id := range k {
+		ids = append(ids, id) // never the secrets
+	}
+	return strings.Join(ids, ",")
+}
+
+func (k accessKeys) Set(s string) error {
+	id, secret, ok := strings.Cut(s, ":")
+	if !ok || id == "" || secret == "" {
+		return errors.New("want ID:SECRET")
+	}
+	if old, dup := k[id]; dup && old != secret {
+		return fmt.Errorf("access key %s given twice with different secrets", id)
+	}
+	k[id] = secret
+	return nil
+}
+
+// readAccessKeyFile adds the ID:SECRET lines of file to keys.
+func readAccessKeyFile(file string, keys accessKeys) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := keys.Set(line); err != nil {
+			return fmt.Errorf("%s:%d: %v", file, n, err)
+		}
+	}
+	return sc.Err()
+}
+
+// serveConfig is the parsed command line of serve.
+type serveConfig struct {
+	listen, tlsCert, tlsKey, region, account string
+	keys                                     accessKeys
+	logLevel                                 slog.Level
+}
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	cfg, code, ok := parseServe(args, os.LookupEnv, stdout, stderr)
+	if !ok {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, nil, stderr)
+}
+
+func parseServe(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) (serveConfig, int, bool) {
+	cfg := serveConfig{keys: accessKeys{}}
+	fs := newFlagSet("serve")
+	fs.StringVar(&cfg.listen, "listen", server.DefaultAddr, "")
+	fs.Var(cfg.keys, "access-key", "")
+	keyFile := fs.String("access-key-file", "", "")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "")
+	fs.StringVar(&cfg.region, "region", "us-east-1", "")
+	fs.StringVar(&cfg.account, "account", "123456789012", "")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "")
+	if code, ok := parseFlags(fs, args, serveUsage, stdout, stderr); !ok {
+		return cfg, code, false
+	}
+	if err := applyEnv(fs, map[string]bool{"access-key": true}, lookup); err != nil {
+		return cfg, usageError(stderr, "serve", "%v", err), false
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError(stderr, "serve", "unexpected argument %q", fs.Arg(0)), false
+	}
+	if *keyFile != "" {
+		if err := readAccessKeyFile(*keyFile, cfg.keys); err != nil {
+			return cfg, usageError(stderr, "serve", "--access-key-file: %v", err), false
+		}
+	}
+	if len(cfg.keys) == 0 {
+		return cfg, usageError(stderr, "serve", "no access key: give --access-key ID:SECRET or --access-key-file FILE"), false
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return cfg, usageError(stderr, "serve", "--tls-cert and --tls-key go together"), false
+	}
+	return cfg, 0, true
+}
+
+// serve runs the server until ctx ends, then shuts it down and returns 0.
+// ready, when set, receives the server once it listens (tests learn its
+// address and engine from it).
+func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server), stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	eng, err := ruledetect.New(ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account))
+	if err != nil {
+		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
+		return 2
+	}
+	srv, err := server.New(server.Config{
+		Addr: cfg.listen, Engine: eng, Region: cfg.region, Credentials: cfg.keys,
+		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
+		return 2
+	}
+	// A live service stamps inputs at receipt; the ticker closes evaluation
+	// periods even when the fleet is quiet.
+	tickCtx, stopTicker := context.WithCancel(ctx)
+	defer stopTicker()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case now := <-t.C:
+				eng.Advance(now)
+			}
+		}
+	}()
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		log.Error("listen", "error", err.Error())
+		return 1
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ctx, ln) }()
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "endpoint", scheme+"://"+ln.Addr().String(), "region", cfg.region)
+	if ready != nil {
+		ready(srv)
+	}
+	if err := <-errc; err != nil {
+		log.Error("serve", "error", err.Error())
+		return 1
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := eng.Flush(flushCtx); err != nil {
+		log.Warn("flush alerts", "error", err.Error())
+	}
+	log.Info("stopped")
+	return 0
+}
