@@ -16,6 +16,7 @@ import (
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/server"
+	"github.com/ruledetect/ruledetect/server/broker"
 )
 
 func init() {
@@ -25,6 +26,8 @@ func init() {
 const serveUsage = `usage: ruledetect serve --access-key ID:SECRET... [--access-key-file FILE]
                         [--listen ADDR] [--tls-cert FILE --tls-key FILE]
                         [--region REGION] [--account ID] [--log-level LEVEL]
+                        [--mqtt-listen ADDR --mqtt-passwords FILE [--mqtt-acl FILE]]
+                        [--allowed-lateness DURATION]
 
 Serves the AWS IoT Device Defender Detect control plane over HTTP with the
 AWS IoT API's paths, bodies and errors, so that the AWS CLI and the SDKs
@@ -42,6 +45,16 @@ flags:
   --region REGION          region of the ARNs and of request signatures (default us-east-1)
   --account ID             12-digit account id of the ARNs (default 123456789012)
   --log-level LEVEL        debug, info, warn or error (default info); logs are JSON on standard error
+  --mqtt-listen ADDR       also run the MQTT broker devices connect to, on ADDR (e.g. :1883);
+                           off when empty (default)
+  --mqtt-passwords FILE    the things that may connect, one THING:PASSWORD per line (# comments);
+                           the client id is the thing name
+  --mqtt-acl FILE          the broker's ACL, one "CLIENT ACTION FILTER" rule per line with
+                           ${iot:ClientId} (default: a thing publishes and subscribes under
+                           its own name and its Device Defender topics)
+  --allowed-lateness DURATION
+                           how late an input may be applied after the clock passed its
+                           receipt time and still count in its window (default 5s)
 
 Every flag can also be set by an environment variable, RULEDETECT_ and the
 flag's name in upper case with underscores: RULEDETECT_LISTEN,
@@ -100,6 +113,10 @@ type serveConfig struct {
 	listen, tlsCert, tlsKey, region, account string
 	keys                                     accessKeys
 	logLevel                                 slog.Level
+	mqttListen                               string
+	mqttPasswords                            accessKeys // thing → password, read as THING:PASSWORD lines
+	mqttACL                                  *broker.ACL
+	lateness                                 time.Duration
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -113,7 +130,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 func parseServe(args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) (serveConfig, int, bool) {
-	cfg := serveConfig{keys: accessKeys{}}
+	cfg := serveConfig{keys: accessKeys{}, mqttPasswords: accessKeys{}}
 	fs := newFlagSet("serve")
 	fs.StringVar(&cfg.listen, "listen", server.DefaultAddr, "")
 	fs.Var(cfg.keys, "access-key", "")
@@ -123,6 +140,10 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	fs.StringVar(&cfg.region, "region", "us-east-1", "")
 	fs.StringVar(&cfg.account, "account", "123456789012", "")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "")
+	fs.StringVar(&cfg.mqttListen, "mqtt-listen", "", "")
+	passwords := fs.String("mqtt-passwords", "", "")
+	aclFile := fs.String("mqtt-acl", "", "")
+	fs.DurationVar(&cfg.lateness, "allowed-lateness", 5*time.Second, "")
 	if code, ok := parseFlags(fs, args, serveUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -143,15 +164,42 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return cfg, usageError(stderr, "serve", "--tls-cert and --tls-key go together"), false
 	}
+	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
+		return cfg, usageError(stderr, "serve", "--allowed-lateness %v: want 0 up to, not including, 48h", cfg.lateness), false
+	}
+	if cfg.mqttListen != "" {
+		if *passwords == "" {
+			return cfg, usageError(stderr, "serve", "--mqtt-listen needs --mqtt-passwords FILE"), false
+		}
+		if err := readAccessKeyFile(*passwords, cfg.mqttPasswords); err != nil {
+			return cfg, usageError(stderr, "serve", "--mqtt-passwords: %v", err), false
+		}
+		if *aclFile != "" {
+			f, err := os.Open(*aclFile)
+			if err != nil {
+				return cfg, usageError(stderr, "serve", "--mqtt-acl: %v", err), false
+			}
+			cfg.mqttACL, err = broker.ParseACL(f)
+			f.Close()
+			if err != nil {
+				return cfg, usageError(stderr, "serve", "--mqtt-acl %s: %v", *aclFile, err), false
+			}
+		}
+	} else if *passwords != "" || *aclFile != "" {
+		return cfg, usageError(stderr, "serve", "--mqtt-passwords and --mqtt-acl need --mqtt-listen"), false
+	}
 	return cfg, 0, true
 }
 
 // serve runs the server until ctx ends, then shuts it down and returns 0.
-// ready, when set, receives the server once it listens (tests learn its
-// address and engine from it).
-func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server), stderr io.Writer) int {
+// ready, when set, receives the server and the broker (nil without
+// --mqtt-listen) once they listen (tests learn their addresses and engine).
+func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *broker.Broker), stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	eng, err := ruledetect.New(ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account))
+	// Inputs are stamped at receipt and the clock is the ticker below: the
+	// allowed lateness covers the time between stamping and applying.
+	eng, err := ruledetect.New(ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
+		ruledetect.WithAllowedLateness(cfg.lateness))
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
 		return 2
@@ -185,19 +233,45 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server), std
 		log.Error("listen", "error", err.Error())
 		return 1
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ctx, ln) }()
+	var mq *broker.Broker
+	if cfg.mqttListen != "" {
+		mq, err = broker.New(broker.Config{Engine: eng, Listen: cfg.mqttListen, Passwords: cfg.mqttPasswords,
+			ACL: cfg.mqttACL, TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log})
+		if err != nil {
+			log.Error("mqtt", "error", err.Error())
+			ln.Close()
+			return 1
+		}
+		go func() { errc <- mq.Serve(ctx) }()
+		log.Info("mqtt broker listening", "addr", mq.Addr())
+	}
 	scheme := "http"
 	if cfg.tlsCert != "" {
 		scheme = "https"
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "endpoint", scheme+"://"+ln.Addr().String(), "region", cfg.region)
 	if ready != nil {
-		ready(srv)
+		ready(srv, mq)
 	}
-	if err := <-errc; err != nil {
-		log.Error("serve", "error", err.Error())
-		return 1
+	// Both stop when ctx ends; a failure of either stops the command.
+	running, code := 1, 0
+	if mq != nil {
+		running++
+	}
+	for ; running > 0; running-- {
+		if err := <-errc; err != nil && code == 0 {
+			log.Error("serve", "error", err.Error())
+			code = 1
+			stopTicker()
+			if mq != nil {
+				mq.Close()
+			}
+		}
+	}
+	if code != 0 {
+		return code
 	}
 	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ruledetect/ruledetect/server"
+	"github.com/ruledetect/ruledetect/server/broker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -83,7 +85,7 @@ func TestServeAdvancesClock(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- serve(ctx, serveConfig{listen: "127.0.0.1:0", region: "us-east-1", account: "123456789012",
-			keys: accessKeys{"A": "s"}}, func(s *server.Server) { got <- s }, &logs)
+			keys: accessKeys{"A": "s"}}, func(s *server.Server, _ *broker.Broker) { got <- s }, &logs)
 	}()
 	var srv *server.Server
 	select {
@@ -175,4 +177,78 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestServeWithMQTTBroker: with --mqtt-listen, serve also runs the broker
+// devices connect to, feeding the same engine: a device's report is
+// answered on …/accepted and its messages reach the engine, stamped at
+// receipt; a wrong password is a failed connection attempt.
+func TestServeWithMQTTBroker(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	type running struct {
+		srv *server.Server
+		mq  *broker.Broker
+	}
+	got := make(chan running, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- serve(ctx, serveConfig{listen: "127.0.0.1:0", region: "us-east-1", account: "123456789012",
+			keys: accessKeys{"A": "s"}, mqttListen: "127.0.0.1:0", mqttPasswords: accessKeys{"dev-1": "pw-1"},
+			lateness: 5 * time.Second},
+			func(s *server.Server, b *broker.Broker) { got <- running{s, b} }, &logs)
+	}()
+	var r running
+	select {
+	case r = <-got:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	require.NotNil(t, r.mq)
+
+	dial := func(id, pw string) (paho.Client, error) {
+		o := paho.NewClientOptions().AddBroker("tcp://" + r.mq.Addr()).SetClientID(id).SetUsername(id).SetPassword(pw).
+			SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(5 * time.Second).SetProtocolVersion(4)
+		c := paho.NewClient(o)
+		tok := c.Connect()
+		if !tok.WaitTimeout(10 * time.Second) {
+			return nil, context.DeadlineExceeded
+		}
+		return c, tok.Error()
+	}
+	_, err := dial("dev-1", "wrong")
+	require.Error(t, err)
+	c, err := dial("dev-1", "pw-1")
+	require.NoError(t, err)
+	defer c.Disconnect(0)
+	replies := make(chan string, 1)
+	sub := c.Subscribe("$aws/things/dev-1/defender/metrics/json/accepted", 1, func(_ paho.Client, m paho.Message) { replies <- string(m.Payload()) })
+	require.True(t, sub.WaitTimeout(10*time.Second))
+	require.NoError(t, sub.Error())
+	pub := c.Publish("$aws/things/dev-1/defender/metrics/json", 1, false,
+		`{"header":{"report_id":7,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[{"port":443}]}}}`)
+	require.True(t, pub.WaitTimeout(10*time.Second))
+	require.NoError(t, pub.Error())
+	select {
+	case reply := <-replies:
+		assert.Contains(t, reply, `"thingName":"dev-1"`)
+		assert.Contains(t, reply, `"reportId":7`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no accepted reply")
+	}
+	s := r.mq.Stats()
+	assert.Equal(t, uint64(1), s.Inputs.Connects)
+	assert.Equal(t, uint64(1), s.Inputs.FailedConnects)
+	assert.Equal(t, uint64(1), s.Inputs.Reports)
+	assert.Zero(t, r.srv.Engine().Stats().Late, "inputs stamped at receipt are never late within the allowed lateness")
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
 }
