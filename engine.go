@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ruledetect/ruledetect/internal/delivery"
 	"github.com/ruledetect/ruledetect/violation"
@@ -130,6 +131,11 @@ func (e *Engine) arn(resource string) string {
 	return "arn:aws:iot:" + e.opts.region + ":" + e.opts.account + ":" + resource
 }
 
-// Log returns the engine's violation log, for callers that want its full API
-// (snapshots, iterators). The Engine's own List methods wrap it.
-func (e *Engine) Log() *violation.Log { return e.log }
+// DropEventsBefore forgets the violation events before t, as retention
+// would, and returns how many it dropped. Active violations are kept. A
+// caller that has written the events elsewhere (a streaming replay) uses it
+// to keep memory bounded; the engine's own retention (WithRetention) prunes
+// by event time without it.
+func (e *Engine) DropEventsBefore(t time.Time) int {
+	return e.log.Prune(t.Add(e.log.Retention()))
+}

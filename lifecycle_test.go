@@ -117,7 +117,7 @@ func TestAlarmStateAcrossControlPlaneChanges(t *testing.T) {
 			e := lifecycleEngine(t)
 			tt.change(t, e)
 			assert.Equal(t, tt.want, eventTypes(t, e, "a"))
-			_, active := e.Log().Active(violationKey{Thing: "a", Profile: "p", Behavior: "auth"})
+			_, active := e.log.Active(violationKey{Thing: "a", Profile: "p", Behavior: "auth"})
 			assert.Equal(t, tt.active, active)
 			if !tt.active {
 				for ev, err := range e.ViolationEvents(ListViolationEventsInput{StartTime: behavior.At(at), EndTime: behavior.At(at)}) {
@@ -133,7 +133,7 @@ func TestAlarmStateAcrossControlPlaneChanges(t *testing.T) {
 // on every one of its events, and the listing filters on it.
 func TestVerificationState(t *testing.T) {
 	e := lifecycleEngine(t)
-	a, ok := e.Log().Active(violationKey{Thing: "a", Profile: "p", Behavior: "auth"})
+	a, ok := e.log.Active(violationKey{Thing: "a", Profile: "p", Behavior: "auth"})
 	require.True(t, ok)
 	desc := "known test rig"
 	require.NoError(t, e.PutVerificationStateOnViolation(PutVerificationStateOnViolationInput{ViolationID: a.ViolationID, VerificationState: "BENIGN_POSITIVE", VerificationStateDescription: &desc}))

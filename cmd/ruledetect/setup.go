@@ -58,10 +58,13 @@ func loadProfileSetup(src setupSource) (*profileSetup, error) {
 	}
 	stem := strings.TrimSuffix(filepath.Base(src.name), filepath.Ext(src.name))
 	switch d.Kind {
-	case behavior.CreateProfileDocument:
+	case behavior.CreateProfileDocument, behavior.DescribeProfileDocument:
 		if d.Profile == nil || d.Profile.SecurityProfileName == "" {
 			return nil, fmt.Errorf("a %s without securityProfileName", d.Kind)
 		}
+	}
+	switch d.Kind {
+	case behavior.CreateProfileDocument:
 		return &profileSetup{profiles: []profileSpec{{profile: d.Profile}}}, nil
 	case behavior.DescribeProfileDocument:
 		// The output members are the service's to set: the replay

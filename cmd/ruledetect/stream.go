@@ -54,9 +54,8 @@ func (s *eventStream) drain() error {
 		return err
 	}
 	s.drained = b
-	// Prune drops the events older than its argument minus the retention:
-	// exactly the events before b, the ones just written.
-	s.e.Log().Prune(b.Add(s.e.Log().Retention()))
+	s.e.DropEventsBefore(b) // exactly the events just written
+
 	return nil
 }
 
