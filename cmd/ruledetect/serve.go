@@ -228,6 +228,7 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	// periods even when the fleet is quiet.
 	tickCtx, stopTicker := context.WithCancel(ctx)
 	defer stopTicker()
+	go logGivenUp(tickCtx, eng, log)
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -143,4 +145,29 @@ func (l lateBroker) Publish(topic string, payload []byte) error {
 		return errors.New("the MQTT broker is not running yet") // retried
 	}
 	return b.Publish(topic, payload)
+}
+
+// logGivenUp logs a warning, once a second at most, when alerts were given
+// up after their last attempt, until ctx ends: the engine counts them, and
+// an operator reading the logs should not have to scrape to learn it.
+func logGivenUp(ctx context.Context, eng *ruledetect.Engine, log *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var seen uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d := eng.Stats().Delivery
+			if d.Failed > seen {
+				attrs := []any{"count", d.Failed - seen, "total", d.Failed}
+				if d.LastError != nil {
+					attrs = append(attrs, "error", d.LastError.Error())
+				}
+				log.Warn("alerts given up after the last attempt", attrs...)
+				seen = d.Failed
+			}
+		}
+	}
 }

@@ -178,3 +178,54 @@ func TestServeAlertsAndMetrics(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// TestServeLogsGivenUpAlerts: an alert a webhook refuses on every attempt
+// is counted and logged as given up.
+func TestServeLogsGivenUpAlerts(t *testing.T) {
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusBadGateway)
+	}))
+	defer hook.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	got := make(chan *server.Server, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- serve(ctx, serveConfig{listen: "127.0.0.1:0", region: "us-east-1", account: "123456789012",
+			keys: accessKeys{"A": "s"}, lateness: 5 * time.Second, ops: opsConfig{alertWebhook: hook.URL, alertAttempts: 1}},
+			func(s *server.Server, _ *broker.Broker) { got <- s }, &logs)
+	}()
+	var srv *server.Server
+	select {
+	case srv = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	eng := srv.Engine()
+	p, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"sizes","behaviors":[
+		{"name":"size","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"less-than-equals","value":{"count":100}}}]}`))
+	require.NoError(t, err)
+	_, err = eng.CreateSecurityProfile(ctx, p)
+	require.NoError(t, err)
+	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
+	require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: time.Now(), Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
+	// The input is applied once the ticker passes it by the allowed lateness.
+	deadline := time.Now().Add(15 * time.Second)
+	for eng.Stats().Delivery.Failed < 1 {
+		require.True(t, time.Now().Before(deadline), "no alert given up: %+v", eng.Stats())
+		time.Sleep(20 * time.Millisecond)
+	}
+	for !strings.Contains(logs.String(), "alerts given up after the last attempt") {
+		require.True(t, time.Now().Before(deadline), "not logged: %s", logs.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.Contains(t, logs.String(), "502 Bad Gateway")
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
