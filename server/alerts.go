@@ -107,7 +107,8 @@ func (m *MQTTSink) Alert(_ context.Context, a violation.Alert) error {
 // their errors joined so the engine retries, and the retry goes only to
 // the sinks that failed: a sink that took an alert is not given it again.
 // The engine offers alerts one at a time, so remembering the last one is
-// enough.
+// enough: an alert with the same DedupeKey as the one before it is taken
+// for a retry of it.
 type Alerts struct {
 	sinks []violation.AlertSink
 
