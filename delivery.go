@@ -38,6 +38,9 @@ type DeliveryPolicy struct {
 	// Backoff is the pause before the second attempt, doubled before each
 	// further one (default 100 ms).
 	Backoff time.Duration
+	// MaxBackoff caps the doubled pause, so that many attempts spread over
+	// a long outage without pauses of hours (zero: no cap, the default).
+	MaxBackoff time.Duration
 }
 
 func defaultDeliveryPolicy() DeliveryPolicy {
@@ -48,8 +51,8 @@ func defaultDeliveryPolicy() DeliveryPolicy {
 // (see DeliveryPolicy for the defaults).
 func WithDeliveryPolicy(p DeliveryPolicy) Option {
 	return func(o *options) error {
-		if p.Queue < 1 || p.Wait < 0 || p.Attempts < 1 || p.Backoff < 0 {
-			return fmt.Errorf("delivery policy %+v: want Queue ≥ 1, Attempts ≥ 1, Wait and Backoff ≥ 0", p)
+		if p.Queue < 1 || p.Wait < 0 || p.Attempts < 1 || p.Backoff < 0 || p.MaxBackoff < 0 {
+			return fmt.Errorf("delivery policy %+v: want Queue ≥ 1, Attempts ≥ 1, Wait, Backoff and MaxBackoff ≥ 0", p)
 		}
 		o.delivery = p
 		return nil
@@ -95,7 +98,7 @@ func (e *Engine) newDelivery() {
 	}
 	p := e.opts.delivery
 	sink, observe, metrics := e.opts.sink, e.opts.observer, e.opts.metricSink
-	e.out = delivery.New(delivery.Policy{Bound: p.Queue, Wait: p.Wait, Attempts: p.Attempts, Backoff: p.Backoff},
+	e.out = delivery.New(delivery.Policy{Bound: p.Queue, Wait: p.Wait, Attempts: p.Attempts, Backoff: p.Backoff, MaxBackoff: p.MaxBackoff},
 		func(ctx context.Context, o outgoing) error {
 			if o.isDatapoint {
 				observe(o.datapoint)

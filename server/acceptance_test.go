@@ -43,11 +43,12 @@ func requireTool(t *testing.T, name string) string {
 	return p
 }
 
-// startServer runs a server around a fresh us-east-1 engine on 127.0.0.1:0
-// until the test ends.
+// startServer runs a server around a fresh us-east-1 engine that retains
+// an hour of metric values on 127.0.0.1:0 until the test ends.
 func startServer(t *testing.T) (*server.Server, string) {
 	t.Helper()
-	eng, err := ruledetect.New(ruledetect.WithRegion("us-east-1"), ruledetect.WithAccount("123456789012"))
+	eng, err := ruledetect.New(ruledetect.WithRegion("us-east-1"), ruledetect.WithAccount("123456789012"),
+		ruledetect.WithMetricRetention(ruledetect.MetricRetention{Duration: time.Hour}))
 	require.NoError(t, err)
 	srv, err := server.New(server.Config{
 		Engine: eng, Credentials: map[string]string{accessKey: secretKey},
@@ -390,6 +391,21 @@ func TestAWSCLI(t *testing.T) {
 	}
 	assert.Equal(t, ids(want, "violationId"), got)
 	c.fails("InvalidRequestException", "list-violation-events", "--start-time", from, "--end-time", to, "--max-results", "251")
+
+	// Retained metric values: the message each thing sent, as the engine lists them.
+	values := c.ok("list-metric-values", "--thing-name", "thing-1", "--metric-name", "aws:message-byte-size", "--start-time", from, "--end-time", to)
+	direct, err := srv.Engine().ListMetricValues(context.Background(), ruledetect.ListMetricValuesInput{
+		ThingName: "thing-1", MetricName: "aws:message-byte-size", StartTime: at(start.Add(-time.Hour)), EndTime: at(start.Add(time.Hour))})
+	require.NoError(t, err)
+	require.Len(t, direct.MetricDatumList, 1)
+	wantValues, err := json.Marshal(direct)
+	require.NoError(t, err)
+	var wantJSON map[string]any
+	require.NoError(t, json.Unmarshal(wantValues, &wantJSON))
+	assert.Equal(t, wantJSON, values)
+	assert.EqualValues(t, 10, values["metricDatumList"].([]any)[0].(map[string]any)["value"].(map[string]any)["count"])
+	c.fails("InvalidRequestException", "list-metric-values", "--thing-name", "thing-1", "--metric-name", "aws:message-byte-size",
+		"--start-time", from, "--end-time", to, "--dimension-value-operator", "IN")
 
 	// Verification state.
 	vid := active["activeViolations"].([]any)[0].(map[string]any)["violationId"].(string)

@@ -252,3 +252,35 @@ func putVerificationStateOnViolation(s *Server, q *apiRequest) (any, error) {
 	in.ViolationID = q.path("violationId")
 	return empty{}, s.engine.PutVerificationStateOnViolation(in)
 }
+
+// listMetricValues serves the values the engine retained (see
+// ruledetect.WithMetricRetention); an engine that retains none answers
+// InvalidRequestException, saying so.
+func listMetricValues(s *Server, q *apiRequest) (any, error) {
+	thing, err := q.required("thingName")
+	if err != nil {
+		return nil, err
+	}
+	metric, err := q.required("metricName")
+	if err != nil {
+		return nil, err
+	}
+	start, err := q.time("startTime")
+	if err != nil {
+		return nil, err
+	}
+	end, err := q.time("endTime")
+	if err != nil {
+		return nil, err
+	}
+	n, err := q.int("maxResults")
+	if err != nil {
+		return nil, err
+	}
+	return s.engine.ListMetricValues(q.r.Context(), ruledetect.ListMetricValuesInput{
+		ThingName: thing, MetricName: metric,
+		DimensionName: q.str("dimensionName"), DimensionValueOperator: q.str("dimensionValueOperator"),
+		StartTime: behavior.At(start), EndTime: behavior.At(end),
+		MaxResults: n, NextToken: q.str("nextToken"),
+	})
+}

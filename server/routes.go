@@ -13,8 +13,8 @@ type operation struct {
 // operations is the route table: every Detect control-plane operation the
 // Engine has, bound as in botocore's iot/2015-05-28/service-2.json. It is
 // the one place a route is defined; routes_test.go checks it against the
-// model's extract in testdata. ListMetricValues is not served: the Engine
-// keeps no metric history to list.
+// model's extract in testdata. ListMetricValues lists what the Engine
+// retains (nothing unless it was built with ruledetect.WithMetricRetention).
 var operations = []operation{
 	{"CreateDimension", "POST", "/dimensions/{name}", createDimension},
 	{"DescribeDimension", "GET", "/dimensions/{name}", describeDimension},
@@ -43,6 +43,7 @@ var operations = []operation{
 	{"ListActiveViolations", "GET", "/active-violations", listActiveViolations},
 	{"ListViolationEvents", "GET", "/violation-events", listViolationEvents},
 	{"PutVerificationStateOnViolation", "POST", "/violations/verification-state/{violationId}", putVerificationStateOnViolation},
+	{"ListMetricValues", "GET", "/metric-values", listMetricValues},
 
 	{"AddThingToThingGroup", "PUT", "/thing-groups/addThingToThingGroup", addThingToThingGroup},
 	{"RemoveThingFromThingGroup", "PUT", "/thing-groups/removeThingFromThingGroup", removeThingFromThingGroup},

@@ -10,8 +10,11 @@
 // The server is embeddable: build one with New, mount Handler in your own
 // http.Server or let ListenAndServe run one (with TLS when configured),
 // and stop it with Shutdown or by cancelling the context. It also serves
-// /livez and /readyz for orchestrators. It adds no dependency to the module:
-// SigV4, TLS and logging are the standard library's.
+// /livez and /readyz for orchestrators and Prometheus metrics on /metrics
+// (client_golang: a dependency of this package and the command only, not
+// of the library packages). SigV4, TLS and logging are the standard
+// library's. Alerts can leave to a webhook and an MQTT topic (Alerts,
+// WebhookSink, MQTTSink).
 //
 // Device data does not arrive here: devices speak MQTT (see package
 // server/broker); the Engine the server wraps is shared.
@@ -32,7 +35,10 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/ruledetect/ruledetect"
+	"github.com/ruledetect/ruledetect/server/broker"
 )
 
 // DefaultAddr is the address ListenAndServe listens on when Config.Addr is
@@ -74,6 +80,16 @@ type Config struct {
 	Now func() time.Time
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+
+	// Alerts, when set, is the Engine's alert sink; /metrics counts the
+	// violation events it was offered, by type.
+	Alerts *Alerts
+	// BrokerStats, when set, reports the MQTT broker's counters for
+	// /metrics (nil: they are exported as zero).
+	BrokerStats func() broker.Stats
+	// Status, when set, reports the durable store's snapshot age and log
+	// lag for /metrics (nil: zero).
+	Status func() Status
 }
 
 // Server is the AWS-compatible HTTP API around one Engine. Its methods are
@@ -84,6 +100,7 @@ type Server struct {
 	verify  verifier
 	log     *slog.Logger
 	handler http.Handler
+	metrics *metrics
 
 	// groupsMu serializes the read-modify-write of thing-group membership.
 	groupsMu sync.Mutex
@@ -140,6 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.MaxBodyBytes <= 0 {
 		s.cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -160,8 +178,8 @@ func (s *Server) Engine() *ruledetect.Engine { return s.engine }
 // Region returns the region requests must be signed for.
 func (s *Server) Region() string { return s.verify.region }
 
-// Handler returns the server's HTTP handler: /livez, /readyz and the AWS
-// API. Mount it in your own http.Server to add middleware or listeners.
+// Handler returns the server's HTTP handler: /livez, /readyz, /metrics and
+// the AWS API. Mount it in your own http.Server to add middleware or listeners.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Addr returns the address the server listens on once ListenAndServe or
@@ -245,6 +263,9 @@ func (s *Server) routes() http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
+	// Like the health endpoints, /metrics is not signed: Prometheus
+	// scrapes without SigV4, and it carries no thing names.
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
 	for _, op := range operations {
 		mux.Handle(op.method+" "+op.path, s.serveOperation(op))
 	}

@@ -27,7 +27,8 @@ const serveUsage = `usage: ruledetect serve --access-key ID:SECRET... [--access-
                         [--listen ADDR] [--tls-cert FILE --tls-key FILE]
                         [--region REGION] [--account ID] [--log-level LEVEL]
                         [--mqtt-listen ADDR --mqtt-passwords FILE [--mqtt-acl FILE]]
-                        [--allowed-lateness DURATION]
+                        [--allowed-lateness DURATION] [--metric-retention DURATION]
+                        [--alert-webhook URL] [--alert-topic TOPIC] [--alert-attempts N]
 
 Serves the AWS IoT Device Defender Detect control plane over HTTP with the
 AWS IoT API's paths, bodies and errors, so that the AWS CLI and the SDKs
@@ -55,6 +56,9 @@ flags:
   --allowed-lateness DURATION
                            how late an input may be applied after the clock passed its
                            receipt time and still count in its window (default 5s)
+` + opsUsage + `
+Alerts are delivered at least once, in event order; see README "Run it as a
+service". /metrics serves Prometheus metrics, unsigned, like /livez and /readyz.
 
 Every flag can also be set by an environment variable, RULEDETECT_ and the
 flag's name in upper case with underscores: RULEDETECT_LISTEN,
@@ -117,6 +121,7 @@ type serveConfig struct {
 	mqttPasswords                            accessKeys // thing → password, read as THING:PASSWORD lines
 	mqttACL                                  *broker.ACL
 	lateness                                 time.Duration
+	ops                                      opsConfig
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -144,6 +149,7 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	passwords := fs.String("mqtt-passwords", "", "")
 	aclFile := fs.String("mqtt-acl", "", "")
 	fs.DurationVar(&cfg.lateness, "allowed-lateness", 5*time.Second, "")
+	addOpsFlags(fs, &cfg.ops)
 	if code, ok := parseFlags(fs, args, serveUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -166,6 +172,9 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	}
 	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
 		return cfg, usageError(stderr, "serve", "--allowed-lateness %v: want 0 up to, not including, 48h", cfg.lateness), false
+	}
+	if err := cfg.ops.check(cfg.mqttListen); err != nil {
+		return cfg, usageError(stderr, "serve", "%v", err), false
 	}
 	if cfg.mqttListen != "" {
 		if *passwords == "" {
@@ -198,16 +207,19 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	// Inputs are stamped at receipt and the clock is the ticker below: the
 	// allowed lateness covers the time between stamping and applying.
-	eng, err := ruledetect.New(ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
-		ruledetect.WithAllowedLateness(cfg.lateness))
+	ops := newServeOps(cfg.ops)
+	eng, err := ruledetect.New(append([]ruledetect.Option{ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
+		ruledetect.WithAllowedLateness(cfg.lateness)}, ops.engineOptions()...)...)
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
 		return 2
 	}
-	srv, err := server.New(server.Config{
+	scfg := server.Config{
 		Addr: cfg.listen, Engine: eng, Region: cfg.region, Credentials: cfg.keys,
 		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log,
-	})
+	}
+	ops.configure(&scfg)
+	srv, err := server.New(scfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
 		return 2
@@ -216,6 +228,7 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	// periods even when the fleet is quiet.
 	tickCtx, stopTicker := context.WithCancel(ctx)
 	defer stopTicker()
+	go logGivenUp(tickCtx, eng, log)
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -224,7 +237,7 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 			case <-tickCtx.Done():
 				return
 			case now := <-t.C:
-				eng.Advance(now)
+				srv.Advance(now) // eng.Advance, timed for /metrics
 			}
 		}
 	}()
@@ -244,6 +257,7 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 			ln.Close()
 			return 1
 		}
+		ops.brokerStarted(mq)
 		go func() { errc <- mq.Serve(ctx) }()
 		log.Info("mqtt broker listening", "addr", mq.Addr())
 	}

@@ -34,6 +34,8 @@ type Policy struct {
 	// Backoff is the pause before the second attempt, doubled before each
 	// further one.
 	Backoff time.Duration
+	// MaxBackoff caps the doubled pause (zero: no cap).
+	MaxBackoff time.Duration
 }
 
 // Stats are a Queue's counters.
@@ -223,6 +225,9 @@ func (q *Queue[T]) deliver(item T) (ok bool, retries int, last error) {
 		if backoff > 0 {
 			time.Sleep(backoff)
 			backoff *= 2
+			if q.policy.MaxBackoff > 0 && backoff > q.policy.MaxBackoff {
+				backoff = q.policy.MaxBackoff
+			}
 		}
 	}
 }

@@ -119,3 +119,24 @@ func TestQueueFlushHonoursContext(t *testing.T) {
 	defer cancel()
 	assert.ErrorIs(t, q.Flush(ctx), context.DeadlineExceeded)
 }
+
+// TestQueueBackoffIsCapped: the pause doubles from Backoff up to
+// MaxBackoff and stays there.
+func TestQueueBackoffIsCapped(t *testing.T) {
+	var at []time.Time
+	q := New(Policy{Attempts: 6, Backoff: 10 * time.Millisecond, MaxBackoff: 25 * time.Millisecond},
+		func(_ context.Context, v int) error {
+			at = append(at, time.Now())
+			return errors.New("down")
+		})
+	q.Push(1)
+	flush(t, q)
+	require.Len(t, at, 6)
+	want := []time.Duration{10, 20, 25, 25, 25}
+	for i, w := range want {
+		gap := at[i+1].Sub(at[i])
+		assert.GreaterOrEqual(t, gap, w*time.Millisecond, "pause %d", i+1)
+		assert.Less(t, gap, w*time.Millisecond+200*time.Millisecond, "pause %d", i+1)
+	}
+	assert.Equal(t, uint64(1), q.Stats().Failed)
+}

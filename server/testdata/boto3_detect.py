@@ -129,6 +129,12 @@ tp = c.list_violation_events(startTime=start, endTime=end, verificationState="TR
 assert tp and all(e["violationId"] == vid and e["verificationState"] == "TRUE_POSITIVE" for e in tp), tp
 expect("InvalidRequestException", 400, c.list_violation_events, startTime=start, endTime=end, maxResults=251)
 
+# Retained metric values: the one message dev-1 sent, as a datetime and a count.
+values = c.list_metric_values(thingName="dev-1", metricName="aws:message-byte-size", startTime=start, endTime=end)["metricDatumList"]
+assert len(values) == 1 and values[0]["value"] == {"count": 10} and isinstance(values[0]["timestamp"], datetime.datetime), values
+expect("InvalidRequestException", 400, c.list_metric_values, thingName="dev-1", metricName="aws:message-byte-size",
+       startTime=start, endTime=end, dimensionValueOperator="IN")
+
 # Authentication: wrong secret, unknown key, no signature at all.
 for cl, code in [(client(secret="wrong"), "InvalidSignatureException"),
                  (client(key="AKIDUNKNOWN"), "UnrecognizedClientException"),

@@ -13,7 +13,7 @@ OPS = ["CreateDimension", "DescribeDimension", "UpdateDimension", "DeleteDimensi
        "CreateSecurityProfile", "DescribeSecurityProfile", "UpdateSecurityProfile", "DeleteSecurityProfile",
        "ListSecurityProfiles", "ValidateSecurityProfileBehaviors", "AttachSecurityProfile", "DetachSecurityProfile",
        "ListTargetsForSecurityProfile", "ListSecurityProfilesForTarget", "ListActiveViolations",
-       "ListViolationEvents", "PutVerificationStateOnViolation",
+       "ListViolationEvents", "PutVerificationStateOnViolation", "ListMetricValues",
        "AddThingToThingGroup", "RemoveThingFromThingGroup", "UpdateThingGroupsForThing"]
 
 d = os.path.join(os.path.dirname(botocore.__file__), "data", "iot", "2015-05-28")
