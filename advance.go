@@ -53,8 +53,11 @@ func (e *Engine) closeUpTo(target, prev int64) {
 			return
 		}
 		e.judgeHeld(m*p, false)
-		e.closePeriod(m)
+		// Closed before its datapoints are made: while a population
+		// exchange runs without the lock, an input of a period this
+		// boundary ends is late, not added to a window already read.
 		e.closed = m
+		e.closePeriod(m)
 		if e.retaining {
 			e.flushExports()
 			e.sweepMetrics()

@@ -471,3 +471,31 @@ func TestExchangeWithAnEngineSilentFor50Hours(t *testing.T) {
 	assert.Equal(t, map[string]map[string]int64{"msgs-p90": {thingName(9): 10}}, alarms(t, busy))
 	assert.Equal(t, uint64(10*boundaries), busy.Stats().Datapoints)
 }
+
+// While a population exchange ran without the lock, an input of the
+// period its boundary closes was accepted and added to a window the close
+// had already read: counted nowhere. It is late now.
+func TestInputDuringExchangeOfItsBoundaryIsLate(t *testing.T) {
+	asked := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	x := func(ctx context.Context, _, _ string, _ time.Time, local []byte) ([]byte, error) {
+		once.Do(func() { close(asked); <-release })
+		return local, nil
+	}
+	e := statEngine(t, []behavior.Behavior{statBehavior("msgs-p90", "aws:num-messages-sent", "p90", 300)}, WithPopulationExchange(x))
+	sendMessages(t, e, 1, 1, 1, statT0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Advance(statT0.Add(300 * time.Second))
+	}()
+	<-asked
+	err := e.IngestMessage(Message{Thing: thingName(2), Time: statT0.Add(299 * time.Second), Direction: Sent, Topic: "t", Bytes: 1})
+	require.ErrorIs(t, err, ErrLateInput, "the boundary being closed has read its windows")
+	require.NoError(t, e.IngestMessage(Message{Thing: thingName(2), Time: statT0.Add(300 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}),
+		"an input of the next period goes in meanwhile")
+	close(release)
+	<-done
+	assert.Equal(t, uint64(1), e.Stats().Late)
+}
