@@ -28,6 +28,7 @@ const serveUsage = `usage: ruledetect serve --access-key ID:SECRET... [--access-
                         [--region REGION] [--account ID] [--log-level LEVEL]
                         [--mqtt-listen ADDR --mqtt-passwords FILE [--mqtt-acl FILE]]
                         [--allowed-lateness DURATION]
+                        [--data DIR [--nats URL] [--snapshot-every N] [--snapshot-interval DURATION]]
 
 Serves the AWS IoT Device Defender Detect control plane over HTTP with the
 AWS IoT API's paths, bodies and errors, so that the AWS CLI and the SDKs
@@ -55,7 +56,7 @@ flags:
   --allowed-lateness DURATION
                            how late an input may be applied after the clock passed its
                            receipt time and still count in its window (default 5s)
-
+` + durableUsage + `
 Every flag can also be set by an environment variable, RULEDETECT_ and the
 flag's name in upper case with underscores: RULEDETECT_LISTEN,
 RULEDETECT_ACCESS_KEY (comma-separated for several), RULEDETECT_TLS_CERT,
@@ -117,6 +118,8 @@ type serveConfig struct {
 	mqttPasswords                            accessKeys // thing → password, read as THING:PASSWORD lines
 	mqttACL                                  *broker.ACL
 	lateness                                 time.Duration
+	durable                                  durableConfig
+	now                                      func() time.Time // time.Now but in the crash test
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -144,6 +147,8 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	passwords := fs.String("mqtt-passwords", "", "")
 	aclFile := fs.String("mqtt-acl", "", "")
 	fs.DurationVar(&cfg.lateness, "allowed-lateness", 5*time.Second, "")
+	addDurableFlags(fs, &cfg.durable)
+	cfg.now = serveClock(lookup)
 	if code, ok := parseFlags(fs, args, serveUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -166,6 +171,9 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	}
 	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
 		return cfg, usageError(stderr, "serve", "--allowed-lateness %v: want 0 up to, not including, 48h", cfg.lateness), false
+	}
+	if msg := cfg.durable.check(); msg != "" {
+		return cfg, usageError(stderr, "serve", "%s", msg), false
 	}
 	if cfg.mqttListen != "" {
 		if *passwords == "" {
@@ -198,36 +206,37 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	// Inputs are stamped at receipt and the clock is the ticker below: the
 	// allowed lateness covers the time between stamping and applying.
-	eng, err := ruledetect.New(ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
-		ruledetect.WithAllowedLateness(cfg.lateness))
-	if err != nil {
-		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
-		return 2
+	now := cfg.now
+	if now == nil {
+		now = time.Now
 	}
+	b, err := openBackend(ctx, cfg.durable, []ruledetect.Option{ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
+		ruledetect.WithAllowedLateness(cfg.lateness)}, log)
+	if err != nil {
+		log.Error("open", "error", err.Error())
+		return 1
+	}
+	defer b.close(context.Background()) // a no-op after the graceful close below
+	// A failed log stops serve (exit 1): the Engine may be out of step with
+	// the log, and a restart recovers from the log.
+	ctx, failStop := context.WithCancel(ctx)
+	defer failStop()
+	go func() {
+		select {
+		case <-b.failed():
+			failStop()
+		case <-ctx.Done():
+		}
+	}()
+	eng := b.eng
 	srv, err := server.New(server.Config{
 		Addr: cfg.listen, Engine: eng, Region: cfg.region, Credentials: cfg.keys,
-		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log,
+		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log, Commit: b.commit(), Ready: b.ready(),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
 		return 2
 	}
-	// A live service stamps inputs at receipt; the ticker closes evaluation
-	// periods even when the fleet is quiet.
-	tickCtx, stopTicker := context.WithCancel(ctx)
-	defer stopTicker()
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-tickCtx.Done():
-				return
-			case now := <-t.C:
-				eng.Advance(now)
-			}
-		}
-	}()
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		log.Error("listen", "error", err.Error())
@@ -235,9 +244,33 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ctx, ln) }()
+	// The HTTP API answers /readyz (503) while the log's tail is replayed;
+	// the clock and the broker start once it has caught up.
+	if err := b.recover(ctx, srv); err != nil {
+		log.Error("recover", "error", err.Error())
+		return 1
+	}
+	// A live service stamps inputs at receipt; the ticker closes evaluation
+	// periods even when the fleet is quiet.
+	tickCtx, stopTicker := context.WithCancel(ctx)
+	defer stopTicker()
+	tickerDone := make(chan struct{})
+	go func() {
+		defer close(tickerDone)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case <-t.C:
+				b.advance(now())
+			}
+		}
+	}()
 	var mq *broker.Broker
 	if cfg.mqttListen != "" {
-		mq, err = broker.New(broker.Config{Engine: eng, Listen: cfg.mqttListen, Passwords: cfg.mqttPasswords,
+		mq, err = broker.New(broker.Config{Engine: eng, Ingester: b.ingester(), Now: now, Listen: cfg.mqttListen, Passwords: cfg.mqttPasswords,
 			ACL: cfg.mqttACL, TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log})
 		if err != nil {
 			log.Error("mqtt", "error", err.Error())
@@ -270,8 +303,21 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 			}
 		}
 	}
+	stopTicker()
+	<-tickerDone
+	if err := b.err(); err != nil {
+		log.Error("durable log", "error", err.Error())
+		return 1
+	}
 	if code != 0 {
 		return code
+	}
+	// Every input is applied; the final snapshot makes the next start fast.
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelClose()
+	if err := b.close(closeCtx); err != nil {
+		log.Error("close the durable log", "error", err.Error())
+		return 1
 	}
 	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
