@@ -87,6 +87,25 @@ func events(t *testing.T, e *ruledetect.Engine) []ruledetect.ViolationEvent {
 	return out
 }
 
+// retention makes the Engines keep every metric value, so that a record
+// applied twice or lost shows in metricValues.
+var retention = ruledetect.WithMetricRetention(ruledetect.MetricRetention{Duration: 1000 * time.Hour})
+
+// metricValues lists the retained values of both metrics of every thing.
+func metricValues(t *testing.T, e *ruledetect.Engine) []string {
+	var out []string
+	for k := range 3 {
+		for _, metric := range []string{"aws:num-listening-tcp-ports", "aws:num-messages-sent"} {
+			for d, err := range e.MetricValues(context.Background(), ruledetect.ListMetricValuesInput{ThingName: fmt.Sprintf("thing-%d", k), MetricName: metric,
+				StartTime: behavior.At(t0.Add(-time.Hour)), EndTime: behavior.At(t0.Add(1000 * time.Hour))}) {
+				require.NoError(t, err)
+				out = append(out, fmt.Sprintf("thing-%d %s %v %d", k, metric, d.Timestamp, *d.Value.Count))
+			}
+		}
+	}
+	return out
+}
+
 func actives(t *testing.T, e *ruledetect.Engine) []ruledetect.ActiveViolation {
 	var out []ruledetect.ActiveViolation
 	for a, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
@@ -98,7 +117,9 @@ func actives(t *testing.T, e *ruledetect.Engine) []ruledetect.ActiveViolation {
 
 // reference runs steps directly on an Engine, with no log.
 func reference(t *testing.T, steps []step) *ruledetect.Engine {
-	srv, err := server.New(server.Config{Credentials: map[string]string{"A": "s"}})
+	e, err := ruledetect.New(retention)
+	require.NoError(t, err)
+	srv, err := server.New(server.Config{Engine: e, Credentials: map[string]string{"A": "s"}})
 	require.NoError(t, err)
 	for _, s := range steps {
 		require.NoError(t, s(srv.Engine(), func(c server.Call) error { _, err := srv.Apply(context.Background(), c); return err }))
@@ -108,7 +129,7 @@ func reference(t *testing.T, steps []step) *ruledetect.Engine {
 
 // open opens and recovers a Log on dir with its HTTP server.
 func open(t *testing.T, dir string, every uint64) (*Log, *server.Server) {
-	l, err := Open(context.Background(), Config{Dir: dir, SnapshotEvery: every})
+	l, err := Open(context.Background(), Config{Dir: dir, SnapshotEvery: every, Options: []ruledetect.Option{retention}})
 	require.NoError(t, err)
 	srv, err := server.New(server.Config{Engine: l.Engine(), Credentials: map[string]string{"A": "s"}, Commit: l.Commit, Ready: l.Ready})
 	require.NoError(t, err)
@@ -133,6 +154,7 @@ func TestRecoverEqualsUninterrupted(t *testing.T) {
 	steps := sequence(60)
 	want := reference(t, steps)
 	require.NotEmpty(t, events(t, want))
+	require.NotEmpty(t, metricValues(t, want))
 	for _, tc := range []struct {
 		name     string
 		every    uint64
@@ -156,6 +178,7 @@ func TestRecoverEqualsUninterrupted(t *testing.T) {
 				if cut == len(steps) {
 					assert.Equal(t, events(t, want), events(t, l.Engine()))
 					assert.Equal(t, actives(t, want), actives(t, l.Engine()))
+					assert.Equal(t, metricValues(t, want), metricValues(t, l.Engine()))
 					require.NoError(t, l.Close(context.Background()))
 					break
 				}
@@ -170,6 +193,7 @@ func TestRecoverEqualsUninterrupted(t *testing.T) {
 			defer l.Close(context.Background())
 			assert.Equal(t, events(t, want), events(t, l.Engine()))
 			assert.Equal(t, actives(t, want), actives(t, l.Engine()))
+			assert.Equal(t, metricValues(t, want), metricValues(t, l.Engine()))
 		})
 	}
 }
@@ -199,7 +223,7 @@ func TestRecoverRefusesForeignLog(t *testing.T) {
 	run(t, l, sequence(3))
 	require.NoError(t, l.Close(context.Background()))
 	require.NoError(t, os.RemoveAll(dir+"/nats"))
-	l, err := Open(context.Background(), Config{Dir: dir})
+	l, err := Open(context.Background(), Config{Dir: dir, Options: []ruledetect.Option{retention}})
 	require.NoError(t, err)
 	defer l.Close(context.Background())
 	srv, err := server.New(server.Config{Engine: l.Engine(), Credentials: map[string]string{"A": "s"}})
