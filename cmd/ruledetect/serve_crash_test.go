@@ -79,7 +79,7 @@ func TestServeCrashLosesNothing(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 3))
 	kills := map[int]time.Duration{}
 	for len(kills) < crashKills {
-		kills[3+rng.IntN(crashSteps-4)] = time.Duration(rng.IntN(1500)) * time.Microsecond
+		kills[3+rng.IntN(crashSteps-4)] = time.Duration(rng.IntN(600)) * time.Microsecond
 	}
 	want := runCrashSequence(t, bin, nil)
 	// The behavior states normal behavior (more than two ports): a thing's
@@ -163,11 +163,13 @@ func setCrashClock(t *testing.T, file string, at time.Time) {
 type crashDevices struct {
 	clients []paho.Client
 	replies chan int64
+	stop    chan struct{}
+	noise   sync.WaitGroup
 }
 
 func connectCrashDevices(t *testing.T, addr string) *crashDevices {
-	d := &crashDevices{replies: make(chan int64, 64)}
-	for k := range crashThings {
+	d := &crashDevices{replies: make(chan int64, 64), stop: make(chan struct{})}
+	for k := range crashThings + 1 {
 		id := fmt.Sprintf("thing-%d", k)
 		o := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(id).SetUsername(id).SetPassword("pw-" + id).
 			SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(5 * time.Second).SetProtocolVersion(4)
@@ -187,10 +189,28 @@ func connectCrashDevices(t *testing.T, addr string) *crashDevices {
 		require.NoError(t, sub.Error())
 		d.clients = append(d.clients, c)
 	}
+	// The load: thing-3 publishes a message every 2 ms, so that records are
+	// in flight whenever the server is killed. The profile has no behavior
+	// it feeds: they change no event, whether or not they were logged.
+	noise := d.clients[crashThings]
+	d.noise.Go(func() {
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-d.stop:
+				return
+			case <-tick.C:
+				noise.Publish("thing-3/load", 0, false, "x")
+			}
+		}
+	})
 	return d
 }
 
 func (d *crashDevices) close() {
+	close(d.stop)
+	d.noise.Wait()
 	for _, c := range d.clients {
 		c.Disconnect(0)
 	}
@@ -222,7 +242,7 @@ func runCrashSequence(t *testing.T, bin string, kills map[int]time.Duration) []s
 	clock := filepath.Join(dir, "clock")
 	passwords := filepath.Join(dir, "passwords")
 	var pw strings.Builder
-	for k := range crashThings {
+	for k := range crashThings + 1 { // thing-3 is the background load
 		fmt.Fprintf(&pw, "thing-%d:pw-thing-%d\n", k, k)
 	}
 	require.NoError(t, os.WriteFile(passwords, []byte(pw.String()), 0o600))
