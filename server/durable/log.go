@@ -163,7 +163,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if l.engine, l.snapSeq, err = restoreNewest(ctx, cfg.Dir, cfg.Options); err != nil {
 		return nil, fmt.Errorf("%w: restore: %v", ErrLog, err)
 	}
-	l.applied = l.snapSeq
+	l.applied, l.snapAt = l.snapSeq, time.Now()
 	l.stats.applied.Store(l.snapSeq)
 	if err := l.connect(ctx); err != nil {
 		l.shutdownNATS()
@@ -255,6 +255,9 @@ func (l *Log) replay(ctx context.Context, from, to uint64) error {
 		seq := md.Sequence.Stream
 		if seq <= l.applied {
 			continue
+		}
+		if seq != l.applied+1 {
+			return fmt.Errorf("%w: records %d to %d are missing from the stream", ErrLog, l.applied+1, seq-1)
 		}
 		rec, err := Decode(msg.Data())
 		if err != nil {
