@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,13 @@ import (
 // port and returns its URL. It skips without the binary, except under
 // CI=true (where .ci/run installs it).
 func startNATSServer(t *testing.T) string {
+	url, _ := startNATSServerStoppable(t)
+	return url
+}
+
+// startNATSServerStoppable is startNATSServer with a function that stops
+// the server.
+func startNATSServerStoppable(t *testing.T) (string, func()) {
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -35,7 +43,9 @@ func startNATSServer(t *testing.T) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "-a", "127.0.0.1", "-p", fmt.Sprint(port), "-js", "-sd", filepath.Join(t.TempDir(), "js"))
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cancel(); cmd.Wait() })
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); cmd.Wait() }) }
+	t.Cleanup(stop)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {
@@ -45,7 +55,7 @@ func startNATSServer(t *testing.T) string {
 		require.True(t, time.Now().Before(deadline), "nats-server did not listen")
 		time.Sleep(50 * time.Millisecond)
 	}
-	return "nats://" + addr
+	return "nats://" + addr, stop
 }
 
 // TestExternalNATS: with NATSURL the log lives in an external NATS server
@@ -76,4 +86,36 @@ func TestExternalNATS(t *testing.T) {
 	defer l.Close(context.Background())
 	assert.Equal(t, events(t, want), events(t, l.Engine()))
 	assert.Equal(t, metricValues(t, want), metricValues(t, l.Engine()))
+}
+
+// TestLogFailsWhenNATSGoesAway: an append the server never acknowledges
+// fails the Log: the call gets ErrUnavailable, Failed is closed, Ready is
+// false, and every later call is refused without reaching the Engine.
+func TestLogFailsWhenNATSGoesAway(t *testing.T) {
+	url, stop := startNATSServerStoppable(t)
+	l, err := Open(context.Background(), Config{Dir: t.TempDir(), NATSURL: url, AppendTimeout: 500 * time.Millisecond})
+	require.NoError(t, err)
+	defer l.Close(context.Background())
+	srv, err := server.New(server.Config{Engine: l.Engine(), Credentials: map[string]string{"A": "s"}, Commit: l.Commit})
+	require.NoError(t, err)
+	require.NoError(t, l.Recover(context.Background(), srv.Apply))
+	msg := ruledetect.Message{Thing: "a", Time: t0, Direction: ruledetect.Sent, Topic: "t", Bytes: 1}
+	require.NoError(t, l.IngestMessage(msg))
+	stop()
+	err = l.IngestMessage(msg)
+	assert.ErrorIs(t, err, server.ErrUnavailable)
+	assert.ErrorIs(t, err, ErrLog)
+	select {
+	case <-l.Failed():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the log did not fail")
+	}
+	assert.False(t, l.Ready())
+	assert.ErrorIs(t, l.Err(), ErrLog)
+	_, err = l.Commit(context.Background(), server.Call{Operation: "CreateDimension", PathValues: map[string]string{"name": "d"},
+		Body: []byte(`{"type":"TOPIC_FILTER","stringValues":["a/#"]}`)})
+	assert.ErrorIs(t, err, server.ErrUnavailable)
+	_, err = l.Engine().DescribeDimension(context.Background(), "d")
+	assert.ErrorIs(t, err, ruledetect.ErrResourceNotFound, "a refused call changed nothing")
+	assert.Equal(t, uint64(1), l.Stats().Appended)
 }

@@ -37,6 +37,7 @@ const (
 	DefaultStream           = "RULEDETECT"
 	DefaultSnapshotEvery    = 100_000
 	DefaultSnapshotInterval = time.Minute
+	DefaultAppendTimeout    = 30 * time.Second
 )
 
 // Config configures a Log. Dir is required.
@@ -59,6 +60,9 @@ type Config struct {
 	// DefaultSnapshotInterval.
 	SnapshotEvery    uint64
 	SnapshotInterval time.Duration
+	// AppendTimeout is how long an append may wait for the log's
+	// acknowledgement before the Log fails (default DefaultAppendTimeout).
+	AppendTimeout time.Duration
 	// SyncAlways makes the embedded server fsync every append before it
 	// acknowledges it (survives power loss, not only a crash of the
 	// process, at a large cost in throughput).
@@ -152,6 +156,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	cfg.Stream = cmp.Or(cfg.Stream, DefaultStream)
 	cfg.SnapshotEvery = cmp.Or(cfg.SnapshotEvery, DefaultSnapshotEvery)
 	cfg.SnapshotInterval = cmp.Or(cfg.SnapshotInterval, DefaultSnapshotInterval)
+	cfg.AppendTimeout = cmp.Or(cfg.AppendTimeout, DefaultAppendTimeout)
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLog, err)
 	}
@@ -435,7 +440,11 @@ func (l *Log) maybeSnapshot(final bool) {
 			return
 		}
 		l.stats.snapshots.Add(1)
-		// The records the snapshot includes are no longer needed.
+		// The records the snapshot includes are no longer needed. Without a
+		// connection they stay; the next snapshot's purge removes them.
+		if !l.nc.IsConnected() {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := l.stream.Purge(ctx, jetstream.WithPurgeSequence(seq+1)); err != nil {

@@ -50,7 +50,7 @@ func (l *Log) connect(ctx context.Context) error {
 	}
 	l.nc = nc
 	if l.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096),
-		jetstream.WithPublishAsyncTimeout(30*time.Second)); err != nil {
+		jetstream.WithPublishAsyncTimeout(l.cfg.AppendTimeout)); err != nil {
 		return fmt.Errorf("%w: JetStream: %v", ErrLog, err)
 	}
 	cfg := jetstream.StreamConfig{
