@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,6 +111,11 @@ type Log struct {
 	snapshotting chan struct{} // holds one token while a snapshot is being written
 
 	stats counters
+
+	// callTime is the receipt time (Unix ns) of the control-plane record
+	// being applied, 0 between them: the Engine's clock for creationDate and
+	// lastModifiedDate, so that a replay gives a profile the dates it had.
+	callTime atomic.Int64
 }
 
 // pending is a record appended (or being appended) and waiting for the
@@ -165,7 +171,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		snapshotting: make(chan struct{}, 1)}
 	l.subject = subjectOf(cfg.Stream)
 	var err error
-	if l.engine, l.snapSeq, err = restoreNewest(ctx, cfg.Dir, cfg.Options); err != nil {
+	// The Log's clock comes last: it wins over a WithClock in cfg.Options.
+	opts := append(slices.Clip(cfg.Options), ruledetect.WithClock(l.controlClock))
+	if l.engine, l.snapSeq, err = restoreNewest(ctx, cfg.Dir, opts); err != nil {
 		return nil, fmt.Errorf("%w: restore: %v", ErrLog, err)
 	}
 	l.applied, l.snapAt = l.snapSeq, time.Now()
@@ -301,6 +309,10 @@ func (l *Log) apply(ctx context.Context, r *Record) result {
 		e.Advance(r.time())
 		return result{}
 	case KindControl:
+		if r.Time != 0 {
+			l.callTime.Store(r.Time)
+			defer l.callTime.Store(0)
+		}
 		out, err := l.control(ctx, *r.Call)
 		return result{out: out, err: err}
 	}
@@ -460,12 +472,21 @@ func (l *Log) maybeSnapshot(final bool) {
 	}
 }
 
-// Commit appends a state-changing control-plane call and returns what the
-// server's Apply returned when it was applied: the server.Config.Commit of
-// the HTTP API.
+// Commit appends a state-changing control-plane call, stamped with the
+// time it was received, and returns what the server's Apply returned when
+// it was applied: the server.Config.Commit of the HTTP API.
 func (l *Log) Commit(_ context.Context, c server.Call) (any, error) {
-	r := l.submit(controlRecord(c))
+	r := l.submit(controlRecord(c, time.Now()))
 	return r.out, r.err
+}
+
+// controlClock is the Engine's clock (ruledetect.WithClock): the receipt
+// time of the control-plane record being applied.
+func (l *Log) controlClock() time.Time {
+	if ns := l.callTime.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Now()
 }
 
 // IngestMessage appends and applies Engine.IngestMessage(m).

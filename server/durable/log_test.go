@@ -232,3 +232,30 @@ func TestRecoverRefusesForeignLog(t *testing.T) {
 	assert.ErrorIs(t, err, ErrLog)
 	assert.ErrorContains(t, err, "not this data directory's log")
 }
+
+// TestReplayKeepsControlPlaneDates: a profile's creationDate and
+// lastModifiedDate are its calls' receipt times, also when the calls are
+// replayed after a crash.
+func TestReplayKeepsControlPlaneDates(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := open(t, dir, 1000)
+	_, err := l.Commit(context.Background(), server.Call{Operation: "CreateSecurityProfile", PathValues: map[string]string{"securityProfileName": "p"}, Body: []byte(testProfile)})
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond)
+	_, err = l.Commit(context.Background(), server.Call{Operation: "UpdateSecurityProfile", PathValues: map[string]string{"securityProfileName": "p"},
+		Body: []byte(`{"securityProfileDescription":"updated"}`)})
+	require.NoError(t, err)
+	before, err := l.Engine().DescribeSecurityProfile(context.Background(), "p")
+	require.NoError(t, err)
+	require.NotEqual(t, before.CreationDate, before.LastModifiedDate)
+	l.abandon()
+	time.Sleep(20 * time.Millisecond)
+
+	l, _ = open(t, dir, 1000)
+	defer l.Close(context.Background())
+	require.Equal(t, uint64(2), l.Stats().Replayed)
+	after, err := l.Engine().DescribeSecurityProfile(context.Background(), "p")
+	require.NoError(t, err)
+	assert.Equal(t, before.CreationDate, after.CreationDate)
+	assert.Equal(t, before.LastModifiedDate, after.LastModifiedDate)
+}

@@ -33,8 +33,9 @@ const (
 type Record struct {
 	Kind  Kind   `json:"kind"`
 	Thing string `json:"thing,omitzero"`
-	// Time is the input's receipt time (the Advance time), in Unix
-	// nanoseconds: exactly the Engine's own resolution.
+	// Time is the input's receipt time (the Advance time; a control-plane
+	// call's receipt time, which its creationDate or lastModifiedDate
+	// records), in Unix nanoseconds: exactly the Engine's own resolution.
 	Time      int64        `json:"time,omitzero"`
 	Direction uint8        `json:"direction,omitzero"` // ruledetect.Direction of a message
 	Topic     string       `json:"topic,omitzero"`
@@ -69,7 +70,6 @@ func Decode(data []byte) (Record, error) {
 // check validates the members a kind needs and refuses those it has not:
 // what the Engine validates itself (thing names, topics) is left to it.
 func (r *Record) check() error {
-	input := r.Thing != "" || r.Time != 0
 	switch r.Kind {
 	case KindMessage:
 		if r.Direction != uint8(ruledetect.Sent) && r.Direction != uint8(ruledetect.Received) {
@@ -88,8 +88,8 @@ func (r *Record) check() error {
 		if r.Call == nil || r.Call.Operation == "" {
 			return errors.New("no call")
 		}
-		if input {
-			return errors.New("a control record has no thing or time")
+		if r.Thing != "" {
+			return errors.New("a control record has no thing")
 		}
 		return nil
 	default:
@@ -129,4 +129,6 @@ func reportRecord(thing string, at time.Time, format ruledetect.ReportFormat, da
 
 func advanceRecord(t time.Time) Record { return Record{Kind: KindAdvance, Time: t.UnixNano()} }
 
-func controlRecord(c server.Call) Record { return Record{Kind: KindControl, Call: &c} }
+func controlRecord(c server.Call, at time.Time) Record {
+	return Record{Kind: KindControl, Time: at.UnixNano(), Call: &c}
+}
