@@ -213,7 +213,11 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	b, err := openBackend(ctx, cfg.durable, []ruledetect.Option{ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
 		ruledetect.WithAllowedLateness(cfg.lateness)}, log)
 	if err != nil {
-		log.Error("open", "error", err.Error())
+		if cfg.durable.dir == "" {
+			fmt.Fprintf(stderr, "ruledetect serve: %v\n", err) // a bad option
+			return 2
+		}
+		log.Error("open the durable log", "error", err.Error())
 		return 1
 	}
 	defer b.close(context.Background()) // a no-op after the graceful close below
