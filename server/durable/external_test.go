@@ -93,7 +93,7 @@ func TestExternalNATS(t *testing.T) {
 // false, and every later call is refused without reaching the Engine.
 func TestLogFailsWhenNATSGoesAway(t *testing.T) {
 	url, stop := startNATSServerStoppable(t)
-	l, err := Open(context.Background(), Config{Dir: t.TempDir(), NATSURL: url, AppendTimeout: 500 * time.Millisecond})
+	l, err := Open(context.Background(), Config{Dir: t.TempDir(), NATSURL: url, AppendTimeout: 2 * time.Second})
 	require.NoError(t, err)
 	defer l.Close(context.Background())
 	srv, err := server.New(server.Config{Engine: l.Engine(), Credentials: map[string]string{"A": "s"}, Commit: l.Commit})

@@ -137,6 +137,7 @@ type result struct {
 type counters struct {
 	appended, replayed, rejected, snapshots, snapshotErrors atomic.Uint64
 	applied                                                 atomic.Uint64 // mirrors Log.applied for Stats
+	snapshotSeq, snapshotUnixNano                           atomic.Uint64 // the newest snapshot written
 }
 
 // Stats are a Log's counters.
@@ -147,6 +148,11 @@ type Stats struct {
 	Snapshots      uint64 // snapshots written
 	SnapshotErrors uint64 // snapshots that could not be written (the log keeps its records)
 	Applied        uint64 // the stream sequence of the last applied record
+	Pending        int    // records appended or being appended, not yet applied (the log's lag)
+	// LastSnapshot is when the newest snapshot written by this process was
+	// taken (zero before the first), and SnapshotSeq the record it includes.
+	LastSnapshot time.Time
+	SnapshotSeq  uint64
 }
 
 // ErrLog is what the Log's errors match: the log cannot take a record.
@@ -207,8 +213,13 @@ func (l *Log) Err() error {
 
 // Stats returns the Log's counters.
 func (l *Log) Stats() Stats {
-	return Stats{Appended: l.stats.appended.Load(), Replayed: l.stats.replayed.Load(), Rejected: l.stats.rejected.Load(),
-		Snapshots: l.stats.snapshots.Load(), SnapshotErrors: l.stats.snapshotErrors.Load(), Applied: l.stats.applied.Load()}
+	st := Stats{Appended: l.stats.appended.Load(), Replayed: l.stats.replayed.Load(), Rejected: l.stats.rejected.Load(),
+		Snapshots: l.stats.snapshots.Load(), SnapshotErrors: l.stats.snapshotErrors.Load(), Applied: l.stats.applied.Load(),
+		Pending: len(l.queue), SnapshotSeq: l.stats.snapshotSeq.Load()}
+	if ns := l.stats.snapshotUnixNano.Load(); ns != 0 {
+		st.LastSnapshot = time.Unix(0, int64(ns))
+	}
+	return st
 }
 
 // Recover replays the records after the restored snapshot through the
@@ -442,8 +453,8 @@ func (l *Log) maybeSnapshot(final bool) {
 		l.log.Error("snapshot", "error", err.Error())
 		return
 	}
-	seq := l.applied
-	l.snapSeq, l.snapAt = seq, time.Now()
+	seq, takenAt := l.applied, time.Now()
+	l.snapSeq, l.snapAt = seq, takenAt
 	write := func() {
 		defer func() { <-l.snapshotting }()
 		if err := writeSnapshotFile(l.cfg.Dir, seq, buf.Bytes()); err != nil {
@@ -452,6 +463,8 @@ func (l *Log) maybeSnapshot(final bool) {
 			return
 		}
 		l.stats.snapshots.Add(1)
+		l.stats.snapshotSeq.Store(seq)
+		l.stats.snapshotUnixNano.Store(uint64(takenAt.UnixNano()))
 		// The records the snapshot includes are no longer needed. Without a
 		// connection they stay; the next snapshot's purge removes them.
 		if !l.nc.IsConnected() {

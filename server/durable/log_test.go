@@ -213,6 +213,9 @@ func TestCommitResponseIsApplied(t *testing.T) {
 	st := l.Stats()
 	assert.Equal(t, uint64(3), st.Appended)
 	assert.Equal(t, uint64(2), st.Rejected)
+	assert.Equal(t, uint64(3), st.Applied)
+	assert.Zero(t, st.Pending)
+	assert.True(t, st.LastSnapshot.IsZero(), "no snapshot yet")
 }
 
 // TestRecoverRefusesForeignLog: a snapshot ahead of the stream (another
@@ -252,8 +255,13 @@ func TestReplayKeepsControlPlaneDates(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 
 	l, _ = open(t, dir, 1000)
-	defer l.Close(context.Background())
 	require.Equal(t, uint64(2), l.Stats().Replayed)
+	defer func() {
+		require.NoError(t, l.Close(context.Background()))
+		st := l.Stats()
+		assert.Equal(t, uint64(2), st.SnapshotSeq, "the graceful close snapshots")
+		assert.False(t, st.LastSnapshot.IsZero())
+	}()
 	after, err := l.Engine().DescribeSecurityProfile(context.Background(), "p")
 	require.NoError(t, err)
 	assert.Equal(t, before.CreationDate, after.CreationDate)
