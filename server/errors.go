@@ -50,6 +50,10 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &ee) && ee.Message != "" {
 		msg = ee.Message
 	}
+	if errors.Is(err, ErrUnavailable) {
+		// The IoT model's ServiceUnavailableException (503): retryable.
+		return &apiError{status: http.StatusServiceUnavailable, code: "ServiceUnavailableException", message: msg}
+	}
 	for _, k := range errorKinds {
 		if errors.Is(err, k.kind) {
 			out := &apiError{status: k.status, code: k.code, message: msg}

@@ -74,6 +74,11 @@ type Config struct {
 	// Ready reports whether the server is ready for traffic (/readyz). Nil
 	// means always ready.
 	Ready func() bool
+	// Commit, when set, receives every state-changing operation instead of
+	// the Engine: it must make the Call durable, then have it applied with
+	// Server.Apply (one Call at a time, in the log's order) and return what
+	// Apply returned, which becomes the response. Nil applies directly.
+	Commit func(ctx context.Context, c Call) (any, error)
 	// Logger receives one JSON-able record per request (nil: slog.Default()).
 	Logger *slog.Logger
 	// Now is the clock signatures are checked against (nil: time.Now).
@@ -297,7 +302,7 @@ func (s *Server) serveOperation(op operation) http.Handler {
 			s.writeError(w, r, aerr)
 			return
 		}
-		out, err := op.handle(s, &apiRequest{r: r, query: r.URL.Query(), body: body})
+		out, err := s.run(op, &apiRequest{r: r, query: r.URL.Query(), body: body})
 		if err != nil {
 			s.writeError(w, r, err)
 			return

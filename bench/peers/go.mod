@@ -20,7 +20,7 @@ require (
 	github.com/rs/xid v1.4.0 // indirect
 	github.com/ruledetect/ruledetect v0.0.0
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

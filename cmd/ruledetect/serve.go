@@ -29,6 +29,7 @@ const serveUsage = `usage: ruledetect serve --access-key ID:SECRET... [--access-
                         [--mqtt-listen ADDR --mqtt-passwords FILE [--mqtt-acl FILE]]
                         [--allowed-lateness DURATION] [--metric-retention DURATION]
                         [--alert-webhook URL] [--alert-topic TOPIC] [--alert-attempts N]
+                        [--data DIR [--nats URL] [--snapshot-every N] [--snapshot-interval DURATION]]
 
 Serves the AWS IoT Device Defender Detect control plane over HTTP with the
 AWS IoT API's paths, bodies and errors, so that the AWS CLI and the SDKs
@@ -56,7 +57,7 @@ flags:
   --allowed-lateness DURATION
                            how late an input may be applied after the clock passed its
                            receipt time and still count in its window (default 5s)
-` + opsUsage + `
+` + opsUsage + `` + durableUsage + `
 Alerts are delivered at least once, in event order; see README "Run it as a
 service". /metrics serves Prometheus metrics, unsigned, like /livez and /readyz.
 
@@ -122,6 +123,8 @@ type serveConfig struct {
 	mqttACL                                  *broker.ACL
 	lateness                                 time.Duration
 	ops                                      opsConfig
+	durable                                  durableConfig
+	now                                      func() time.Time // time.Now but in the crash test
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -150,6 +153,8 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	aclFile := fs.String("mqtt-acl", "", "")
 	fs.DurationVar(&cfg.lateness, "allowed-lateness", 5*time.Second, "")
 	addOpsFlags(fs, &cfg.ops)
+	addDurableFlags(fs, &cfg.durable)
+	cfg.now = serveClock(lookup)
 	if code, ok := parseFlags(fs, args, serveUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -175,6 +180,9 @@ func parseServe(args []string, lookup func(string) (string, bool), stdout, stder
 	}
 	if err := cfg.ops.check(cfg.mqttListen); err != nil {
 		return cfg, usageError(stderr, "serve", "%v", err), false
+	}
+	if msg := cfg.durable.check(); msg != "" {
+		return cfg, usageError(stderr, "serve", "%s", msg), false
 	}
 	if cfg.mqttListen != "" {
 		if *passwords == "" {
@@ -208,15 +216,37 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	// Inputs are stamped at receipt and the clock is the ticker below: the
 	// allowed lateness covers the time between stamping and applying.
 	ops := newServeOps(cfg.ops)
-	eng, err := ruledetect.New(append([]ruledetect.Option{ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
-		ruledetect.WithAllowedLateness(cfg.lateness)}, ops.engineOptions()...)...)
-	if err != nil {
-		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
-		return 2
+	now := cfg.now
+	if now == nil {
+		now = time.Now
 	}
+	b, err := openBackend(ctx, cfg.durable, append([]ruledetect.Option{ruledetect.WithRegion(cfg.region), ruledetect.WithAccount(cfg.account),
+		ruledetect.WithAllowedLateness(cfg.lateness)}, ops.engineOptions()...), log)
+	if err != nil {
+		if cfg.durable.dir == "" {
+			fmt.Fprintf(stderr, "ruledetect serve: %v\n", err) // a bad option
+			return 2
+		}
+		log.Error("open the durable log", "error", err.Error())
+		return 1
+	}
+	defer b.close(context.Background()) // a no-op after the graceful close below
+	// A failed log stops serve (exit 1): the Engine may be out of step with
+	// the log, and a restart recovers from the log.
+	ctx, failStop := context.WithCancel(ctx)
+	defer failStop()
+	go func() {
+		select {
+		case <-b.failed():
+			failStop()
+		case <-ctx.Done():
+		}
+	}()
+	eng := b.eng
 	scfg := server.Config{
 		Addr: cfg.listen, Engine: eng, Region: cfg.region, Credentials: cfg.keys,
-		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log,
+		TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log, Commit: b.commit(), Ready: b.ready(),
+		Status: b.status,
 	}
 	ops.configure(&scfg)
 	srv, err := server.New(scfg)
@@ -224,23 +254,6 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 		fmt.Fprintf(stderr, "ruledetect serve: %v\n", err)
 		return 2
 	}
-	// A live service stamps inputs at receipt; the ticker closes evaluation
-	// periods even when the fleet is quiet.
-	tickCtx, stopTicker := context.WithCancel(ctx)
-	defer stopTicker()
-	go logGivenUp(tickCtx, eng, log)
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-tickCtx.Done():
-				return
-			case now := <-t.C:
-				srv.Advance(now) // eng.Advance, timed for /metrics
-			}
-		}
-	}()
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		log.Error("listen", "error", err.Error())
@@ -248,9 +261,34 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ctx, ln) }()
+	// The HTTP API answers /readyz (503) while the log's tail is replayed;
+	// the clock and the broker start once it has caught up.
+	if err := b.recover(ctx, srv); err != nil {
+		log.Error("recover", "error", err.Error())
+		return 1
+	}
+	// A live service stamps inputs at receipt; the ticker closes evaluation
+	// periods even when the fleet is quiet.
+	tickCtx, stopTicker := context.WithCancel(ctx)
+	defer stopTicker()
+	go logGivenUp(tickCtx, eng, log)
+	tickerDone := make(chan struct{})
+	go func() {
+		defer close(tickerDone)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-tickCtx.Done():
+				return
+			case <-t.C:
+				srv.AdvanceThrough(now(), b.advance) // through the log, timed for /metrics
+			}
+		}
+	}()
 	var mq *broker.Broker
 	if cfg.mqttListen != "" {
-		mq, err = broker.New(broker.Config{Engine: eng, Listen: cfg.mqttListen, Passwords: cfg.mqttPasswords,
+		mq, err = broker.New(broker.Config{Engine: eng, Ingester: b.ingester(), Now: now, Listen: cfg.mqttListen, Passwords: cfg.mqttPasswords,
 			ACL: cfg.mqttACL, TLSCertFile: cfg.tlsCert, TLSKeyFile: cfg.tlsKey, Logger: log})
 		if err != nil {
 			log.Error("mqtt", "error", err.Error())
@@ -284,8 +322,21 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 			}
 		}
 	}
+	stopTicker()
+	<-tickerDone
+	if err := b.err(); err != nil {
+		log.Error("durable log", "error", err.Error())
+		return 1
+	}
 	if code != 0 {
 		return code
+	}
+	// Every input is applied; the final snapshot makes the next start fast.
+	closeCtx, cancelClose := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelClose()
+	if err := b.close(closeCtx); err != nil {
+		log.Error("close the durable log", "error", err.Error())
+		return 1
 	}
 	flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

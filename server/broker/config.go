@@ -23,8 +23,12 @@ const DefaultMaxPacketSize = 128 * 1024
 // Config configures a Broker. Engine and one of Passwords or Authenticate
 // are required; everything else has a default.
 type Config struct {
-	// Engine receives the broker's inputs.
+	// Engine receives the broker's inputs (unless Ingester is set) and
+	// validates client ids as thing names.
 	Engine *ruledetect.Engine
+	// Ingester, when set, receives the inputs instead of Engine: a durable
+	// log that appends each one before it applies it to Engine.
+	Ingester Ingester
 
 	// Listen is the TCP address to listen on (default DefaultListen);
 	// "127.0.0.1:0" picks a free port, which Broker.Addr reports.

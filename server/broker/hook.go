@@ -22,6 +22,7 @@ type hook struct {
 	mqtt.HookBase
 	server *mqtt.Server
 	e      *ruledetect.Engine
+	in     Ingester // nil: the Engine, through thing handles
 	acl    *ACL
 	auth   func(thing string, password []byte) bool
 	now    func() time.Time
@@ -43,7 +44,7 @@ type conn struct {
 }
 
 func newHook(s *mqtt.Server, c resolved) *hook {
-	return &hook{server: s, e: c.Engine, acl: c.ACL, auth: c.Authenticate, now: c.Now, log: c.Logger}
+	return &hook{server: s, e: c.Engine, in: c.Ingester, acl: c.ACL, auth: c.Authenticate, now: c.Now, log: c.Logger}
 }
 
 // ID names the hook in mochi's logs.
@@ -116,7 +117,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 		h.stats.deniedPublish.Add(1)
 		h.stats.willDenied.Add(1)
 		if c := h.conn(cl); c != nil {
-			err := c.thing.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Time: h.now(), Topic: pk.Connect.WillTopic})
+			err := h.authorizationFailure(c, ruledetect.AuthorizationFailure{Time: h.now(), Topic: pk.Connect.WillTopic})
 			h.applied(&h.stats.authFailures, "authorization failure", cl.ID, err)
 		}
 		h.log.Info("connect refused: will topic not allowed", "client", cl.ID, "remote", cl.Net.Remote, "topic", pk.Connect.WillTopic)
@@ -129,7 +130,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 // failedAttempt applies a refused connection attempt of a valid client id:
 // it counts toward aws:num-connection-attempts and nothing else.
 func (h *hook) failedAttempt(cl *mqtt.Client) {
-	err := h.e.IngestConnect(ruledetect.Connect{Thing: cl.ID, Time: h.now(), SourceIP: remoteIP(cl.Net.Remote), Failed: true})
+	err := h.failedConnect(ruledetect.Connect{Thing: cl.ID, Time: h.now(), SourceIP: remoteIP(cl.Net.Remote), Failed: true})
 	h.applied(&h.stats.failedConnects, "failed connect", cl.ID, err)
 }
 
@@ -155,7 +156,7 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 	}
 	c := &conn{thing: thing, ip: remoteIP(cl.Net.Remote)}
 	h.conns.Store(cl, c)
-	err = thing.IngestConnect(ruledetect.Connect{Time: at, SourceIP: c.ip})
+	err = h.connect(c, ruledetect.Connect{Time: at, SourceIP: c.ip})
 	h.applied(&h.stats.connects, "connect", cl.ID, err)
 }
 
@@ -171,7 +172,7 @@ func (h *hook) disconnect(c *conn) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
 	}
-	err := c.thing.IngestDisconnect(ruledetect.Disconnect{Time: h.now()})
+	err := h.disconnected(c, ruledetect.Disconnect{Time: h.now()})
 	h.applied(&h.stats.disconnects, "disconnect", c.thing.Name(), err)
 }
 
@@ -194,7 +195,7 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 		h.stats.deniedSubscribe.Add(1)
 	}
 	if c := h.conn(cl); c != nil {
-		err := c.thing.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Time: h.now(), Topic: topic})
+		err := h.authorizationFailure(c, ruledetect.AuthorizationFailure{Time: h.now(), Topic: topic})
 		h.applied(&h.stats.authFailures, "authorization failure", cl.ID, err)
 	}
 	return false
@@ -211,7 +212,7 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	if c == nil {
 		return
 	}
-	err := c.thing.IngestMessage(ruledetect.Message{
+	err := h.message(c, ruledetect.Message{
 		Time: at, Direction: ruledetect.Sent, Topic: pk.TopicName, Bytes: int64(len(pk.Payload)), SourceIP: c.ip,
 	})
 	h.applied(&h.stats.sent, "message sent", cl.ID, err)
@@ -223,13 +224,7 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 // report ingests a metrics report for thing and publishes the service's
 // reply on the report topic's /accepted or /rejected topic.
 func (h *hook) report(c *conn, thing string, format ruledetect.ReportFormat, topic string, payload []byte, at time.Time) {
-	var res ruledetect.IngestResult
-	var err error
-	if thing == c.thing.Name() {
-		res, err = c.thing.IngestReport(at, format, payload)
-	} else {
-		res, err = h.e.IngestReport(thing, at, format, payload) // on behalf of another thing, as the ACL allowed
-	}
+	res, err := h.ingestReport(c, thing, at, format, payload)
 	h.applied(&h.stats.reports, "report", thing, err)
 	r := acceptedReply(thing, res, at)
 	if err != nil {
@@ -255,7 +250,7 @@ func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 	if c == nil {
 		return
 	}
-	err := c.thing.IngestMessage(ruledetect.Message{
+	err := h.message(c, ruledetect.Message{
 		Time: h.now(), Direction: ruledetect.Received, Topic: pk.TopicName, Bytes: int64(len(pk.Payload)),
 	})
 	h.applied(&h.stats.received, "message received", cl.ID, err)
