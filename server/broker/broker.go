@@ -76,7 +76,7 @@ var ErrInvalidConfig = errors.New("broker: invalid configuration")
 type Broker struct {
 	server *mqtt.Server
 	hook   *hook
-	tcp    *listeners.TCP
+	tcp    *gatedTCP
 	log    *slog.Logger
 
 	serveOnce sync.Once
@@ -104,7 +104,7 @@ func New(cfg Config) (*Broker, error) {
 	if err := s.AddHook(h, nil); err != nil {
 		return nil, fmt.Errorf("broker: add hook: %w", err)
 	}
-	tcp := listeners.NewTCP(listeners.Config{ID: "mqtt", Address: c.Listen, TLSConfig: c.tls})
+	tcp := newGatedTCP(listeners.Config{ID: "mqtt", Address: c.Listen, TLSConfig: c.tls})
 	if err := s.AddListener(tcp); err != nil {
 		return nil, fmt.Errorf("broker: listen on %s: %w", c.Listen, err)
 	}
@@ -145,6 +145,7 @@ func (b *Broker) Serve(ctx context.Context) error {
 // from any goroutine.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.tcp.shutGate() // see gatedTCP: no connection is half counted when mochi closes
 		b.closeErr = b.server.Close()
 		close(b.closed)
 	})

@@ -36,6 +36,13 @@ import (
 // RULEDETECT_BENCH_DEVICES is a comma-separated list of device counts
 // (default "10,100").
 func BenchmarkBrokerLoad(b *testing.B) {
+	for _, n := range benchDeviceCounts(b) {
+		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchLoad(b, n) })
+	}
+}
+
+// benchDeviceCounts reads RULEDETECT_BENCH_DEVICES (default "10,100").
+func benchDeviceCounts(b *testing.B) []int {
 	counts := []int{10, 100}
 	if s := os.Getenv("RULEDETECT_BENCH_DEVICES"); s != "" {
 		counts = nil
@@ -45,9 +52,7 @@ func BenchmarkBrokerLoad(b *testing.B) {
 			counts = append(counts, n)
 		}
 	}
-	for _, n := range counts {
-		b.Run(fmt.Sprintf("devices=%d", n), func(b *testing.B) { benchLoad(b, n) })
-	}
+	return counts
 }
 
 // latencies matches each judged datapoint of a device with the time its
@@ -81,11 +86,17 @@ func (l *latencies) sent(i int, at time.Time) {
 }
 
 func (l *latencies) observe(p ruledetect.Datapoint) {
-	now := time.Now()
 	i, err := strconv.Atoi(strings.TrimPrefix(p.Thing, "dev-"))
 	if err != nil || p.Behavior != "size" {
 		return
 	}
+	l.receivedFrom(i)
+}
+
+// receivedFrom records that device i's oldest message in flight has been
+// evaluated (or, for the anchor, delivered).
+func (l *latencies) receivedFrom(i int) {
+	now := time.Now()
 	d := &l.devices[i]
 	d.mu.Lock()
 	at := d.sends[d.next]
