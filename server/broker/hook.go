@@ -55,7 +55,7 @@ func (h *hook) Provides(b byte) bool {
 	switch b {
 	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
-		mqtt.OnPublished, mqtt.OnPacketSent:
+		mqtt.OnPublish, mqtt.OnPacketSent:
 		return true
 	}
 	return false
@@ -201,16 +201,19 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	return false
 }
 
-// OnPublished applies a message a device published, and ingests and
-// answers it when it is a metrics report.
-func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
+// OnPublish applies a message a device published, and ingests and answers
+// it when it is a metrics report. It runs before the broker acknowledges a
+// QoS 1 publish (PUBACK), so that with a durable log an acknowledged message
+// is in the log: a crash after the PUBACK loses nothing the device was told
+// was received.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
-		return // the broker's own replies; their deliveries are counted in OnPacketSent
+		return pk, nil // the broker's own replies; their deliveries are counted in OnPacketSent
 	}
 	at := h.now()
 	c := h.conn(cl)
 	if c == nil {
-		return
+		return pk, nil
 	}
 	err := h.message(c, ruledetect.Message{
 		Time: at, Direction: ruledetect.Sent, Topic: pk.TopicName, Bytes: int64(len(pk.Payload)), SourceIP: c.ip,
@@ -219,6 +222,7 @@ func (h *hook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
 	if thing, format, ok := reportTopic(pk.TopicName); ok {
 		h.report(c, thing, format, pk.TopicName, pk.Payload, at)
 	}
+	return pk, nil
 }
 
 // report ingests a metrics report for thing and publishes the service's
