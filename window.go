@@ -87,6 +87,15 @@ func (ts *thingState) shiftTo(k int64) {
 // which admission prevents (an input older than the newest closed boundary
 // is late, and the ring holds every period after it).
 func (ts *thingState) period(i int, k int64) *acc {
+	if k == ts.head && ts.ring != nil {
+		return &ts.ring[ts.cov.ringOff[i]] // the newest period, the common case: index 0 of the ring
+	}
+	return ts.periodSlow(i, k)
+}
+
+// periodSlow is period for an older or newer period, or a ring not yet
+// allocated.
+func (ts *thingState) periodSlow(i int, k int64) *acc {
 	ts.shiftTo(k)
 	if ts.ring == nil {
 		ts.ring = make([]acc, ts.cov.ringLen)
