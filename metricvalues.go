@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
@@ -151,7 +152,7 @@ func (e *Engine) metricCutoff() int64 { return e.watermark - int64(e.opts.metric
 
 // visible returns the values of vs at or after cutoff.
 func visible(vs []metricDatum, cutoff int64) []metricDatum {
-	i, _ := slices.BinarySearchFunc(vs, cutoff, func(m metricDatum, t int64) int { return cmpInt(m.t, t) })
+	i, _ := slices.BinarySearchFunc(vs, cutoff, func(m metricDatum, t int64) int { return cmp.Compare(m.t, t) })
 	return vs[i:]
 }
 
@@ -262,12 +263,13 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 	e.mu.Lock()
 	var vs []metricDatum
 	if ser := e.metrics.series[thingSeries{in.ThingName, key}]; ser != nil {
-		vs = visible(ser.vs, e.metricCutoff())
+		vs = visible(ser.vs, max(e.metricCutoff(), start.UnixNano()))
 	}
-	i, _ := slices.BinarySearchFunc(vs, start.UnixNano(), func(m metricDatum, t int64) int { return cmpInt(m.t, t) })
 	var last metricDatum
-	for ; i < len(vs) && vs[i].t <= end.UnixNano(); i++ {
-		m := vs[i]
+	for _, m := range vs {
+		if m.t > end.UnixNano() {
+			break
+		}
 		if in.NextToken != "" && (m.t < after.Time.UnixNano() || m.t == after.Time.UnixNano() && m.seq <= after.Seq) {
 			continue
 		}
@@ -313,14 +315,4 @@ func (m metricDatum) value() behavior.MetricValue {
 		d.numbers = m.list.([]float64)
 	}
 	return d.metricValue()
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

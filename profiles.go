@@ -328,23 +328,9 @@ func (e *Engine) ListSecurityProfiles(ctx context.Context, in ListSecurityProfil
 // alarm state of every thing.
 func (e *Engine) recompile(cfg *config, p *profileRecord) (*profileRecord, error) {
 	out := &profileRecord{sp: p.sp}
-	for _, b := range p.sp.Behaviors {
-		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
-		if err != nil {
-			return nil, err
-		}
-		for _, old := range p.behaviors {
-			if old.b.Name == b.Name && sameMonitoring(&old.b, &b) {
-				cb.id = old.id
-			}
-		}
-		if cb.id == 0 {
-			e.nextID++
-			cb.id = e.nextID
-		}
-		out.behaviors = append(out.behaviors, cb)
-	}
-	for _, b := range retainedMetrics(&p.sp) {
+	// The metrics to retain compile as behaviors without criteria, after
+	// the profile's own (see retainedMetrics).
+	for _, b := range slices.Concat(p.sp.Behaviors, retainedMetrics(&p.sp)) {
 		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
 		if err != nil {
 			return nil, err

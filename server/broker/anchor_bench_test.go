@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,38 +84,9 @@ func benchMosquitto(b *testing.B, bin string, devices int) {
 		clients[i], err = dial(b, addr, id, "", "")
 		require.NoError(b, err)
 	}
-	payload := make([]byte, 64)
-	cpu0 := cpuTime()
-
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		topic := fmt.Sprintf("things/dev-%d/telemetry", i)
-		wg.Go(func() {
-			for range per {
-				lat.sent(i, time.Now())
-				c.Publish(topic, 0, false, payload).Wait()
-			}
-		})
-	}
-	wg.Wait()
-	select {
-	case <-lat.done:
-	case <-time.After(60 * time.Second):
-		b.Fatalf("only %d of %d messages received", len(lat.all), lat.want)
-	}
-	elapsed := time.Since(start)
-	b.StopTimer()
-	slices.Sort(lat.all)
-	q := func(p float64) float64 {
-		return float64(lat.all[int(p*float64(len(lat.all)-1))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(float64(lat.want)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(q(0.50), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
-	if cpu := cpuTime(); cpu > 0 {
+	elapsed, cpu := runDevices(b, clients, per, lat)
+	if cpu > 0 {
 		// The devices and the subscriber only: mosquitto is another process.
-		b.ReportMetric((cpu-cpu0).Seconds()/elapsed.Seconds(), "client-cpu-cores")
+		b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "client-cpu-cores")
 	}
 }
