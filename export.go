@@ -128,6 +128,7 @@ func (e *Engine) flushExports() {
 	b.order = b.order[:0]
 }
 
+// String names the export's topic and size, never its content.
 func (x MetricExport) String() string {
 	return fmt.Sprintf("metric export to %s (%d bytes)", x.Topic, len(x.Payload))
 }

@@ -313,11 +313,7 @@ func (e *Engine) start(t int64) {
 // observe retains one datapoint of behavior i of ts, measured at t by an
 // input, and judges it.
 func (e *Engine) observe(ts *thingState, i int, d datapoint, t int64) {
-	if e.retaining {
-		if spec := ts.cov.retained(i); spec != nil {
-			e.retain(ts, spec, &d, t)
-		}
-	}
+	e.retainInput(ts, i, d, t)
 	e.judge(ts, i, d, t)
 }
 

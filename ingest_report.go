@@ -176,10 +176,10 @@ func (e *Engine) feedCount(ts *thingState, i int, k, v, t int64) {
 	u := uint64(max(v, 0))
 	switch ts.cov.behaviors[i].agg {
 	case aggSumIfAny:
-		e.retainReported(ts, i, datapoint{kind: dpCount, count: u}, t)
+		e.retainInput(ts, i, datapoint{kind: dpCount, count: u}, t)
 		e.add(ts, i, k, u)
 	case aggLast:
-		e.retainReported(ts, i, datapoint{kind: dpCount, count: u}, t)
+		e.retainInput(ts, i, datapoint{kind: dpCount, count: u}, t)
 		e.setLast(ts, i, k, u, t)
 	default:
 		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
@@ -191,7 +191,7 @@ func (e *Engine) feedCustom(ts *thingState, i int, k int64, cv *report.CustomVal
 	switch cv.Kind {
 	case report.Number:
 		if cb.agg == aggLast && cb.float {
-			e.retainReported(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
+			e.retainInput(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
 			e.setLast(ts, i, k, math.Float64bits(cv.Number), t)
 			return
 		}

@@ -110,9 +110,10 @@ func (cv *coverage) retained(i int) *retainSpec {
 	return cv.retain[i]
 }
 
-// retainReported retains a value a report gave a windowed behavior (whose
-// datapoints are the window's), as reported, at the report's time.
-func (e *Engine) retainReported(ts *thingState, i int, d datapoint, t int64) {
+// retainInput retains the value an input gave behavior i of ts, at the
+// input's time, when i feeds a series: a per-input datapoint, or a value a
+// report gave a windowed behavior (whose datapoints are the window's).
+func (e *Engine) retainInput(ts *thingState, i int, d datapoint, t int64) {
 	if !e.retaining {
 		return
 	}
