@@ -16,22 +16,25 @@ import (
 // reaches T plus the allowed lateness), in order, and judges the held
 // per-input datapoints whose lateness has passed. Called with mu held.
 func (e *Engine) advanceTo(t int64) {
+	e.syncWatermark()
 	for t > e.watermark && e.closing {
 		e.closeDone.Wait()
+		e.syncWatermark()
 	}
 	if t <= e.watermark {
 		return
 	}
 	prev := e.watermark
 	e.watermark = t
-	if target := e.closeTarget(t); target > e.closed {
+	e.wmPub.Store(t)
+	if target := e.closeTarget(t); target > e.closed.Load() {
 		e.closing = true
 		e.closeUpTo(target, prev)
 		e.closing = false
 		e.closeDone.Broadcast()
 		// Retention runs on event time too, also for an engine that is fed
 		// inputs and never Advanced.
-		e.log.Prune(time.Unix(0, e.closed*int64(e.opts.period)))
+		e.log.Prune(time.Unix(0, e.closed.Load()*int64(e.opts.period)))
 	}
 	e.judgeHeld(t-int64(e.opts.allowedLateness), true)
 }
@@ -47,16 +50,16 @@ func (e *Engine) advanceTo(t int64) {
 func (e *Engine) closeUpTo(target, prev int64) {
 	p := int64(e.opts.period)
 	steady := e.steadyFrom(prev)
-	for m := e.closed + 1; m <= target; m++ {
+	for m := e.closed.Load() + 1; m <= target; m++ {
 		if m >= steady && e.fastForwardable() {
 			e.fastForward(m, target)
 			return
 		}
 		e.judgeHeld(m*p, false)
-		// Closed before its datapoints are made: while a population
-		// exchange runs without the lock, an input of a period this
-		// boundary ends is late, not added to a window already read.
-		e.closed = m
+		// Closed before its datapoints are made: an input of a period this
+		// boundary ends is late from now on, not added to a window being
+		// read (each shard then catches up, see admitInShard).
+		e.closed.Store(m)
 		e.closePeriod(m)
 		if e.retaining {
 			e.flushExports()
@@ -106,9 +109,11 @@ func (e *Engine) fastForward(from, target int64) {
 	}
 	var expiries []expiry
 	var growing []*thingState
-	for _, ts := range e.things {
+	e.lockShards()
+	defer e.unlockShards()
+	e.eachThing(func(ts *thingState) {
 		if ts.lastInput == 0 {
-			continue
+			return
 		}
 		ts.align(e, cfg)
 		x := ts.lastInput + horizon
@@ -124,7 +129,7 @@ func (e *Engine) fastForward(from, target int64) {
 		if x <= target*p {
 			expiries = append(expiries, expiry{x, ts})
 		}
-	}
+	})
 	slices.SortFunc(expiries, func(a, b expiry) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.ts.name, b.ts.name))
 	})
@@ -151,7 +156,12 @@ func (e *Engine) fastForward(from, target int64) {
 	for _, x := range expiries {
 		e.expire(x.ts)
 	}
-	e.closed = target
+	// Every shard is closed to target before an input can reach one.
+	e.closed.Store(target)
+	for _, sh := range e.shards {
+		sh.closed = target
+		sh.caughtUp.Broadcast()
+	}
 }
 
 // settle gives each windowed behavior of ts its steady datapoint at the
@@ -179,7 +189,7 @@ func (e *Engine) settle(ts *thingState, from, last int64) {
 		case evalStatistical:
 			violating = !cb.op.Holds(d.num(), criteria.Float(0))
 		}
-		e.stats.datapoints.Add(n - 1)
+		e.shards[ts.shard].datapoints.Add(n - 1)
 		e.transition(ts, int(i), d, violating, last*p, 0)
 	}
 }
@@ -192,18 +202,36 @@ func ceilDiv(a, b int64) int64 {
 	return q
 }
 
-// closeScratch holds what closing a period reuses from one close to the next.
+// closeScratch holds what closing a period reuses from one close to the
+// next, in one shard.
 type closeScratch struct {
 	batches map[uint64]*statBatch // by compiled behavior id
 	order   []*statBatch
 }
 
-// statBatch gathers one statistical behavior's datapoints at one boundary:
-// the fleet population and the members to judge against its percentile.
+// statBatch gathers one statistical behavior's datapoints at one boundary
+// in one shard: the shard's population and the members to judge against
+// the fleet's percentile.
 type statBatch struct {
+	sh      *shard
 	cb      *compiledBehavior
 	pop     *sketch.Population
 	members []statMember
+}
+
+// fleetScratch gathers the shards' batches of one boundary by behavior.
+type fleetScratch struct {
+	batches map[uint64]*fleetBatch // by compiled behavior id
+	order   []*fleetBatch
+}
+
+// fleetBatch is one statistical behavior at one boundary across the
+// shards: their batches and, when more than one has datapoints, the
+// merge of their populations.
+type fleetBatch struct {
+	cb    *compiledBehavior
+	pop   *sketch.Population
+	parts []*statBatch
 }
 
 type statMember struct {
@@ -212,25 +240,31 @@ type statMember struct {
 	d  datapoint
 }
 
-// closePeriod produces the datapoints at boundary m·P (DESIGN rules 4, 5, 8):
-// first the invalidations due by then, then every windowed datapoint, then
-// the statistical ones against the fleet's percentile of the same boundary.
+// closePeriod produces the datapoints at boundary m·P: first the
+// invalidations due by then, then every windowed datapoint, then the
+// statistical ones against the fleet's percentile of the same boundary.
+// The shards close in parallel (see eachShard), each catching up to m as
+// it finishes; they join only for the statistical populations.
 func (e *Engine) closePeriod(m int64) {
 	T := m * int64(e.opts.period)
 	cfg := e.cfg.Load()
-	for _, ts := range e.things {
-		if ts.lastInput == 0 || e.expireIfIdle(ts, T) {
-			continue
+	e.eachShard(int(e.thingCount.Load()), func(sh *shard) {
+		for _, ts := range sh.things {
+			if ts.lastInput == 0 || e.expireIfIdle(ts, T) {
+				continue
+			}
+			ts.align(e, cfg)
+			if len(ts.cov.windowed) == 0 {
+				continue
+			}
+			ts.shiftTo(m - 1)
+			for _, i := range ts.cov.windowed {
+				e.closeSlot(ts, int(i), m, T)
+			}
 		}
-		ts.align(e, cfg)
-		if len(ts.cov.windowed) == 0 {
-			continue
-		}
-		ts.shiftTo(m - 1)
-		for _, i := range ts.cov.windowed {
-			e.closeSlot(ts, int(i), m, T)
-		}
-	}
+		sh.closed = m
+		sh.caughtUp.Broadcast()
+	})
 	e.judgeStatistical(T)
 }
 
@@ -268,7 +302,7 @@ func (e *Engine) closeSlot(ts *thingState, i int, m, T int64) {
 	}
 	switch cb.eval {
 	case evalStatistical:
-		e.batch(cb).add(ts, i, d)
+		e.shards[ts.shard].batch(e, cb).add(ts, i, d)
 	case evalStatic:
 		e.judge(ts, i, d, T)
 	}
@@ -298,14 +332,16 @@ func (e *Engine) retainPeriod(ts *thingState, i int, m, T int64, d *datapoint) {
 	}
 }
 
-func (e *Engine) batch(cb *compiledBehavior) *statBatch {
-	sc := &e.scratch
+// batch returns the shard's batch of the statistical behavior cb at the
+// boundary being closed. Called with sh.mu held.
+func (sh *shard) batch(e *Engine, cb *compiledBehavior) *statBatch {
+	sc := &sh.scratch
 	if sc.batches == nil {
 		sc.batches = map[uint64]*statBatch{}
 	}
 	b := sc.batches[cb.id]
 	if b == nil {
-		b = &statBatch{pop: sketch.NewPopulation(e.opts.exactPopulation)}
+		b = &statBatch{sh: sh, pop: sketch.NewPopulation(e.opts.exactPopulation)}
 		sc.batches[cb.id] = b
 	}
 	if b.cb == nil {
@@ -328,18 +364,72 @@ func (b *statBatch) add(ts *thingState, i int, d datapoint) {
 	b.pop.Add(d.num().Float64())
 }
 
-// judgeStatistical compares every member of every batch with its batch's
-// percentile, then empties the batches for the next boundary.
+// fleetBatch returns the fleet's batch of the statistical behavior cb at
+// the boundary being closed. Called with mu held.
+func (e *Engine) fleetBatch(cb *compiledBehavior) *fleetBatch {
+	fs := &e.fleet
+	if fs.batches == nil {
+		fs.batches = map[uint64]*fleetBatch{}
+	}
+	b := fs.batches[cb.id]
+	if b == nil {
+		b = &fleetBatch{pop: sketch.NewPopulation(e.opts.exactPopulation)}
+		fs.batches[cb.id] = b
+	}
+	if b.cb == nil {
+		b.cb = cb
+		fs.order = append(fs.order, b)
+	}
+	return b
+}
+
+// population returns the population of the shards' datapoints: the one
+// shard's own when only one has any, else their merge.
+func (b *fleetBatch) population() *sketch.Population {
+	if len(b.parts) == 1 {
+		return b.parts[0].pop
+	}
+	for _, p := range b.parts {
+		// Merge fails only past 2^64 values, which no fleet reaches.
+		_ = b.pop.Merge(p.pop)
+	}
+	return b.pop
+}
+
+func (b *fleetBatch) reset() {
+	for _, p := range b.parts {
+		p.reset()
+	}
+	clear(b.parts)
+	b.parts = b.parts[:0]
+	b.pop.Reset()
+	b.cb = nil
+}
+
+// judgeStatistical gathers the shards' batches of boundary T by behavior,
+// compares every member with its behavior's fleet percentile, then empties
+// the batches for the next boundary.
 //
 // Batches are judged in (profile, behavior) order, not in the order the
-// things map happened to produce their first datapoints: engines that share
-// a fleet through a blocking PopulationExchange must call it for the same
+// things happened to produce their first datapoints: engines that share a
+// fleet through a blocking PopulationExchange must call it for the same
 // keys in the same order, or each waits for the other on a different key.
 // For the same reason, with an exchange every statistical behavior of every
 // attached profile takes part, with an empty local population when none of
 // this engine's things gave it a datapoint at T.
 func (e *Engine) judgeStatistical(T int64) {
-	sc := &e.scratch
+	fs := &e.fleet
+	for _, sh := range e.shards {
+		for _, b := range sh.scratch.order {
+			fb := e.fleetBatch(b.cb)
+			fb.parts = append(fb.parts, b)
+		}
+		clear(sh.scratch.order)
+		sh.scratch.order = sh.scratch.order[:0]
+		if len(sh.scratch.batches) > 1024 {
+			sh.scratch.batches = nil // behaviors come and go; don't keep populations of deleted ones forever
+		}
+	}
 	if e.opts.exchange != nil {
 		cfg := e.cfg.Load()
 		for _, profiles := range cfg.targets {
@@ -347,48 +437,56 @@ func (e *Engine) judgeStatistical(T int64) {
 				if rec := cfg.profiles[p]; rec != nil {
 					for _, cb := range rec.behaviors {
 						if cb.eval == evalStatistical {
-							e.batch(cb)
+							e.fleetBatch(cb)
 						}
 					}
 				}
 			}
 		}
 	}
-	slices.SortFunc(sc.order, func(a, b *statBatch) int {
+	slices.SortFunc(fs.order, func(a, b *fleetBatch) int {
 		return cmp.Or(strings.Compare(a.cb.profile, b.cb.profile), strings.Compare(a.cb.b.Name, b.cb.b.Name))
 	})
-	for _, b := range sc.order {
-		pop := e.exchange(b, T)
-		if pop.Len() == 0 {
-			// Nothing to judge (an engine without datapoints for it), and an
-			// empty population has no percentile.
-			b.reset()
-			continue
-		}
-		if pop.Quantile(0) < 0 {
-			// "Percentile statistics are not available for metrics when
-			// any of the metric values are negative numbers" (AWS IoT
-			// Device Defender developer guide, custom metrics): no
-			// threshold, so no datapoint of this window is judged, as
-			// with missing data. Counted.
-			e.stats.percentilesUnavailable.Add(1)
-			b.reset()
-			continue
-		}
-		threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
-		for _, mb := range b.members {
+	for _, b := range fs.order {
+		e.judgeFleetBatch(b, T)
+		b.reset()
+	}
+	clear(fs.order)
+	fs.order = fs.order[:0]
+	if len(fs.batches) > 1024 {
+		fs.batches = nil
+	}
+}
+
+// judgeFleetBatch judges the members of b against the percentile of the
+// fleet's population at T, each shard's under its lock.
+func (e *Engine) judgeFleetBatch(b *fleetBatch, T int64) {
+	pop := e.exchange(b.cb, b.population(), T)
+	if pop.Len() == 0 {
+		// Nothing to judge (an engine without datapoints for it), and an
+		// empty population has no percentile.
+		return
+	}
+	if pop.Quantile(0) < 0 {
+		// "Percentile statistics are not available for metrics when any
+		// of the metric values are negative numbers" (AWS IoT Device
+		// Defender developer guide, custom metrics): no threshold, so no
+		// datapoint of this window is judged, as with missing data.
+		// Counted.
+		e.stats.percentilesUnavailable.Add(1)
+		return
+	}
+	threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
+	for _, part := range b.parts {
+		part.sh.mu.Lock()
+		for _, mb := range part.members {
 			// While the exchange ran without the lock, the profile may have
 			// changed: judge only where the behavior still applies.
 			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
 				e.transition(mb.ts, i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
 			}
 		}
-		b.reset()
-	}
-	clear(sc.order)
-	sc.order = sc.order[:0]
-	if len(sc.batches) > 1024 {
-		sc.batches = nil // behaviors come and go; don't keep populations of deleted ones forever
+		part.sh.mu.Unlock()
 	}
 }
 
@@ -405,7 +503,8 @@ func (e *Engine) expire(ts *thingState) {
 		}
 	}
 	if !ts.told {
-		delete(e.things, ts.name)
+		delete(e.shards[ts.shard].things, ts.name)
+		e.thingCount.Add(-1)
 		ts.dropped = true // handles that hold it look the thing up again
 		return
 	}
@@ -414,9 +513,14 @@ func (e *Engine) expire(ts *thingState) {
 
 // expireIdle expires every thing whose horizon has passed by t; Advance
 // calls it so that invalidations between period boundaries are not late.
+// Called with mu held.
 func (e *Engine) expireIdle(t int64) {
-	for _, ts := range e.things {
-		e.expireIfIdle(ts, t)
+	for _, sh := range e.shards {
+		sh.mu.Lock()
+		for _, ts := range sh.things {
+			e.expireIfIdle(ts, t)
+		}
+		sh.mu.Unlock()
 	}
 }
 
@@ -433,13 +537,14 @@ func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
 
 // invalidateWhere turns every open alarm matching match into
 // alarm-invalidated at the watermark, and resets the streaks behind them,
-// because what they monitored changed (DESIGN rule 7). Called with mu held.
+// because what they monitored changed (DESIGN rule 7). Called with every
+// lock held (lockAll).
 func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 	at := time.Unix(0, e.watermark)
 	for _, k := range e.log.ActiveKeys(match) {
 		ev, _ := e.log.Invalidate(k, at)
 		e.emit(ev)
-		ts := e.things[k.Thing]
+		ts := e.thing(k.Thing)
 		if ts == nil || ts.cov == nil {
 			continue
 		}
@@ -449,4 +554,11 @@ func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 			}
 		}
 	}
+}
+
+// unlockClock releases mu, taken alone to move the clock, and waits for
+// room in the delivery queue.
+func (e *Engine) unlockClock() {
+	e.mu.Unlock()
+	e.waitForRoom()
 }

@@ -87,8 +87,8 @@ func (e *Engine) closeTarget(w int64) int64 {
 func (e *Engine) ClosedBoundary() (time.Time, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.started {
+	if !e.started.Load() {
 		return time.Time{}, false
 	}
-	return time.Unix(0, e.closed*int64(e.opts.period)).UTC(), true
+	return time.Unix(0, e.closed.Load()*int64(e.opts.period)).UTC(), true
 }

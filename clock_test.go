@@ -159,7 +159,7 @@ func thingStates(e *Engine) map[string]string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := map[string]string{}
-	for name, ts := range e.things {
+	for name, ts := range e.allThings() {
 		s := fmt.Sprintf("last=%d disc=%d", ts.lastInput, ts.disconnectedAt)
 		if ts.cov != nil {
 			for i, cb := range ts.cov.behaviors {

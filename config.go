@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ruledetect/ruledetect/behavior"
@@ -28,6 +29,8 @@ type config struct {
 	// coverages caches, per kind of thing, the behaviors that apply to it.
 	// It is filled lazily under the engine's lock.
 	coverages map[string]*coverage
+	// covMu guards coverages: shards closing in parallel fill it.
+	covMu sync.Mutex
 }
 
 type dimensionRecord struct {
@@ -127,6 +130,8 @@ func (k thingKind) key() string {
 // coverageFor returns the behaviors that apply to things of kind k.
 func (c *config) coverageFor(e *Engine, k thingKind) *coverage {
 	key := k.key()
+	c.covMu.Lock()
+	defer c.covMu.Unlock()
 	if cv, ok := c.coverages[key]; ok {
 		return cv
 	}

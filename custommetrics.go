@@ -90,7 +90,7 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 	if !slices.Contains(customMetricTypes, in.MetricType) {
 		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %s: want one of %s", echo.Quote(in.MetricType), strings.Join(customMetricTypes, ", "))
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if m, ok := cfg.customs[in.MetricName]; ok {
@@ -141,7 +141,7 @@ func (e *Engine) UpdateCustomMetric(ctx context.Context, in UpdateCustomMetricIn
 	if err := checkDisplayName(op, in.MetricName, in.DisplayName); err != nil {
 		return CustomMetric{}, err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.customs[in.MetricName]
@@ -164,7 +164,7 @@ func (e *Engine) DeleteCustomMetric(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.customs[name]; !ok {

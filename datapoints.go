@@ -44,7 +44,7 @@ func WithDatapointObserver(f func(Datapoint)) Option {
 // Called with mu held, only when an observer is set.
 func (e *Engine) observed(ts *thingState, i int, d *datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
-	e.pending = append(e.pending, outgoing{isDatapoint: true, datapoint: Datapoint{
+	e.out.Push(outgoing{isDatapoint: true, datapoint: Datapoint{
 		Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name, Metric: cb.b.Metric,
 		Time: time.Unix(0, t).UTC(), Value: d.metricValue(),
 		Statistical: cb.eval == evalStatistical, Threshold: threshold, Violating: violating,

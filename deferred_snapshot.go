@@ -50,7 +50,7 @@ func (e *Engine) restoreHeld(ctl *snapControl) error {
 		return errSnap("held datapoints without an allowed lateness")
 	}
 	for _, s := range ctl.Held {
-		ts := e.things[s.Thing]
+		ts := e.thing(s.Thing)
 		if ts == nil || ts.cov == nil {
 			return errSnap("held datapoint of thing %q, which has no state", s.Thing)
 		}
@@ -60,7 +60,7 @@ func (e *Engine) restoreHeld(ctl *snapControl) error {
 		if i < 0 || ts.cov.behaviors[i].eval != evalStatic {
 			return errSnap("held datapoint of thing %q: no static behavior %q of profile %q", s.Thing, s.Behavior, s.Profile)
 		}
-		if s.Seq == 0 || s.Seq > ctl.HeldSeq || s.Time > e.watermark || s.Time < e.closed*int64(e.opts.period) {
+		if s.Seq == 0 || s.Seq > ctl.HeldSeq || s.Time > e.watermark || s.Time < e.closed.Load()*int64(e.opts.period) {
 			return errSnap("held datapoint of thing %q out of range", s.Thing)
 		}
 		d := datapoint{kind: s.Kind, count: s.Count, number: math.Float64frombits(s.Number), ports: s.Ports, strings: s.Strings}

@@ -113,7 +113,8 @@ func (e *Engine) newDelivery() {
 
 // emit queues ev for the alert sink, with its profile's alert targets,
 // unless it is suppressed or empty (a transition that recorded nothing).
-// Called with mu held.
+// Called under a lock: the queue never blocks a push, and the section
+// waits for room once it has unlocked (waitForRoom).
 func (e *Engine) emit(ev violation.Event) {
 	if e.opts.sink == nil || ev.Suppressed || ev.ViolationID == "" {
 		return
@@ -122,22 +123,22 @@ func (e *Engine) emit(ev violation.Event) {
 	if rec := e.cfg.Load().profiles[ev.SecurityProfileName]; rec != nil {
 		a.Targets = maps.Clone(rec.sp.AlertTargets) // the sink's own: the config is shared
 	}
-	e.pending = append(e.pending, outgoing{alert: a})
+	e.out.Push(outgoing{alert: a})
 }
 
-// unlock hands what the locked section produced to the delivery queue,
-// releases mu and, if the queue is over its bound, waits (boundedly) for the
-// sink to catch up. Every section that can produce alerts or datapoints
-// ends with it instead of mu.Unlock.
+// unlock releases mu and every shard's lock (lockAll) and waits, boundedly,
+// for room in the delivery queue. Every section that takes lockAll ends
+// with it.
 func (e *Engine) unlock() {
-	n := len(e.pending)
-	if n > 0 {
-		e.out.Push(e.pending...)
-		clear(e.pending)
-		e.pending = e.pending[:0]
-	}
+	e.unlockShards()
 	e.mu.Unlock()
-	if n > 0 {
+	e.waitForRoom()
+}
+
+// waitForRoom waits, if the delivery queue is over its bound, for the sinks
+// to catch up (see DeliveryPolicy). Called with no lock held.
+func (e *Engine) waitForRoom() {
+	if e.out != nil {
 		e.out.WaitForRoom(context.Background())
 	}
 }

@@ -79,7 +79,7 @@ func (e *Engine) CreateDimension(ctx context.Context, in CreateDimensionInput) (
 	if err != nil {
 		return CreateDimensionOutput{}, err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if d, ok := cfg.dims[in.Name]; ok {
@@ -145,7 +145,7 @@ func (e *Engine) UpdateDimension(ctx context.Context, in UpdateDimensionInput) (
 	if err != nil {
 		return Dimension{}, err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.dims[in.Name]
@@ -178,7 +178,7 @@ func (e *Engine) DeleteDimension(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.dims[name]; !ok {

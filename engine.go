@@ -36,6 +36,7 @@ package ruledetect
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,30 +55,44 @@ type Engine struct {
 	// changed) under mu, and read without a lock.
 	cfg atomic.Pointer[config]
 
-	// mu serializes ingest, Advance and control-plane changes.
+	// mu serializes the clock (Advance, period closes), control-plane
+	// changes and snapshots; inputs take only their shard's lock while the
+	// clock needs no move (see enter). In a serial engine (serial) every
+	// input takes mu too.
 	mu sync.Mutex
+	// shards hold the things, spread by a hash of their names (seed).
+	shards []*shard
+	seed   maphash.Seed
+	// thingCount is the number of things of every shard.
+	thingCount atomic.Int64
+	// serial is set when an option needs one order across the whole fleet:
+	// allowed lateness (held datapoints are judged in time order), metric
+	// retention or export (values are kept in the order measured) and a
+	// datapoint observer (called in evaluation order).
+	serial bool
 	// nextID numbers compiled behaviors; a behavior keeps its id across
 	// profile updates that do not change what it monitors.
 	nextID uint64
-	// watermark is the newest event time seen (Unix ns); closed is the
-	// index of the newest evaluation period boundary already closed
-	// (boundary k is at k·P). started is false until the first input.
+	// watermark is the newest event time seen (Unix ns) by the clock,
+	// which folds in the shards' (syncWatermark); wmPub publishes it to
+	// inputs that do not take mu. closed is the index of the newest
+	// evaluation period boundary already closed (boundary k is at k·P),
+	// written under mu. started is false until the first input.
 	watermark int64
-	closed    int64
-	started   bool
-	things    map[string]*thingState
+	wmPub     atomic.Int64
+	closed    atomic.Int64
+	started   atomic.Bool
 
 	stats stats
-	// scratch is reused by period closing.
-	scratch closeScratch
+	// fleet gathers the shards' statistical batches at a close.
+	fleet fleetScratch
 	// decoders are per-goroutine report decoders.
 	decoders sync.Pool
 
-	// pending collects, under mu, the alerts and datapoints of the current
-	// locked section; unlock hands them to out, the delivery queue (nil
-	// when there is no sink and no observer).
-	pending []outgoing
-	out     *delivery.Queue[outgoing]
+	// out is the delivery queue of alerts, datapoints and metric exports
+	// (nil when there is no sink and no observer); a locked section pushes
+	// to it and, once unlocked, waits for room.
+	out *delivery.Queue[outgoing]
 
 	// held are the per-input datapoints waiting for the allowed lateness to
 	// pass (always empty without it); heldSeq numbers them in arrival order.
@@ -111,9 +126,13 @@ func New(opts ...Option) (*Engine, error) {
 	if o.allowedLateness >= o.invalidationHorizon {
 		return nil, fmt.Errorf("ruledetect.New: allowed lateness %v must be less than the invalidation horizon %v", o.allowedLateness, o.invalidationHorizon)
 	}
-	e := &Engine{opts: o, things: map[string]*thingState{}}
+	if o.shards == 0 {
+		o.shards = defaultShards()
+	}
+	e := &Engine{opts: o, shards: newShards(o.shards), seed: maphash.MakeSeed()}
 	e.closeDone.L = &e.mu
 	e.retaining = o.metricRetention.Duration > 0 || o.metricSink != nil
+	e.serial = o.allowedLateness > 0 || e.retaining || o.observer != nil
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
 	e.newDelivery()
 	e.cfg.Store(emptyConfig())

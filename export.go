@@ -121,7 +121,7 @@ func (e *Engine) flushExports() {
 				e.stats.exportErrors.Add(1)
 				continue
 			}
-			e.pending = append(e.pending, outgoing{export: &MetricExport{Topic: dst.MQTTTopic, RoleArn: dst.RoleArn, Payload: payload}})
+			e.out.Push(outgoing{export: &MetricExport{Topic: dst.MQTTTopic, RoleArn: dst.RoleArn, Payload: payload}})
 		}
 		delete(b.by, dst)
 	}

@@ -17,7 +17,8 @@ import "time"
 type Thing struct {
 	e    *Engine
 	name string
-	ts   *thingState // guarded by e.mu
+	sh   *shard
+	ts   *thingState // guarded by sh.mu
 }
 
 // Thing returns a handle on the thing named name. It checks the name
@@ -27,7 +28,7 @@ func (e *Engine) Thing(name string) (*Thing, error) {
 	if err := checkThing("Thing", name); err != nil {
 		return nil, err
 	}
-	return &Thing{e: e, name: name}, nil
+	return &Thing{e: e, name: name, sh: e.shardOf(name)}, nil
 }
 
 // Name returns the thing's name.

@@ -26,12 +26,11 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 	if m.Direction == Received {
 		in = inMessageReceived
 	}
-	e.mu.Lock()
-	defer e.unlock()
-	ts, err := e.admit("IngestMessage", m.Thing, h, m.Time)
+	sh, ts, err := e.enter("IngestMessage", m.Thing, h, m.Time)
 	if err != nil {
 		return err
 	}
+	defer e.leave(sh)
 	t := m.Time.UnixNano()
 	k := e.periodOf(t)
 	var dims dimMemo
@@ -96,12 +95,11 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 	if err := firstErr(checkThingUnless(h, op, f.Thing), checkTime(op, f.Thing, f.Time), checkTopic(op, f.Thing, f.Topic)); err != nil {
 		return e.reject(err)
 	}
-	e.mu.Lock()
-	defer e.unlock()
-	ts, err := e.admit(op, f.Thing, h, f.Time)
+	sh, ts, err := e.enter(op, f.Thing, h, f.Time)
 	if err != nil {
 		return err
 	}
+	defer e.leave(sh)
 	k := e.periodOf(f.Time.UnixNano())
 	var dims dimMemo
 	for _, i := range ts.cov.byInput[inAuthFailure] {
@@ -122,12 +120,11 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 	if err := firstErr(checkThingUnless(h, op, c.Thing), checkTime(op, c.Thing, c.Time)); err != nil {
 		return e.reject(err)
 	}
-	e.mu.Lock()
-	defer e.unlock()
-	ts, err := e.admit(op, c.Thing, h, c.Time)
+	sh, ts, err := e.enter(op, c.Thing, h, c.Time)
 	if err != nil {
 		return err
 	}
+	defer e.leave(sh)
 	t := c.Time.UnixNano()
 	k := e.periodOf(t)
 	if c.Failed {
@@ -170,12 +167,11 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 	if err := firstErr(checkThingUnless(h, op, d.Thing), checkTime(op, d.Thing, d.Time)); err != nil {
 		return e.reject(err)
 	}
-	e.mu.Lock()
-	defer e.unlock()
-	ts, err := e.admit(op, d.Thing, h, d.Time)
+	sh, ts, err := e.enter(op, d.Thing, h, d.Time)
 	if err != nil {
 		return err
 	}
+	defer e.leave(sh)
 	t := d.Time.UnixNano()
 	if ts.disconnectedAt == 0 {
 		ts.disconnectedAt = t
@@ -203,9 +199,9 @@ func (e *Engine) Advance(t time.Time) {
 		t = maxTime // beyond it, Unix nanoseconds wrap
 	}
 	e.mu.Lock()
-	defer e.unlock()
+	defer e.unlockClock()
 	ns := t.UnixNano()
-	if !e.started {
+	if !e.started.Load() {
 		e.start(ns)
 	}
 	e.advanceTo(ns)
@@ -213,67 +209,175 @@ func (e *Engine) Advance(t time.Time) {
 	e.log.Prune(t)
 }
 
-// admit checks t against the watermark, closes the periods t passes and
-// returns the thing's state, aligned with the current config. It is called
-// with mu held.
-func (e *Engine) admit(op, thing string, h *Thing, t time.Time) (*thingState, error) {
+// enter admits an input of thing at t and returns the thing's shard,
+// locked, and its state, aligned with the current config; the caller
+// applies the input and calls leave. In a serial engine it holds mu too.
+//
+// An input that moves the clock to no new boundary, the common case, takes
+// only its shard's lock (admitInShard), so that inputs of things in
+// different shards are applied in parallel. One that starts the clock,
+// closes a boundary or may be too far ahead takes mu and moves the clock
+// first (moveClock), then tries again.
+func (e *Engine) enter(op, thing string, h *Thing, t time.Time) (*shard, *thingState, error) {
 	ns := t.UnixNano()
-	if !e.started {
+	sh := e.shardFor(thing, h)
+	for {
+		if !e.serial {
+			sh.mu.Lock()
+			ok, err := e.admitInShard(sh, op, thing, t)
+			if err != nil {
+				sh.mu.Unlock()
+				return nil, nil, err
+			}
+			if ok {
+				return sh, sh.admit(e, thing, h, ns), nil
+			}
+			sh.mu.Unlock()
+		}
+		e.mu.Lock()
+		if err := e.moveClock(op, thing, t); err != nil {
+			e.mu.Unlock()
+			return nil, nil, err
+		}
+		if e.serial {
+			sh.mu.Lock()
+			return sh, sh.admit(e, thing, h, ns), nil
+		}
+		e.mu.Unlock()
+	}
+}
+
+// leave ends the section enter began.
+func (e *Engine) leave(sh *shard) {
+	sh.mu.Unlock()
+	if e.serial {
+		e.mu.Unlock()
+	}
+	e.waitForRoom()
+}
+
+// admitInShard reports whether an input at t can be applied with only its
+// shard's lock, held by the caller: the clock has started, no boundary
+// that t reaches is left to close and t is not far enough ahead to be a
+// clock jump. It returns ErrLateInput for an input older than the newest
+// closed boundary. While a period close is under way and has not reached
+// this shard, an input of a period after the boundary being closed waits
+// for it, as it would have behind one lock.
+func (e *Engine) admitInShard(sh *shard, op, thing string, t time.Time) (bool, error) {
+	if !e.started.Load() {
+		return false, nil
+	}
+	ns := t.UnixNano()
+	ct := e.closeTarget(ns)
+	for ct > sh.closed {
+		if ct > e.closed.Load() {
+			return false, nil
+		}
+		sh.caughtUp.Wait()
+	}
+	if jump := e.opts.maxClockJump; jump > 0 && ns-max(sh.wm.Load(), e.wmPub.Load()) > int64(jump) {
+		return false, nil // moveClock decides, with the whole watermark
+	}
+	if e.periodOf(ns) < e.closed.Load() {
+		return false, e.late(op, thing, t)
+	}
+	return true, nil
+}
+
+// moveClock checks t against the watermark and closes the periods t
+// passes. It is called with mu held.
+func (e *Engine) moveClock(op, thing string, t time.Time) error {
+	ns := t.UnixNano()
+	if !e.started.Load() {
 		e.start(ns)
 	}
+	e.syncWatermark()
 	if jump := e.opts.maxClockJump; jump > 0 && ns-e.watermark > int64(jump) {
 		e.stats.clockJumps.Add(1)
-		return nil, &Error{Op: op, Kind: ErrClockJump, Resource: thing,
+		return &Error{Op: op, Kind: ErrClockJump, Resource: thing,
 			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + jump.String() + " ahead of the watermark, " +
 				time.Unix(0, e.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
 	}
 	for {
-		if e.periodOf(ns) < e.closed {
-			e.stats.late.Add(1)
-			return nil, &Error{Op: op, Kind: ErrLateInput, Resource: thing,
-				Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
-					time.Unix(0, e.closed*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+		if e.periodOf(ns) < e.closed.Load() {
+			return e.late(op, thing, t)
 		}
 		// While another caller closes boundaries (and waits for a
-		// population exchange without the lock), an input of a period
-		// that a window being closed may still hold goes in; a later one
-		// waits, as it would have for the lock.
-		if !e.closing || e.periodOf(ns) <= e.closed+int64(e.slack()) {
+		// population exchange without the lock), an input of a period that
+		// a window being closed may still hold goes in; a later one waits,
+		// as it would have for the lock.
+		if !e.closing || e.periodOf(ns) <= e.closed.Load()+int64(e.slack()) {
 			break
 		}
 		e.closeDone.Wait()
 	}
 	e.advanceTo(ns)
-	ts := e.lookup(thing, h)
-	if e.expireIfIdle(ts, ns) {
+	return nil
+}
+
+// late counts and returns the ErrLateInput of an input at t.
+func (e *Engine) late(op, thing string, t time.Time) error {
+	e.stats.late.Add(1)
+	return &Error{Op: op, Kind: ErrLateInput, Resource: thing,
+		Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
+			time.Unix(0, e.closed.Load()*int64(e.opts.period)).UTC().Format(time.RFC3339)}
+}
+
+// syncWatermark folds the newest input times of the shards, which inputs
+// that do not take mu leave there, into the watermark. Called with mu held.
+func (e *Engine) syncWatermark() {
+	if !e.serial {
+		for _, sh := range e.shards {
+			e.watermark = max(e.watermark, sh.wm.Load())
+		}
+	}
+	e.wmPub.Store(e.watermark)
+}
+
+// admit returns the state of thing, which an input at t is about to be
+// applied to: created if needed, expired first if its horizon ran out,
+// aligned with the current config. Called with sh.mu held.
+func (sh *shard) admit(e *Engine, thing string, h *Thing, t int64) *thingState {
+	ts := sh.lookup(e, thing, h)
+	if e.expireIfIdle(ts, t) {
 		// Its horizon ran out between two boundaries: the alarms of its
 		// silence are invalidated before this input starts new state.
-		ts = e.lookup(thing, h)
+		ts = sh.lookup(e, thing, h)
 	}
 	ts.align(e, e.cfg.Load())
-	if ns > ts.lastInput {
-		ts.lastInput = ns
+	if t > ts.lastInput {
+		ts.lastInput = t
 	}
-	e.stats.inputs.Add(1)
-	return ts, nil
+	if t > sh.wm.Load() {
+		sh.wm.Store(t)
+	}
+	sh.inputs.Add(1)
+	return ts
 }
 
 // lookup returns the state of thing, creating it if needed. With a handle
 // whose state is still the engine's, it skips the map: the name lookup is
 // the dominant cost of an event in a fleet of millions (a random probe into
-// a table far larger than the caches). Called with mu held.
-func (e *Engine) lookup(thing string, h *Thing) *thingState {
+// a table far larger than the caches). Called with sh.mu held.
+func (sh *shard) lookup(e *Engine, thing string, h *Thing) *thingState {
 	if h != nil && h.ts != nil && !h.ts.dropped {
 		return h.ts
 	}
-	ts := e.things[thing]
+	ts := sh.things[thing]
 	if ts == nil {
-		ts = &thingState{name: thing}
-		e.things[thing] = ts
+		ts = sh.newThing(e, thing)
 	}
 	if h != nil {
 		h.ts = ts
 	}
+	return ts
+}
+
+// newThing adds an empty state for thing. Called with sh.mu held.
+func (sh *shard) newThing(e *Engine, thing string) *thingState {
+	ts := &thingState{name: thing, shard: sh.index}
+	sh.things[thing] = ts
+	e.thingCount.Add(1)
 	return ts
 }
 
@@ -303,11 +407,26 @@ func (e *Engine) periodOf(t int64) int64 {
 }
 
 // start sets the clock at the first input or Advance: the watermark at t,
-// and the boundaries up to t less the allowed lateness closed.
+// and the boundaries up to t less the allowed lateness closed. Called with
+// mu held.
 func (e *Engine) start(t int64) {
-	e.started = true
-	e.closed = e.closeTarget(t)
 	e.watermark = t
+	e.wmPub.Store(t)
+	e.setClosed(e.closeTarget(t))
+	e.started.Store(true)
+}
+
+// setClosed marks every boundary up to m closed, in the clock and in
+// every shard, and wakes the inputs waiting for a shard to catch up.
+// Called with mu held and no shard lock.
+func (e *Engine) setClosed(m int64) {
+	e.closed.Store(m)
+	for _, sh := range e.shards {
+		sh.mu.Lock()
+		sh.closed = m
+		sh.caughtUp.Broadcast()
+		sh.mu.Unlock()
+	}
 }
 
 // observe retains one datapoint of behavior i of ts, measured at t by an
@@ -337,7 +456,7 @@ func (e *Engine) judge(ts *thingState, i int, d datapoint, t int64) {
 func (e *Engine) transition(ts *thingState, i int, d datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
 	s := &ts.slots[i]
-	e.stats.datapoints.Add(1)
+	e.shards[ts.shard].datapoints.Add(1)
 	if e.opts.observer != nil {
 		e.observed(ts, i, &d, violating, t, threshold)
 	}

@@ -109,12 +109,11 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	for _, d := range dp.r.Dropped {
 		res.Dropped = append(res.Dropped, DroppedValue(d))
 	}
-	e.mu.Lock()
-	defer e.unlock()
-	ts, err := e.admit(op, thing, h, t)
+	sh, ts, err := e.enter(op, thing, h, t)
 	if err != nil {
 		return IngestResult{}, err
 	}
+	defer e.leave(sh)
 	e.applyReport(ts, &dp.r, t.UnixNano())
 	return res, nil
 }

@@ -30,6 +30,7 @@ type options struct {
 	exchangeTimeout     time.Duration
 	maxReportSize       int
 	restoreMemoryLimit  int64
+	shards              int
 }
 
 func defaultOptions() options {

@@ -70,30 +70,32 @@ func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
 	return acc.MarshalBinary()
 }
 
-// exchange returns the population to take b's threshold from: b's own, or
-// the fleet's when an exchange is configured and answers usably in time.
-// It is called with mu held and releases it while the exchange runs.
-func (e *Engine) exchange(b *statBatch, T int64) *sketch.Population {
+// exchange returns the population to take cb's threshold at T from: pop,
+// the engine's own, or the fleet's when an exchange is configured and
+// answers usably in time. It is called with mu held and releases it while
+// the exchange runs.
+func (e *Engine) exchange(cb *compiledBehavior, pop *sketch.Population, T int64) *sketch.Population {
 	x := e.opts.exchange
 	if x == nil {
-		return b.pop
+		return pop
 	}
-	if fleet, ok := e.fleetPopulation(x, b, T); ok {
+	if fleet, ok := e.fleetPopulation(x, cb, pop, T); ok {
 		return fleet
 	}
 	e.stats.exchangeErrors.Add(1)
-	return b.pop
+	return pop
 }
 
-// fleetPopulation sends b's population through x and decodes the fleet's.
-// A fleet smaller than b's own (an exchange that lost or dropped parts) is
-// not usable: the fleet holds at least this engine's datapoints.
-func (e *Engine) fleetPopulation(x PopulationExchange, b *statBatch, T int64) (*sketch.Population, bool) {
-	local, err := b.pop.MarshalBinary()
+// fleetPopulation sends the engine's population of cb through x and
+// decodes the fleet's. A fleet smaller than the engine's own (an exchange
+// that lost or dropped parts) is not usable: the fleet holds at least this
+// engine's datapoints.
+func (e *Engine) fleetPopulation(x PopulationExchange, cb *compiledBehavior, pop *sketch.Population, T int64) (*sketch.Population, bool) {
+	local, err := pop.MarshalBinary()
 	if err != nil {
 		return nil, false
 	}
-	profile, name, at := b.cb.profile, b.cb.b.Name, time.Unix(0, T).UTC()
+	profile, name, at := cb.profile, cb.b.Name, time.Unix(0, T).UTC()
 	e.mu.Unlock()
 	encoded, err := callExchange(x, e.opts.exchangeTimeout, profile, name, at, local)
 	e.mu.Lock()
@@ -104,7 +106,7 @@ func (e *Engine) fleetPopulation(x PopulationExchange, b *statBatch, T int64) (*
 	if err := fleet.UnmarshalBinary(encoded); err != nil {
 		return nil, false
 	}
-	return fleet, fleet.Len() >= b.pop.Len()
+	return fleet, fleet.Len() >= pop.Len()
 }
 
 // callExchange runs x in a goroutine of its own, so that an exchange that

@@ -102,7 +102,7 @@ func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityPr
 	if in.SecurityProfileArn != "" || in.Version != 0 || in.CreationDate != nil || in.LastModifiedDate != nil {
 		return CreateSecurityProfileOutput{}, newError(op, ErrInvalidRequest, name, "securityProfileArn, version, creationDate and lastModifiedDate are output fields")
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if r := in.Validate(cfg.validateOptions()); !r.Valid {
@@ -166,7 +166,7 @@ func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityPr
 	if err := checkDeleteFlags(op, in); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.profiles[name]
@@ -274,7 +274,7 @@ func (e *Engine) DeleteSecurityProfile(ctx context.Context, name string, expecte
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	old, ok := cfg.profiles[name]

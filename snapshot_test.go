@@ -433,7 +433,7 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		out := map[string]state{}
-		for name, ts := range e.things {
+		for name, ts := range e.allThings() {
 			if ts.cov == nil {
 				continue
 			}
@@ -461,13 +461,14 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 	assert.Equal(t, want, collect(r))
 	e.mu.Lock()
 	r.mu.Lock()
-	for name, ts := range e.things {
-		rt := r.things[name]
+	rthings := r.allThings()
+	for name, ts := range e.allThings() {
+		rt := rthings[name]
 		require.NotNil(t, rt, name)
 		assert.Equal(t, []any{ts.kind.registered, ts.kind.key(), ts.told, ts.lastInput, ts.disconnectedAt, ts.head},
 			[]any{rt.kind.registered, rt.kind.key(), rt.told, rt.lastInput, rt.disconnectedAt, rt.head}, name)
 	}
-	assert.Equal(t, []any{e.watermark, e.closed, e.started}, []any{r.watermark, r.closed, r.started})
+	assert.Equal(t, e.clock(), r.clock())
 	r.mu.Unlock()
 	e.mu.Unlock()
 }

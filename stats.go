@@ -2,9 +2,10 @@ package ruledetect
 
 import "sync/atomic"
 
-// stats are the engine's counters; they are atomic so Stats needs no lock.
+// stats are the engine's counters of rare events (the shards count inputs
+// and datapoints); they are atomic so Stats needs no lock.
 type stats struct {
-	inputs, late, clockJumps, rejected, datapoints, exchangeErrors atomic.Uint64
+	late, clockJumps, rejected, exchangeErrors atomic.Uint64
 	percentilesUnavailable, exportErrors                           atomic.Uint64
 }
 
@@ -40,19 +41,21 @@ type Stats struct {
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
-	e.mu.Lock()
-	n := len(e.things)
-	e.mu.Unlock()
+	var inputs, datapoints uint64
+	for _, sh := range e.shards {
+		inputs += sh.inputs.Load()
+		datapoints += sh.datapoints.Load()
+	}
 	return Stats{
-		Inputs:                 e.stats.inputs.Load(),
+		Inputs:                 inputs,
 		Late:                   e.stats.late.Load(),
 		ClockJumps:             e.stats.clockJumps.Load(),
 		Rejected:               e.stats.rejected.Load(),
-		Datapoints:             e.stats.datapoints.Load(),
+		Datapoints:             datapoints,
 		ExchangeErrors:         e.stats.exchangeErrors.Load(),
 		PercentilesUnavailable: e.stats.percentilesUnavailable.Load(),
 		ExportErrors:           e.stats.exportErrors.Load(),
-		Things:                 n,
+		Things:                 int(e.thingCount.Load()),
 		Delivery:               e.deliveryStats(),
 	}
 }

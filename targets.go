@@ -85,7 +85,7 @@ func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn s
 	if err := e.checkTarget(op, targetArn); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.profiles[profile]; !ok {
@@ -115,7 +115,7 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 	if err := e.checkTarget(op, targetArn); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
 	cfg := e.cfg.Load()
 	if _, ok := cfg.profiles[profile]; !ok {
@@ -139,7 +139,7 @@ func (e *Engine) invalidateUncovered(cfg *config, profile string) {
 			return false
 		}
 		kind := thingKind{}
-		if ts := e.things[k.Thing]; ts != nil {
+		if ts := e.thing(k.Thing); ts != nil {
 			kind = ts.kind
 		}
 		return !cfg.covers(e, kind, profile)
@@ -256,12 +256,11 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 		}
 	}
 	kind := thingKind{registered: true, groups: slices.Compact(slices.Sorted(slices.Values(groups)))}
-	e.mu.Lock()
+	e.lockAll()
 	defer e.unlock()
-	ts := e.things[thing]
+	ts := e.thing(thing)
 	if ts == nil {
-		ts = &thingState{name: thing}
-		e.things[thing] = ts
+		ts = e.shardOf(thing).newThing(e, thing)
 	}
 	ts.kind, ts.told = kind, true
 	ts.cfgVersion = staleVersion // re-align with the new kind on next use, keeping what still applies
@@ -279,9 +278,10 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 // thing, (nil, false). Code that maps add/remove operations onto
 // SetThingGroups reads the current membership with it.
 func (e *Engine) ThingGroups(thing string) (groups []string, registered bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	ts := e.things[thing]
+	sh := e.shardOf(thing)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	ts := sh.things[thing]
 	if ts == nil || !ts.told {
 		return nil, false
 	}

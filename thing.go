@@ -23,6 +23,8 @@ type thingState struct {
 	// dropped reports that the engine no longer holds this state (the thing
 	// went idle); a Thing handle that points to it must look it up again.
 	dropped bool
+	// shard is the index of the shard that holds the state.
+	shard uint16
 	// lastInput is the event time (Unix ns) of its newest input; 0 = none yet.
 	lastInput int64
 	// disconnectedAt is when it last disconnected (Unix ns), 0 while connected.

@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,6 +65,10 @@ type Queue[T any] struct {
 	// busy counts items taken by the worker and not yet finished, so that
 	// Flush waits for the one being delivered too.
 	busy int
+	// depth is len(items)+busy, kept beside them so that WaitForRoom, which
+	// every producer calls after its section, checks for room without the
+	// lock.
+	depth atomic.Int64
 	// progress is closed and replaced whenever the worker finishes a batch
 	// or stops, waking producers waiting for room and flushers.
 	progress chan struct{}
@@ -88,6 +93,7 @@ func (q *Queue[T]) Push(items ...T) {
 	}
 	q.mu.Lock()
 	q.items = append(q.items, items...)
+	q.depth.Add(int64(len(items)))
 	start := !q.running
 	q.running = true
 	q.mu.Unlock()
@@ -100,7 +106,7 @@ func (q *Queue[T]) Push(items ...T) {
 // Policy.Wait or until ctx ends. A wait that ends with the queue still over
 // the bound is counted in Stats.Spilled. Call it without the producer's lock.
 func (q *Queue[T]) WaitForRoom(ctx context.Context) {
-	if q.policy.Bound <= 0 {
+	if q.policy.Bound <= 0 || q.depth.Load() <= int64(q.policy.Bound) {
 		return
 	}
 	var timeout <-chan time.Time
@@ -185,6 +191,7 @@ func (q *Queue[T]) work() {
 				q.stats.LastError = err
 			}
 			q.busy--
+			q.depth.Add(-1)
 			q.stats.Retried += uint64(retries)
 			if ok {
 				q.stats.Delivered++
