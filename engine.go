@@ -24,14 +24,25 @@
 // # Concurrency
 //
 // Decoding a device report, the expensive part of an ingest, runs in the
-// calling goroutine without locks. Applying inputs and control-plane changes
-// are serialized by one lock, which is what makes "every event's behavior is
-// the profile version in force at its datapoint" hold. Listing violations
-// takes only the violation log's lock, and Describe and List operations read
-// an immutable snapshot, so neither waits for ingest. Nothing a user
-// supplies runs under the lock: alert sinks and datapoint observers are
-// called from a delivery goroutine (see DeliveryPolicy), and a population
-// exchange runs with the lock released.
+// calling goroutine without locks. The things are spread over shards
+// (WithShards, default 8 × GOMAXPROCS), each with its own lock: an input
+// that moves the clock to no new boundary takes only its thing's shard's
+// lock, so goroutines ingesting different things run in parallel. Moving
+// the clock (an input past a boundary, Advance), control-plane changes and
+// snapshots take the engine's lock; a period close runs over the shards in
+// parallel, each shard taking inputs again as soon as it is closed, and
+// joins them only for the fleet's statistical populations. Results do not
+// depend on the number of shards or on which goroutine ingests what:
+// "every event's behavior is the profile version in force at its
+// datapoint" holds because a control-plane change holds every lock.
+//
+// With allowed lateness, metric retention or export, or a datapoint
+// observer, inputs are applied one at a time (they need one order across
+// the fleet). Listing violations takes only the violation log's lock, and
+// Describe and List operations read an immutable snapshot, so neither
+// waits for ingest. Nothing a user supplies runs under a lock: alert
+// sinks and datapoint observers are called from a delivery goroutine (see
+// DeliveryPolicy), and a population exchange runs with the locks released.
 package ruledetect
 
 import (

@@ -141,8 +141,8 @@ func (e *Engine) thing(name string) *thingState {
 
 // parallelClose is the fleet size from which a period close runs its
 // shards on several goroutines: below it, starting them costs more than
-// it saves.
-const parallelClose = 4096
+// it saves. Tests lower it.
+var parallelClose = 4096
 
 // eachShard calls f with every shard, each under its own lock, on up to
 // GOMAXPROCS goroutines when the engine is not serial and the fleet is

@@ -1,0 +1,114 @@
+package ruledetect
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ruledetect/ruledetect/behavior"
+)
+
+// TestShardCountDoesNotChangeResults runs random sequences of every
+// control-plane call and input (the snapshot property's) on engines with
+// 1, 2 and 13 shards side by side: every answer, listing, event, active
+// violation, statistic and the state itself must be the same.
+func TestShardCountDoesNotChangeResults(t *testing.T) {
+	seeds := 60
+	if testing.Short() {
+		seeds = 15
+	}
+	for seed := range seeds {
+		rng := rand.New(rand.NewPCG(uint64(seed), 31))
+		b := make([]byte, 600+rng.IntN(1200))
+		for i := range b {
+			b[i] = byte(rng.UintN(256))
+		}
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			v := propVariants[seed%len(propVariants)]
+			r := newPropRun(t, b, append(v.opts, WithShards(1))...)
+			for _, n := range []int{2, 13} {
+				e, err := New(append(r.options(), WithShards(n))...)
+				require.NoError(t, err)
+				r.engines = append(r.engines, e)
+			}
+			r.run()
+		})
+	}
+}
+
+// TestConcurrentIngestEqualsSequential feeds a fleet period by period,
+// each period's inputs from four goroutines at once (each its own things),
+// and requires the events, active violations and statistics of an engine
+// fed the same inputs in order from one goroutine. The profile has static
+// and statistical behaviors, so closes join the shards' populations.
+func TestConcurrentIngestEqualsSequential(t *testing.T) {
+	const things, periods, workers = 400, 8, 4
+	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[
+		{"name":"many","metric":"aws:num-messages-sent","criteria":{"comparisonOperator":"greater-than","value":{"count":6},"durationSeconds":300,"consecutiveDatapointsToAlarm":1,"consecutiveDatapointsToClear":1}},
+		{"name":"outlier","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"greater-than","statisticalThreshold":{"statistic":"p90"},"durationSeconds":300,"consecutiveDatapointsToAlarm":1,"consecutiveDatapointsToClear":1}},
+		{"name":"big","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"greater-than","value":{"count":900}}}]}`))
+	require.NoError(t, err)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	// inputs[p][w] are worker w's inputs of period p, in time order.
+	rng := rand.New(rand.NewPCG(7, 7))
+	inputs := make([][][]Message, periods)
+	for p := range inputs {
+		inputs[p] = make([][]Message, workers)
+		for i := range things {
+			w := i % workers
+			for k := range rng.IntN(10) {
+				at := start.Add(time.Duration(p)*5*time.Minute + time.Duration(1+k*20)*time.Second)
+				inputs[p][w] = append(inputs[p][w], Message{Thing: fmt.Sprint("t", i), Time: at, Topic: "dt/x", Direction: Sent, Bytes: int64(rng.IntN(1000))})
+			}
+		}
+	}
+	newEngine := func() *Engine {
+		e, err := New(WithShards(8), WithClock(func() time.Time { return start }))
+		require.NoError(t, err)
+		ctx := context.Background()
+		_, err = e.CreateSecurityProfile(ctx, sp)
+		require.NoError(t, err)
+		require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
+		return e
+	}
+	seq, par := newEngine(), newEngine()
+	defer func(n int) { parallelClose = n }(parallelClose)
+	parallelClose = 1 // the closes run their shards in parallel too
+	for p := range periods {
+		// The boundary is crossed by Advance, so no worker's input is
+		// late because another's closed its period first.
+		boundary := start.Add(time.Duration(p) * 5 * time.Minute)
+		seq.Advance(boundary)
+		par.Advance(boundary)
+		for w := range workers {
+			for _, m := range inputs[p][w] {
+				require.NoError(t, seq.IngestMessage(m))
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for _, m := range inputs[p][w] {
+					assert.NoError(t, par.IngestMessage(m))
+				}
+			})
+		}
+		wg.Wait()
+	}
+	end := start.Add(periods * 5 * time.Minute)
+	seq.Advance(end)
+	par.Advance(end)
+	want, got := viewOf(t, seq), viewOf(t, par)
+	for _, b := range []string{`"many"`, `"outlier"`, `"big"`} {
+		require.True(t, slices.ContainsFunc(want.Events, func(ev string) bool { return strings.Contains(ev, b) }), b)
+	}
+	assert.Equal(t, want, got)
+}
