@@ -6,7 +6,7 @@ import "sync/atomic"
 // and datapoints); they are atomic so Stats needs no lock.
 type stats struct {
 	late, clockJumps, rejected, exchangeErrors atomic.Uint64
-	percentilesUnavailable, exportErrors                           atomic.Uint64
+	percentilesUnavailable, exportErrors       atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
