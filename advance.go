@@ -160,7 +160,6 @@ func (e *Engine) fastForward(from, target int64) {
 	e.closed.Store(target)
 	for _, sh := range e.shards {
 		sh.closed = target
-		sh.caughtUp.Broadcast()
 	}
 }
 
@@ -243,29 +242,38 @@ type statMember struct {
 // closePeriod produces the datapoints at boundary m·P: first the
 // invalidations due by then, then every windowed datapoint, then the
 // statistical ones against the fleet's percentile of the same boundary.
-// The shards close in parallel (see eachShard), each catching up to m as
-// it finishes; they join only for the statistical populations.
+// The shards close in parallel (see eachShard), each taking inputs again
+// as soon as it is closed; they join only for the statistical populations.
 func (e *Engine) closePeriod(m int64) {
+	e.eachShard(int(e.thingCount.Load()), func(sh *shard) { e.closeShard(sh, m) })
+	e.judgeStatistical(m * int64(e.opts.period))
+}
+
+// closeShard closes boundary m in sh, unless that is done: the closer
+// calls it for every shard, and an input that finds its shard behind the
+// clock calls it for its own rather than wait for the closer to get there
+// (admitInShard). The shard's statistical datapoints wait in its scratch
+// for judgeStatistical. Called with sh.mu held, while mu's holder closes m.
+func (e *Engine) closeShard(sh *shard, m int64) {
+	if sh.closed >= m {
+		return
+	}
 	T := m * int64(e.opts.period)
 	cfg := e.cfg.Load()
-	e.eachShard(int(e.thingCount.Load()), func(sh *shard) {
-		for _, ts := range sh.things {
-			if ts.lastInput == 0 || e.expireIfIdle(ts, T) {
-				continue
-			}
-			ts.align(e, cfg)
-			if len(ts.cov.windowed) == 0 {
-				continue
-			}
-			ts.shiftTo(m - 1)
-			for _, i := range ts.cov.windowed {
-				e.closeSlot(ts, int(i), m, T)
-			}
+	for _, ts := range sh.things {
+		if ts.lastInput == 0 || e.expireIfIdle(ts, T) {
+			continue
 		}
-		sh.closed = m
-		sh.caughtUp.Broadcast()
-	})
-	e.judgeStatistical(T)
+		ts.align(e, cfg)
+		if len(ts.cov.windowed) == 0 {
+			continue
+		}
+		ts.shiftTo(m - 1)
+		for _, i := range ts.cov.windowed {
+			e.closeSlot(ts, int(i), m, T)
+		}
+	}
+	sh.closed = m
 }
 
 // closeSlot produces the datapoint of behavior i of ts at boundary T = m·P.

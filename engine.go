@@ -25,13 +25,14 @@
 //
 // Decoding a device report, the expensive part of an ingest, runs in the
 // calling goroutine without locks. The things are spread over shards
-// (WithShards, default 8 × GOMAXPROCS), each with its own lock: an input
+// (WithShards, default 8 × GOMAXPROCS and at least 64), each with its own lock: an input
 // that moves the clock to no new boundary takes only its thing's shard's
 // lock, so goroutines ingesting different things run in parallel. Moving
 // the clock (an input past a boundary, Advance), control-plane changes and
 // snapshots take the engine's lock; a period close runs over the shards in
-// parallel, each shard taking inputs again as soon as it is closed, and
-// joins them only for the fleet's statistical populations. Results do not
+// parallel, and joins them only for the fleet's statistical populations;
+// an input whose shard the close has not reached yet closes that shard
+// itself, so it waits for one shard's close, not the fleet's. Results do not
 // depend on the number of shards or on which goroutine ingests what:
 // "every event's behavior is the profile version in force at its
 // datapoint" holds because a control-plane change holds every lock.

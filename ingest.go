@@ -261,8 +261,8 @@ func (e *Engine) leave(sh *shard) {
 // that t reaches is left to close and t is not far enough ahead to be a
 // clock jump. It returns ErrLateInput for an input older than the newest
 // closed boundary. While a period close is under way and has not reached
-// this shard, an input of a period after the boundary being closed waits
-// for it, as it would have behind one lock.
+// this shard, an input of a period after the boundary being closed closes
+// the shard first, so that it waits for one shard's close, not the fleet's.
 func (e *Engine) admitInShard(sh *shard, op, thing string, t time.Time) (bool, error) {
 	if !e.started.Load() {
 		return false, nil
@@ -273,7 +273,10 @@ func (e *Engine) admitInShard(sh *shard, op, thing string, t time.Time) (bool, e
 		if ct > e.closed.Load() {
 			return false, nil
 		}
-		sh.caughtUp.Wait()
+		// The clock has closed a boundary (it closes one at a time) and
+		// its closer has not reached this shard yet: close it here rather
+		// than wait for the whole fleet's close.
+		e.closeShard(sh, sh.closed+1)
 	}
 	if jump := e.opts.maxClockJump; jump > 0 && ns-max(sh.wm.Load(), e.wmPub.Load()) > int64(jump) {
 		return false, nil // moveClock decides, with the whole watermark
@@ -417,14 +420,12 @@ func (e *Engine) start(t int64) {
 }
 
 // setClosed marks every boundary up to m closed, in the clock and in
-// every shard, and wakes the inputs waiting for a shard to catch up.
-// Called with mu held and no shard lock.
+// every shard. Called with mu held and no shard lock.
 func (e *Engine) setClosed(m int64) {
 	e.closed.Store(m)
 	for _, sh := range e.shards {
 		sh.mu.Lock()
 		sh.closed = m
-		sh.caughtUp.Broadcast()
 		sh.mu.Unlock()
 	}
 }
