@@ -17,7 +17,7 @@ import (
 // per-input datapoints whose lateness has passed. Called with mu held.
 func (e *Engine) advanceTo(t int64) {
 	e.syncWatermark()
-	for t > e.watermark && e.closing {
+	for t > e.watermark && e.closing.Load() {
 		e.closeDone.Wait()
 		e.syncWatermark()
 	}
@@ -28,9 +28,10 @@ func (e *Engine) advanceTo(t int64) {
 	e.watermark = t
 	e.wmPub.Store(t)
 	if target := e.closeTarget(t); target > e.closed.Load() {
-		e.closing = true
+		e.closing.Store(true)
 		e.closeUpTo(target, prev)
-		e.closing = false
+		e.closing.Store(false)
+		e.signalClock()
 		e.closeDone.Broadcast()
 		// Retention runs on event time too, also for an engine that is fed
 		// inputs and never Advanced.
@@ -60,6 +61,7 @@ func (e *Engine) closeUpTo(target, prev int64) {
 		// boundary ends is late from now on, not added to a window being
 		// read (each shard then catches up, see admitInShard).
 		e.closed.Store(m)
+		e.signalClock()
 		e.closePeriod(m)
 		if e.retaining {
 			e.flushExports()
@@ -161,6 +163,7 @@ func (e *Engine) fastForward(from, target int64) {
 	for _, sh := range e.shards {
 		sh.closed = target
 	}
+	e.signalClock()
 }
 
 // settle gives each windowed behavior of ts its steady datapoint at the
@@ -569,4 +572,11 @@ func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 func (e *Engine) unlockClock() {
 	e.mu.Unlock()
 	e.waitForRoom()
+}
+
+// signalClock wakes the inputs waiting in lockClock: the closed boundary
+// moved, or a close ended.
+func (e *Engine) signalClock() {
+	ch := make(chan struct{})
+	close(*e.moved.Swap(&ch))
 }

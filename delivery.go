@@ -148,6 +148,7 @@ func (e *Engine) waitForRoom() {
 // it returns then. Call it before reading what a sink collected, and before
 // a program exits.
 func (e *Engine) Flush(ctx context.Context) error {
+	e.awaitClose()
 	if e.out == nil {
 		return nil
 	}

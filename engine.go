@@ -123,8 +123,15 @@ type Engine struct {
 	// population exchange it releases mu while it waits for the fleet, and
 	// closeDone (on mu) tells the others when it is done. Meanwhile inputs
 	// of the periods being closed are applied; later ones wait.
-	closing   bool
+	closing   atomic.Bool // written under mu
 	closeDone sync.Cond
+	// moved is closed, and replaced, whenever the closed boundary moves or
+	// a close ends (signalClock): inputs waiting for the clock wait on it
+	// rather than on mu, which a close holds (lockClock).
+	moved atomic.Pointer[chan struct{}]
+	// bgClose is set while a close started by an input runs in the
+	// background (closeInBackground).
+	bgClose atomic.Bool
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -143,6 +150,8 @@ func New(opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{opts: o, shards: newShards(o.shards), seed: maphash.MakeSeed()}
 	e.closeDone.L = &e.mu
+	moved := make(chan struct{})
+	e.moved.Store(&moved)
 	e.retaining = o.metricRetention.Duration > 0 || o.metricSink != nil
 	e.serial = o.allowedLateness > 0 || e.retaining || o.observer != nil
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
@@ -168,5 +177,6 @@ func (e *Engine) arn(resource string) string {
 // to keep memory bounded; the engine's own retention (WithRetention) prunes
 // by event time without it.
 func (e *Engine) DropEventsBefore(t time.Time) int {
+	e.awaitClose()
 	return e.log.Prune(t.Add(e.log.Retention()))
 }

@@ -234,8 +234,11 @@ func (e *Engine) enter(op, thing string, h *Thing, t time.Time) (*shard, *thingS
 			}
 			sh.mu.Unlock()
 		}
-		e.mu.Lock()
-		if err := e.moveClock(op, thing, t); err != nil {
+		if !e.lockClock(ns) {
+			continue // a close under way reached t's boundary
+		}
+		background, err := e.moveClock(op, thing, t)
+		if err != nil {
 			e.mu.Unlock()
 			return nil, nil, err
 		}
@@ -243,8 +246,40 @@ func (e *Engine) enter(op, thing string, h *Thing, t time.Time) (*shard, *thingS
 			sh.mu.Lock()
 			return sh, sh.admit(e, thing, h, ns), nil
 		}
-		e.mu.Unlock()
+		if !background {
+			e.mu.Unlock()
+		}
 	}
+}
+
+// lockClock takes mu to move the clock to t. While a close is under way it
+// does not wait for mu, which the close holds until the whole fleet is
+// closed: it waits for the close to reach t's boundary, and then returns
+// false, so that the input goes in with its shard's lock only (closing
+// the shard first if the close has not reached it).
+func (e *Engine) lockClock(t int64) bool {
+	if e.serial {
+		e.mu.Lock() // every input of a serial engine holds mu
+		return true
+	}
+	for {
+		moved := *e.moved.Load()
+		if e.started.Load() && e.closeTarget(t) <= e.closed.Load() && !e.tooFarAhead(t, e.wmPub.Load()) {
+			return false
+		}
+		if !e.closing.Load() {
+			e.mu.Lock()
+			return true
+		}
+		<-moved
+	}
+}
+
+// tooFarAhead reports whether an input at t is further ahead of the
+// watermark w than WithMaxClockJump allows.
+func (e *Engine) tooFarAhead(t, w int64) bool {
+	jump := e.opts.maxClockJump
+	return jump > 0 && t-w > int64(jump)
 }
 
 // leave ends the section enter began.
@@ -278,7 +313,7 @@ func (e *Engine) admitInShard(sh *shard, op, thing string, t time.Time) (bool, e
 		// than wait for the whole fleet's close.
 		e.closeShard(sh, sh.closed+1)
 	}
-	if jump := e.opts.maxClockJump; jump > 0 && ns-max(sh.wm.Load(), e.wmPub.Load()) > int64(jump) {
+	if e.tooFarAhead(ns, max(sh.wm.Load(), e.wmPub.Load())) {
 		return false, nil // moveClock decides, with the whole watermark
 	}
 	if e.periodOf(ns) < e.closed.Load() {
@@ -288,34 +323,90 @@ func (e *Engine) admitInShard(sh *shard, op, thing string, t time.Time) (bool, e
 }
 
 // moveClock checks t against the watermark and closes the periods t
-// passes. It is called with mu held.
-func (e *Engine) moveClock(op, thing string, t time.Time) error {
+// passes, or starts closing them in the background (closeInBackground),
+// which it reports; mu then belongs to that close. It is called with mu
+// held.
+func (e *Engine) moveClock(op, thing string, t time.Time) (background bool, err error) {
 	ns := t.UnixNano()
 	if !e.started.Load() {
 		e.start(ns)
 	}
 	e.syncWatermark()
-	if jump := e.opts.maxClockJump; jump > 0 && ns-e.watermark > int64(jump) {
+	if e.tooFarAhead(ns, e.watermark) {
+		jump := e.opts.maxClockJump
 		e.stats.clockJumps.Add(1)
-		return &Error{Op: op, Kind: ErrClockJump, Resource: thing,
+		return false, &Error{Op: op, Kind: ErrClockJump, Resource: thing,
 			Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + jump.String() + " ahead of the watermark, " +
 				time.Unix(0, e.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
 	}
 	for {
 		if e.periodOf(ns) < e.closed.Load() {
-			return e.late(op, thing, t)
+			return false, e.late(op, thing, t)
 		}
 		// While another caller closes boundaries (and waits for a
 		// population exchange without the lock), an input of a period that
 		// a window being closed may still hold goes in; a later one waits,
 		// as it would have for the lock.
-		if !e.closing || e.periodOf(ns) <= e.closed.Load()+int64(e.slack()) {
+		if !e.closing.Load() || e.periodOf(ns) <= e.closed.Load()+int64(e.slack()) {
 			break
 		}
 		e.closeDone.Wait()
 	}
+	if e.closeInBackground(ns) {
+		return true, nil
+	}
 	e.advanceTo(ns)
-	return nil
+	return false, nil
+}
+
+// closeInBackground starts the close of the one boundary the input at t
+// reaches, when it is one and nothing needs the fleet's order, and reports
+// whether it did: the
+// boundary is marked closed at once, so that the input, and every other
+// one, closes only its own shard before it is applied (admitInShard),
+// while a goroutine of the engine's closes the rest of the fleet and
+// judges the statistical behaviors, holding mu until it is done. So no
+// input waits for the whole fleet's close, the one that crosses the
+// boundary included. Calls that show what a close produces (listings,
+// Stats, Flush) wait for it first (awaitClose); those that take mu wait
+// anyway.
+//
+// Called with mu held; when it reports true, mu belongs to the background
+// close, which unlocks it.
+func (e *Engine) closeInBackground(t int64) bool {
+	m := e.closeTarget(t)
+	if e.serial || e.opts.exchange != nil || e.closing.Load() || m != e.closed.Load()+1 || t <= e.watermark {
+		return false // an exchange releases mu midway, and may call the engine
+	}
+	if m >= e.steadyFrom(e.watermark) && e.fastForwardable() {
+		return false // crossed in one sweep by advanceTo, holding every shard
+	}
+	e.watermark = t
+	e.wmPub.Store(t)
+	e.closing.Store(true)
+	e.closed.Store(m)
+	e.bgClose.Store(true)
+	e.signalClock()
+	go func() {
+		e.closePeriod(m)
+		e.closing.Store(false)
+		e.signalClock()
+		e.closeDone.Broadcast()
+		e.log.Prune(time.Unix(0, m*int64(e.opts.period)))
+		e.bgClose.Store(false)
+		e.mu.Unlock()
+		e.waitForRoom()
+	}()
+	return true
+}
+
+// awaitClose waits for a close that an input started in the background
+// (closeInBackground), so that what it produced shows.
+func (e *Engine) awaitClose() {
+	if e.bgClose.Load() {
+		e.mu.Lock()
+		e.mu.Unlock() //nolint:staticcheck // an empty section: the background close holds mu until it is done
+	}
 }
 
 // late counts and returns the ErrLateInput of an input at t.
@@ -417,6 +508,7 @@ func (e *Engine) start(t int64) {
 	e.wmPub.Store(t)
 	e.setClosed(e.closeTarget(t))
 	e.started.Store(true)
+	e.signalClock()
 }
 
 // setClosed marks every boundary up to m closed, in the clock and in

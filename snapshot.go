@@ -248,7 +248,7 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
 	var out [4][]byte
 	e.mu.Lock()
-	for e.closing {
+	for e.closing.Load() {
 		e.closeDone.Wait() // a close in progress is written whole, after it
 	}
 	e.lockShards()

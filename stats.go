@@ -41,6 +41,7 @@ type Stats struct {
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
+	e.awaitClose()
 	var inputs, datapoints uint64
 	for _, sh := range e.shards {
 		inputs += sh.inputs.Load()

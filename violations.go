@@ -42,9 +42,11 @@ type PutVerificationStateOnViolationInput struct {
 
 // ListActiveViolations returns one page of the active violations that match
 // in's filters, by violationStartTime. It waits for no ingest: it takes only
-// the violation log's lock. Errors match ErrInvalidRequest (a bad filter,
+// the violation log's lock (after a period close an input started in the
+// background, whose results it shows). Errors match ErrInvalidRequest (a bad filter,
 // maxResults outside 1..250, or a nextToken from another listing).
 func (e *Engine) ListActiveViolations(in ListActiveViolationsInput) (ListActiveViolationsOutput, error) {
+	e.awaitClose()
 	out, err := e.log.ListActiveViolations(in)
 	return out, violationError("ListActiveViolations", err)
 }
@@ -54,6 +56,7 @@ func (e *Engine) ListActiveViolations(in ListActiveViolationsInput) (ListActiveV
 // time. Events older than the retention (30 days of event time by default)
 // are gone. Errors are as for ListActiveViolations.
 func (e *Engine) ListViolationEvents(in ListViolationEventsInput) (ListViolationEventsOutput, error) {
+	e.awaitClose()
 	out, err := e.log.ListViolationEvents(in)
 	return out, violationError("ListViolationEvents", err)
 }
@@ -63,6 +66,7 @@ func (e *Engine) ListViolationEvents(in ListViolationEventsInput) (ListViolation
 // sequence.
 func (e *Engine) ActiveViolations(in ListActiveViolationsInput) iter.Seq2[ActiveViolation, error] {
 	return func(yield func(ActiveViolation, error) bool) {
+		e.awaitClose()
 		for a, err := range e.log.ActiveViolations(in) {
 			if !yield(a, violationError("ListActiveViolations", err)) || err != nil {
 				return
@@ -76,6 +80,7 @@ func (e *Engine) ActiveViolations(in ListActiveViolationsInput) iter.Seq2[Active
 // sequence.
 func (e *Engine) ViolationEvents(in ListViolationEventsInput) iter.Seq2[ViolationEvent, error] {
 	return func(yield func(ViolationEvent, error) bool) {
+		e.awaitClose()
 		for ev, err := range e.log.Events(in) {
 			if !yield(ev, violationError("ListViolationEvents", err)) || err != nil {
 				return
@@ -90,6 +95,7 @@ func (e *Engine) ViolationEvents(in ListViolationEventsInput) iter.Seq2[Violatio
 // ErrResourceNotFound; a malformed id, state or description is
 // ErrInvalidRequest. A rejected call changes nothing.
 func (e *Engine) PutVerificationStateOnViolation(in PutVerificationStateOnViolationInput) error {
+	e.awaitClose()
 	err := e.log.PutVerificationState(in.ViolationID, in.VerificationState, in.VerificationStateDescription)
 	return violationError("PutVerificationStateOnViolation", err)
 }

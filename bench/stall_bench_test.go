@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ruledetect/ruledetect"
+)
+
+// BenchmarkIngestStall measures how long a single ingest can wait behind a
+// period close or a snapshot write. The fleet of BenchmarkCloudMessage
+// (every thing known, one message each in the current period) is fed by
+// GOMAXPROCS goroutines in random order while, in each iteration:
+//
+//   - during=close: the messages cross the next boundary (their times move
+//     past it), so the first one to cross starts the fleet's close;
+//   - during=advance: a ticker's Advance crosses the boundary instead;
+//   - during=snapshot: WriteSnapshot runs to io.Discard.
+//
+// worst-ms is the longest single ingest call seen during the iteration
+// (the maximum over iterations), close-ms or snapshot-ms how long the
+// close or snapshot itself took. ns/op is per iteration.
+//
+//	go test -run '^$' -bench IngestStall -benchtime 5x ./bench
+func BenchmarkIngestStall(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		for _, during := range []string{"close", "advance", "snapshot"} {
+			b.Run("things="+strconv.Itoa(n)+"/during="+during, func(b *testing.B) {
+				benchIngestStall(b, n, during)
+			})
+		}
+	}
+}
+
+func benchIngestStall(b *testing.B, n int, during string) {
+	e := newEngine(b, cloudDims(), nil, cloudProfile())
+	names := thingNames(n)
+	msgs := cloudMessagesFor(names)
+	handles := make([]*ruledetect.Thing, n)
+	period := 300 * time.Second
+	t := benchStart.Add(time.Second)
+	for i, name := range names {
+		h, err := e.Thing(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		handles[i] = h
+		m := msgs[i]
+		if err := h.IngestMessage(ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	order := shuffled(n)
+	workers := runtime.GOMAXPROCS(0)
+	var worst, took time.Duration
+	b.ResetTimer()
+	for k := 1; b.Loop(); k++ {
+		base := benchStart.Add(time.Duration(k) * period) // the boundary this iteration crosses
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		lat := make([]time.Duration, workers)
+		for w := range workers {
+			wg.Go(func() {
+				for j := w; !stop.Load(); j += workers {
+					i := order[j%n]
+					m := &msgs[i]
+					// Before the boundary for the first pass over the fleet,
+					// after it from then on (during=close crosses it so).
+					at := base.Add(-2 * time.Second)
+					if during == "close" && j >= n/2 {
+						at = base.Add(time.Second)
+					}
+					start := time.Now()
+					err := handles[i].IngestMessage(ruledetect.Message{Time: at, Direction: m.dir, Topic: m.topic, Bytes: m.bytes})
+					if d := time.Since(start); d > lat[w] {
+						lat[w] = d
+					}
+					if err != nil && during != "advance" {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(20 * time.Millisecond) // the ingest is under way
+		start := time.Now()
+		switch during {
+		case "close":
+			// The workers cross the boundary themselves; wait for the close.
+			for {
+				if c, ok := e.ClosedBoundary(); ok && !c.Before(base) {
+					break
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+			if err := e.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		case "advance":
+			e.Advance(base)
+		case "snapshot":
+			if err := e.WriteSnapshot(context.Background(), io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+		took = max(took, time.Since(start))
+		time.Sleep(20 * time.Millisecond)
+		stop.Store(true)
+		wg.Wait()
+		if during != "close" {
+			e.Advance(base.Add(time.Second)) // the next iteration's inputs are after this boundary
+		}
+		for _, l := range lat {
+			worst = max(worst, l)
+		}
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+	b.ReportMetric(float64(took.Microseconds())/1000, during+"-ms")
+}
