@@ -230,6 +230,9 @@ func (e *Engine) enter(op, thing string, h *Thing, t time.Time) (*shard, *thingS
 				return nil, nil, err
 			}
 			if ok {
+				if sh.snap != nil {
+					sh.snap.encodePending(sh) // a snapshot is under way
+				}
 				return sh, sh.admit(e, thing, h, ns), nil
 			}
 			sh.mu.Unlock()

@@ -31,8 +31,11 @@ type shard struct {
 	_                  [64]byte
 
 	scratch closeScratch
-	index   uint16
-	_       [64]byte
+	// snap is the snapshot that has yet to encode this shard, if any
+	// (thingEncoder); an input encodes it before it changes the shard.
+	snap  *thingEncoder
+	index uint16
+	_     [64]byte
 }
 
 // An engine has 8 shards per GOMAXPROCS by default, so that two goroutines

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"hash/crc32"
 	"io"
 	"maps"
@@ -16,8 +15,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/report"
@@ -276,13 +278,19 @@ func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
 		e.mu.Unlock()
 		return out, err
 	}
-	// Most things take 20 to 60 bytes: one allocation, rarely grown.
-	things := e.appendThings(make([]byte, 0, 48*e.thingCount.Load()+16), cfg, ctl, sorted)
-	var metrics []byte
-	if len(e.metrics.keys) > 0 {
-		metrics = e.appendMetricValues(nil, sorted)
+	enc := e.newThingEncoder(cfg, ctl)
+	var things, metrics []byte
+	if sorted || e.serial {
+		// Tests compare sorted sections; a serial engine's inputs take mu,
+		// which the snapshot holds anyway.
+		things = enc.appendAll(e, sorted)
+		if len(e.metrics.keys) > 0 {
+			metrics = e.appendMetricValues(nil, sorted)
+		}
+		e.unlockShards()
+	} else {
+		things = enc.appendByShard(e)
 	}
-	e.unlockShards()
 	e.mu.Unlock()
 
 	// The config is immutable: the rest needs no lock.
@@ -336,34 +344,108 @@ type snapLayout struct {
 	live  []bool
 }
 
-// appendThings appends the thing section to b and fills ctl's tables.
-// Called with mu held.
-func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl, sorted bool) []byte {
+// thingEncoder writes the thing section of one snapshot, as of the moment
+// it was made, and fills the control section's tables of behavior keys,
+// layouts and kinds, which every thing's record indexes into.
+//
+// A snapshot of a large fleet encodes its shards one at a time
+// (appendByShard), so that inputs wait for one shard's encoding at most,
+// not the fleet's: the shards are marked first, under every lock, and an
+// input that finds its shard still marked encodes it before it changes
+// anything (encodePending). mu, held by the snapshot throughout, keeps
+// closes and control-plane changes out, so every shard is encoded as it
+// was when the snapshot was made.
+type thingEncoder struct {
+	ctl       *snapControl
+	watermark int64
+	closed    int64
+	count     int64
+	keyOf     map[uint64]int
+	layouts   map[*coverage]*snapLayout
+	layoutOf  map[string]int
+	kinds     map[string]int
+
+	mu    sync.Mutex // guards the tables and parts while shards are encoded
+	parts [][]byte   // by shard index
+}
+
+func (e *Engine) newThingEncoder(cfg *config, ctl *snapControl) *thingEncoder {
+	enc := &thingEncoder{ctl: ctl, watermark: e.watermark, closed: e.closed.Load(), count: e.thingCount.Load(),
+		keyOf: map[uint64]int{}, layouts: map[*coverage]*snapLayout{}, layoutOf: map[string]int{}, kinds: map[string]int{}}
 	// Every compiled behavior of the configuration, by id: the behaviors a
 	// slot can be carried to.
-	keyOf := map[uint64]int{}
 	ctl.Keys = []snapKey{}
 	for _, name := range slices.Sorted(maps.Keys(cfg.profiles)) {
 		for _, cb := range cfg.profiles[name].behaviors {
-			keyOf[cb.id] = len(ctl.Keys)
+			enc.keyOf[cb.id] = len(ctl.Keys)
 			ctl.Keys = append(ctl.Keys, snapKey{Profile: cb.profile, Behavior: cb.b.Name})
 		}
 	}
 	ctl.Layouts, ctl.Kinds = [][]int{}, []snapKind{}
-	layouts, layoutOf := map[*coverage]*snapLayout{}, map[string]int{}
-	kinds := map[string]int{}
+	return enc
+}
 
-	b = binary.AppendUvarint(b, uint64(e.thingCount.Load()))
+// appendAll returns the thing section of every thing at once, in order of
+// name when sorted. Called with every lock held.
+func (enc *thingEncoder) appendAll(e *Engine, sorted bool) []byte {
+	list := make([]*thingState, 0, enc.count)
+	e.eachThing(func(ts *thingState) { list = append(list, ts) })
+	if sorted {
+		slices.SortFunc(list, func(a, b *thingState) int { return strings.Compare(a.name, b.name) })
+	}
+	// Most things take 20 to 60 bytes: one allocation, rarely grown.
+	b := binary.AppendUvarint(make([]byte, 0, 48*len(list)+16), uint64(len(list)))
+	return enc.appendList(b, list)
+}
+
+// appendByShard marks every shard for encoding and releases the shards'
+// locks (the caller holds them all, and mu), encodes each shard that no
+// input has encoded first, and returns the thing section.
+func (enc *thingEncoder) appendByShard(e *Engine) []byte {
+	enc.parts = make([][]byte, len(e.shards))
+	for _, sh := range e.shards {
+		sh.snap = enc
+	}
+	e.unlockShards()
+	for _, sh := range e.shards {
+		sh.mu.Lock()
+		enc.encodePending(sh)
+		sh.mu.Unlock()
+	}
+	n := 0
+	for _, p := range enc.parts {
+		n += len(p)
+	}
+	b := binary.AppendUvarint(make([]byte, 0, n+binary.MaxVarintLen64), uint64(enc.count))
+	for _, p := range enc.parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// encodePending encodes sh if a snapshot marked it and nothing has encoded
+// it since. Called with sh.mu held, before anything in sh changes.
+func (enc *thingEncoder) encodePending(sh *shard) {
+	if sh.snap != enc {
+		return
+	}
+	sh.snap = nil
+	list := make([]*thingState, 0, len(sh.things))
+	for _, ts := range sh.things {
+		list = append(list, ts)
+	}
+	enc.mu.Lock()
+	enc.parts[sh.index] = enc.appendList(make([]byte, 0, 48*len(list)), list)
+	enc.mu.Unlock()
+}
+
+// appendList appends the records of list to b.
+func (enc *thingEncoder) appendList(b []byte, list []*thingState) []byte {
 	// Things are scattered over the heap, and a fleet of millions is far
 	// larger than the caches: encoding them one by one waits for a cache
 	// miss at every pointer. Touching a batch first, in a loop of
 	// independent loads, lets the CPU fetch the whole batch's memory at
 	// once (three times faster for a million things).
-	list := make([]*thingState, 0, e.thingCount.Load())
-	e.eachThing(func(ts *thingState) { list = append(list, ts) })
-	if sorted {
-		slices.SortFunc(list, func(a, b *thingState) int { return strings.Compare(a.name, b.name) })
-	}
 	const batch = 32
 	var sink int
 	for len(list) > 0 {
@@ -381,7 +463,7 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl, sorted bo
 			}
 		}
 		for _, ts := range list[:n] {
-			b = e.appendThing(b, ts, ctl, keyOf, layouts, layoutOf, kinds)
+			b = enc.appendThing(b, ts)
 		}
 		list = list[n:]
 	}
@@ -390,7 +472,8 @@ func (e *Engine) appendThings(b []byte, cfg *config, ctl *snapControl, sorted bo
 }
 
 // appendThing appends the record of ts to b.
-func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf map[uint64]int, layouts map[*coverage]*snapLayout, layoutOf map[string]int, kinds map[string]int) []byte {
+func (enc *thingEncoder) appendThing(b []byte, ts *thingState) []byte {
+	ctl, keyOf, layouts, layoutOf, kinds := enc.ctl, enc.keyOf, enc.layouts, enc.layoutOf, enc.kinds
 	b = binary.AppendUvarint(b, uint64(len(ts.name)))
 	b = append(b, ts.name...)
 	kk := ts.kind.key()
@@ -420,7 +503,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 	}
 	b = append(b, flags)
 	if flags&thingHasInput != 0 {
-		b = binary.AppendVarint(b, ts.lastInput-e.watermark)
+		b = binary.AppendVarint(b, ts.lastInput-enc.watermark)
 	}
 	if flags&thingDisconnected != 0 {
 		b = binary.AppendVarint(b, ts.disconnectedAt-ts.lastInput)
@@ -430,7 +513,7 @@ func (e *Engine) appendThing(b []byte, ts *thingState, ctl *snapControl, keyOf m
 			b = binary.AppendUvarint(b, v)
 		}
 	}
-	b = binary.AppendVarint(b, ts.head-e.closed.Load())
+	b = binary.AppendVarint(b, ts.head-enc.closed)
 	if ts.cov == nil {
 		return b
 	}
