@@ -23,9 +23,9 @@ import (
 // 1, 2 and 13 shards side by side: every answer, listing, event, active
 // violation, statistic and the state itself must be the same.
 func TestShardCountDoesNotChangeResults(t *testing.T) {
-	seeds := 60
+	seeds := 30
 	if testing.Short() {
-		seeds = 15
+		seeds = 10
 	}
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 31))
