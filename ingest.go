@@ -470,9 +470,11 @@ func (sh *shard) lookup(e *Engine, thing string, h *Thing) *thingState {
 	return ts
 }
 
-// newThing adds an empty state for thing. Called with sh.mu held.
+// newThing adds an empty state for thing, with room for the ring of an
+// unregistered thing's behaviors (newThingState). Called with sh.mu held.
 func (sh *shard) newThing(e *Engine, thing string) *thingState {
-	ts := &thingState{name: thing, shard: sh.index}
+	ts := newThingState(int(e.cfg.Load().coverageFor(e, thingKind{}).ringLen))
+	ts.name, ts.shard = thing, sh.index
 	sh.things[thing] = ts
 	e.thingCount.Add(1)
 	return ts

@@ -43,6 +43,57 @@ type thingState struct {
 	counters *report.CounterState
 }
 
+// newThingState returns an empty thing state whose ring, of up to ring
+// periods, lives in the same allocation, right after it: at a million
+// things in random order, every input's state is a cache miss, and a ring
+// of its own would be a second one. The ring starts empty (len 0, the
+// room in its capacity) and is taken when the first windowed input comes
+// (ringMem). Larger rings are allocated apart.
+func newThingState(ring int) *thingState {
+	switch {
+	case ring == 0:
+		return &thingState{}
+	case ring <= 2:
+		return inlineRing(func(r *[2]acc) []acc { return r[:] })
+	case ring <= 4:
+		return inlineRing(func(r *[4]acc) []acc { return r[:] })
+	case ring <= 5:
+		return inlineRing(func(r *[5]acc) []acc { return r[:] })
+	case ring <= 6:
+		return inlineRing(func(r *[6]acc) []acc { return r[:] })
+	case ring <= 8:
+		return inlineRing(func(r *[8]acc) []acc { return r[:] })
+	case ring <= 12:
+		return inlineRing(func(r *[12]acc) []acc { return r[:] })
+	case ring <= 16:
+		return inlineRing(func(r *[16]acc) []acc { return r[:] })
+	}
+	return &thingState{}
+}
+
+// withRing is a thing state and the room for its ring, allocated together.
+type withRing[R any] struct {
+	ts   thingState
+	ring R
+}
+
+func inlineRing[R any](slice func(*R) []acc) *thingState {
+	x := new(withRing[R])
+	x.ts.ring = slice(&x.ring)[:0]
+	return &x.ts
+}
+
+// ringMem returns a cleared ring of n periods for ts: in the room ts
+// already has, or newly allocated.
+func (ts *thingState) ringMem(n int32) []acc {
+	if int(n) <= cap(ts.ring) {
+		r := ts.ring[:n]
+		clear(r)
+		return r
+	}
+	return make([]acc, n)
+}
+
 // align makes the thing's slots match the behaviors of cfg, carrying the
 // state of behaviors that did not change (same id) and dropping the rest. The
 // log's alarms of dropped behaviors were invalidated by the change itself.
@@ -61,8 +112,8 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 	if len(cov.behaviors) > 0 {
 		slots = make([]slot, len(cov.behaviors))
 	}
-	var ring []acc // allocated here only to carry windows over; else at the next input
-	if cov.ringLen > 0 && oldRing != nil {
+	ring := oldRing[:0] // taken here only to carry windows over; else at the next input
+	if cov.ringLen > 0 && len(oldRing) > 0 {
 		ring = make([]acc, cov.ringLen)
 	}
 	if oldCov != nil {
@@ -72,7 +123,7 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 				continue
 			}
 			slots[i].streak = old[j].streak
-			if n := int32(cb.periods) + cov.slack; ring != nil && cb.periods > 0 && oldCov.behaviors[j].periods == cb.periods {
+			if n := int32(cb.periods) + cov.slack; len(ring) > 0 && cb.periods > 0 && oldCov.behaviors[j].periods == cb.periods {
 				// Same window length: it carries over, at the same head.
 				copy(ring[cov.ringOff[i]:cov.ringOff[i]+n], oldRing[oldCov.ringOff[j]:oldCov.ringOff[j]+n])
 			}

@@ -35,7 +35,7 @@ type slot struct {
 // restored one, or one whose profile changed) holds none, and ringOf
 // returns nil.
 func (ts *thingState) ringOf(i int) []acc {
-	if ts.ring == nil {
+	if len(ts.ring) == 0 {
 		return nil
 	}
 	o := ts.cov.ringOff[i]
@@ -63,7 +63,7 @@ func (ts *thingState) shiftTo(k int64) {
 		return
 	}
 	ts.head = k
-	if ts.ring == nil {
+	if len(ts.ring) == 0 {
 		return
 	}
 	if d >= int64(ts.cov.maxRing) {
@@ -87,7 +87,7 @@ func (ts *thingState) shiftTo(k int64) {
 // which admission prevents (an input older than the newest closed boundary
 // is late, and the ring holds every period after it).
 func (ts *thingState) period(i int, k int64) *acc {
-	if k == ts.head && ts.ring != nil {
+	if k == ts.head && len(ts.ring) != 0 {
 		return &ts.ring[ts.cov.ringOff[i]] // the newest period, the common case: index 0 of the ring
 	}
 	return ts.periodSlow(i, k)
@@ -97,8 +97,8 @@ func (ts *thingState) period(i int, k int64) *acc {
 // allocated.
 func (ts *thingState) periodSlow(i int, k int64) *acc {
 	ts.shiftTo(k)
-	if ts.ring == nil {
-		ts.ring = make([]acc, ts.cov.ringLen)
+	if len(ts.ring) == 0 {
+		ts.ring = ts.ringMem(ts.cov.ringLen)
 	}
 	r := ts.ringOf(i)
 	j := ts.head - k
