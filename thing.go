@@ -14,9 +14,21 @@ const staleVersion = ^uint64(0)
 // thingState is everything the engine keeps about one thing: its kind (for
 // target coverage), when it last sent anything, and one slot per behavior
 // that applies to it, aligned with its coverage.
+//
+// The fields an input reads and writes come last, next to the ring that
+// newThingState places right after the struct: in a fleet far larger than
+// the caches, an input then touches two adjacent cache lines of it.
 type thingState struct {
 	name string
 	kind thingKind
+	// slots holds the alarm state of each behavior of cov, in its order.
+	slots []slot
+	// counters is the last cumulative network_stats, when enabled (nil
+	// until the first report with them).
+	counters *report.CounterState
+	// disconnectedAt is when it last disconnected (Unix ns), 0 while connected.
+	disconnectedAt int64
+
 	// told reports that the thing's registration or groups were told to the
 	// engine; such a thing is kept when it goes idle, others are dropped.
 	told bool
@@ -26,21 +38,13 @@ type thingState struct {
 	// shard is the index of the shard that holds the state.
 	shard uint16
 	// lastInput is the event time (Unix ns) of its newest input; 0 = none yet.
-	lastInput int64
-	// disconnectedAt is when it last disconnected (Unix ns), 0 while connected.
-	disconnectedAt int64
-
+	lastInput  int64
 	cfgVersion uint64
 	cov        *coverage
-	// slots holds the alarm state of each behavior of cov, in its order.
-	slots []slot
 	// ring holds the periods of the windowed behaviors of cov (at
 	// cov.ringOff), all with period head at index 0 (ringOf).
 	ring []acc
 	head int64
-	// counters is the last cumulative network_stats, when enabled (nil
-	// until the first report with them).
-	counters *report.CounterState
 }
 
 // newThingState returns an empty thing state whose ring, of up to ring
