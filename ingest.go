@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/ruledetect/ruledetect/dimension"
@@ -474,8 +475,10 @@ func (sh *shard) lookup(e *Engine, thing string, h *Thing) *thingState {
 // unregistered thing's behaviors (newThingState). Called with sh.mu held.
 func (sh *shard) newThing(e *Engine, thing string) *thingState {
 	ts := newThingState(int(e.cfg.Load().coverageFor(e, thingKind{}).ringLen))
-	ts.name, ts.shard = thing, sh.index
-	sh.things[thing] = ts
+	// Its own copy: the caller's name may be a slice of a large buffer (a
+	// packet, a file's line) that the engine must not keep alive.
+	ts.name, ts.shard = strings.Clone(thing), sh.index
+	sh.things[ts.name] = ts
 	e.thingCount.Add(1)
 	return ts
 }
