@@ -92,7 +92,7 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 // watermark is restored. Values an engine without retention cannot keep
 // are refused rather than dropped.
 func (e *Engine) restoreMetricValues(data []byte) error {
-	d := &snapDecoder{b: data}
+	d := newSnapDecoder(data, 0)
 	n := 0
 	if len(data) > 0 {
 		n = d.count("metric series", 5)
@@ -100,7 +100,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 	if n > 0 && e.opts.metricRetention.Duration <= 0 {
 		return errSnap("the snapshot holds retained metric values; restore with WithMetricRetention")
 	}
-	str := func(what string) string { return string(d.bytes(d.count(what, 1))) }
+	str := func(what string) string { return string(d.section(what)) }
 	s := &e.metrics
 	for range n {
 		k := thingSeries{thing: str("thing name")}
@@ -128,7 +128,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpCount:
 				m.n = d.uvarint()
 			case dpNumber:
-				m.n = binary.LittleEndian.Uint64(d.bytes(8))
+				m.n = d.uint64()
 			case dpPorts:
 				ps := make([]uint16, d.count("ports", 1))
 				for j := range ps {
@@ -142,7 +142,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpAddrs:
 				as := make([]netip.Addr, d.count("addresses", 1))
 				for j := range as {
-					if err := as[j].UnmarshalBinary(d.bytes(d.count("address", 1))); err != nil && d.err == nil {
+					if err := as[j].UnmarshalBinary(d.section("address")); err != nil && d.err == nil {
 						d.fail("address: %v", err)
 					}
 				}
@@ -156,7 +156,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpNumbers:
 				fs := make([]float64, d.count("numbers", 8))
 				for j := range fs {
-					fs[j] = math.Float64frombits(binary.LittleEndian.Uint64(d.bytes(8)))
+					fs[j] = math.Float64frombits(d.uint64())
 				}
 				m.list = fs
 			default:
@@ -181,8 +181,8 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			s.keys = append(s.keys, k)
 		}
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("%d bytes after the metric values", len(d.b))
+	if d.err == nil && d.left() > 0 {
+		d.fail("%d bytes after the metric values", d.left())
 	}
 	return d.err
 }

@@ -53,9 +53,24 @@ func TestSnapshotGolden(t *testing.T) {
 
 // goldenSections splits a snapshot into its four sections.
 func goldenSections(t testing.TB, data []byte) (ctl, log, things, metrics []byte) {
-	d := &snapDecoder{b: data[len(snapshotMagic)+1 : len(data)-4]}
+	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
 	ctl, log, things, metrics = d.section("control"), d.section("violation log"), d.section("things"), d.section("metric values")
 	require.NoError(t, d.err)
-	require.Zero(t, len(d.b))
+	require.Zero(t, d.left())
 	return ctl, log, things, metrics
+}
+
+// Regression: the thing section's varints were read with encoding/binary,
+// which accepts a number written in more bytes than it needs, so one state
+// had many encodings. A count of things written in two bytes is refused.
+func TestSnapshotNonMinimalVarint(t *testing.T) {
+	data := snapshotOf(t, 5)
+	ctl, log, things := snapSections(t, data)
+	require.Less(t, things[0], byte(0x80), "the count of things takes one byte")
+	_, err := restoreBytes(snapAssemble(t, ctl, log, things))
+	require.NoError(t, err)
+	things = append([]byte{things[0] | 0x80, 0x00}, things[1:]...)
+	_, err = restoreBytes(snapAssemble(t, ctl, log, things))
+	require.ErrorIs(t, err, ErrInvalidSnapshot)
+	assert.Contains(t, err.Error(), "truncated or malformed number: wire: non-minimal varint at byte 0")
 }
