@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // The metric values section of a snapshot: a uvarint count of series, then
@@ -40,12 +42,13 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 	if len(keys) == 0 {
 		return b // an empty section, as with retention off
 	}
-	str := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
 		ser := s.series[k]
 		vs := visible(ser.vs, cutoff)
-		b = str(str(str(str(b, k.thing), k.metric), k.dimension), k.operator)
+		for _, s := range [...]string{k.thing, k.metric, k.dimension, k.operator} {
+			b = wire.AppendSection(b, s)
+		}
 		b = binary.AppendUvarint(b, ser.seq)
 		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, m := range vs {
@@ -68,13 +71,13 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 				b = binary.AppendUvarint(b, uint64(len(as)))
 				for _, a := range as {
 					ab, _ := a.MarshalBinary()
-					b = append(binary.AppendUvarint(b, uint64(len(ab))), ab...)
+					b = wire.AppendSection(b, ab)
 				}
 			case dpStrings:
 				ss := m.list.([]string)
 				b = binary.AppendUvarint(b, uint64(len(ss)))
 				for _, s := range ss {
-					b = str(b, s)
+					b = wire.AppendSection(b, s)
 				}
 			case dpNumbers:
 				fs := m.list.([]float64)
