@@ -988,10 +988,13 @@ func (d *snapDecoder) left() int { return d.r.Len() }
 // check turns the reader's error into the decoder's, if it is the first:
 // a count (of what) beyond the remaining input, or a malformed number.
 func (d *snapDecoder) check(what string) {
-	err := d.r.Err()
-	if err == nil || d.err != nil {
-		return
+	if d.r.Err() != nil && d.err == nil {
+		d.readFailed(what)
 	}
+}
+
+func (d *snapDecoder) readFailed(what string) {
+	err := d.r.Err()
 	if we := (*wire.Error)(nil); errors.As(err, &we) && we.Err == wire.ErrCount {
 		d.fail("%s count %d exceeds the remaining input", what, we.N)
 		return

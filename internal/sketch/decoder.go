@@ -35,10 +35,15 @@ func (d *decoder) failAt(off int, field string, err error, format string, args .
 // check returns the reader's error as a *DecodeError of field, whose
 // items, for a count, are nouns.
 func (d *decoder) check(field, nouns string) error {
-	var we *wire.Error
-	if !errors.As(d.r.Err(), &we) {
+	if d.r.Err() == nil {
 		return nil
 	}
+	return d.checkFailed(field, nouns)
+}
+
+func (d *decoder) checkFailed(field, nouns string) error {
+	var we *wire.Error
+	errors.As(d.r.Err(), &we)
 	switch we.Err {
 	case wire.ErrTruncated:
 		return d.failAt(we.Offset, field, ErrTruncated, "")

@@ -139,9 +139,9 @@ func (r *Reader) Bytes(n int) []byte {
 // Count reads a uvarint count of items that take at least size bytes each
 // (size ≥ 1), and returns it if it is at most max (ErrLimit otherwise; max
 // is NoLimit or not negative) and the remaining bytes can hold that many
-// items (ErrCount otherwise). The limit is checked first. A
-// decoder that allocates by a count it read this way allocates no more than
-// its input's size times the item's size in memory over size in data.
+// items (ErrCount otherwise). The limit is checked first. A decoder that
+// allocates by such a count allocates in proportion to its input, whatever
+// the count claims.
 func (r *Reader) Count(size, max int) int {
 	at := r.off
 	v := r.Uvarint()
