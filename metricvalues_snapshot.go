@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // The metric values section of a snapshot: a uvarint count of series, then
@@ -40,12 +42,13 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 	if len(keys) == 0 {
 		return b // an empty section, as with retention off
 	}
-	str := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
 		ser := s.series[k]
 		vs := visible(ser.vs, cutoff)
-		b = str(str(str(str(b, k.thing), k.metric), k.dimension), k.operator)
+		for _, s := range [...]string{k.thing, k.metric, k.dimension, k.operator} {
+			b = wire.AppendSection(b, s)
+		}
 		b = binary.AppendUvarint(b, ser.seq)
 		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, m := range vs {
@@ -68,13 +71,13 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 				b = binary.AppendUvarint(b, uint64(len(as)))
 				for _, a := range as {
 					ab, _ := a.MarshalBinary()
-					b = append(binary.AppendUvarint(b, uint64(len(ab))), ab...)
+					b = wire.AppendSection(b, ab)
 				}
 			case dpStrings:
 				ss := m.list.([]string)
 				b = binary.AppendUvarint(b, uint64(len(ss)))
 				for _, s := range ss {
-					b = str(b, s)
+					b = wire.AppendSection(b, s)
 				}
 			case dpNumbers:
 				fs := m.list.([]float64)
@@ -92,7 +95,7 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 // watermark is restored. Values an engine without retention cannot keep
 // are refused rather than dropped.
 func (e *Engine) restoreMetricValues(data []byte) error {
-	d := &snapDecoder{b: data}
+	d := newSnapDecoder(data, 0)
 	n := 0
 	if len(data) > 0 {
 		n = d.count("metric series", 5)
@@ -100,7 +103,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 	if n > 0 && e.opts.metricRetention.Duration <= 0 {
 		return errSnap("the snapshot holds retained metric values; restore with WithMetricRetention")
 	}
-	str := func(what string) string { return string(d.bytes(d.count(what, 1))) }
+	str := func(what string) string { return string(d.section(what)) }
 	s := &e.metrics
 	for range n {
 		k := thingSeries{thing: str("thing name")}
@@ -128,7 +131,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpCount:
 				m.n = d.uvarint()
 			case dpNumber:
-				m.n = binary.LittleEndian.Uint64(d.bytes(8))
+				m.n = d.uint64()
 			case dpPorts:
 				ps := make([]uint16, d.count("ports", 1))
 				for j := range ps {
@@ -142,7 +145,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpAddrs:
 				as := make([]netip.Addr, d.count("addresses", 1))
 				for j := range as {
-					if err := as[j].UnmarshalBinary(d.bytes(d.count("address", 1))); err != nil && d.err == nil {
+					if err := as[j].UnmarshalBinary(d.section("address")); err != nil && d.err == nil {
 						d.fail("address: %v", err)
 					}
 				}
@@ -156,7 +159,7 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			case dpNumbers:
 				fs := make([]float64, d.count("numbers", 8))
 				for j := range fs {
-					fs[j] = math.Float64frombits(binary.LittleEndian.Uint64(d.bytes(8)))
+					fs[j] = math.Float64frombits(d.uint64())
 				}
 				m.list = fs
 			default:
@@ -181,8 +184,8 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			s.keys = append(s.keys, k)
 		}
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("%d bytes after the metric values", len(d.b))
+	if d.err == nil && d.left() > 0 {
+		d.fail("%d bytes after the metric values", d.left())
 	}
 	return d.err
 }

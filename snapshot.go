@@ -23,6 +23,7 @@ import (
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/report"
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // Snapshot format (version 1). A snapshot is
@@ -34,6 +35,9 @@ import (
 //	log      uvarint length, then violation.Log.MarshalBinary
 //	things   uvarint length, then the binary thing records (below)
 //	crc      CRC-32C (Castagnoli) of every byte before it, little endian
+//
+// Every uvarint and varint is encoding/binary's in its shortest form: restore
+// reads them with internal/wire, which refuses a longer one.
 //
 // The thing section is a uvarint count and one record per thing, in no
 // particular order:
@@ -664,10 +668,10 @@ func (e *Engine) restore(ctx context.Context, data []byte) error {
 	if crc32.Checksum(data[:n], snapshotCRC) != binary.LittleEndian.Uint32(data[n:]) {
 		return errSnap("checksum mismatch: the snapshot is truncated or corrupt")
 	}
-	d := &snapDecoder{b: body[1 : len(body)-4]}
+	d := newSnapDecoder(body[1:len(body)-4], 0)
 	ctlData, logData, thingData, metricData := d.section("control"), d.section("violation log"), d.section("things"), d.section("metric values")
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("%d bytes of trailing data", len(d.b))
+	if d.err == nil && d.left() > 0 {
+		d.fail("%d bytes of trailing data", d.left())
 	}
 	if d.err != nil {
 		return d.err
@@ -904,7 +908,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 		return r
 	}
 
-	d := &snapDecoder{b: data, limit: limit}
+	d := newSnapDecoder(data, limit)
 	count := d.count("things", 4)
 	for n := 0; n < count && d.err == nil; n++ {
 		if n%(1<<16) == 0 {
@@ -912,7 +916,7 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 				return err
 			}
 		}
-		name := string(d.bytes(d.count("thing name", 1)))
+		name := string(d.section("thing name"))
 		ki := d.index("kind", len(kinds))
 		flags := d.byte()
 		if d.err != nil {
@@ -970,8 +974,8 @@ func (e *Engine) restoreThings(ctx context.Context, cfg *config, ctl *snapContro
 		sh.things[name] = ts
 		e.thingCount.Add(1)
 	}
-	if d.err == nil && len(d.b) > 0 {
-		d.fail("%d bytes after the last thing", len(d.b))
+	if d.err == nil && d.left() > 0 {
+		d.fail("%d bytes after the last thing", d.left())
 	}
 	if d.err != nil {
 		return d.err
@@ -1027,14 +1031,19 @@ func (e *Engine) restoreSlots(d *snapDecoder, ts *thingState, cov *coverage) {
 	}
 }
 
-// snapDecoder reads the binary parts of a snapshot. The first error
-// sticks; later reads return zero values.
+// snapDecoder reads the binary parts of a snapshot through a wire.Reader,
+// turning its errors into ErrInvalidSnapshot messages that name the field.
+// The first error sticks; later reads return zero values.
 type snapDecoder struct {
-	b   []byte
+	r   wire.Reader
 	err error
 	// limit is the memory restore may allocate for windows, and used what
 	// it has (0 limit: no budget, for sections that allocate none).
 	limit, used int64
+}
+
+func newSnapDecoder(b []byte, limit int64) *snapDecoder {
+	return &snapDecoder{r: wire.NewReader(b), limit: limit}
 }
 
 // spend reports whether n more bytes of window state stay within the
@@ -1050,65 +1059,81 @@ func (d *snapDecoder) spend(n int64) bool {
 func (d *snapDecoder) fail(format string, args ...any) {
 	if d.err == nil {
 		d.err = errSnap(format, args...)
+		// An empty reader: every later read returns a zero value, and its
+		// own error is not reported over this one.
+		d.r = wire.Reader{}
+	}
+}
+
+// left returns the number of bytes not yet read.
+func (d *snapDecoder) left() int { return d.r.Len() }
+
+// check turns the reader's error into the decoder's, if it is the first:
+// a count (of what) beyond the remaining input, or a malformed number.
+func (d *snapDecoder) check(what string) {
+	if d.r.Err() != nil && d.err == nil {
+		d.readFailed(what)
+	}
+}
+
+func (d *snapDecoder) readFailed(what string) {
+	err := d.r.Err()
+	if we := (*wire.Error)(nil); errors.As(err, &we) && we.Err == wire.ErrCount {
+		d.fail("%s count %d exceeds the remaining input", what, we.N)
+		return
+	}
+	d.fail("truncated or malformed number: %v", err)
+}
+
+// checkFixed turns the reader's error after a read of n bytes, with left
+// bytes left before it, into the decoder's, if it is the first.
+func (d *snapDecoder) checkFixed(n, left int) {
+	if d.r.Err() != nil && d.err == nil {
+		d.fail("truncated: %d bytes wanted, %d left", n, left)
 	}
 }
 
 func (d *snapDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("truncated or malformed number")
-		return 0
-	}
-	d.b = d.b[n:]
+	v := d.r.Uvarint()
+	d.check("")
 	return v
 }
 
 func (d *snapDecoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail("truncated or malformed number")
-		return 0
-	}
-	d.b = d.b[n:]
+	v := d.r.Varint()
+	d.check("")
 	return v
 }
 
 func (d *snapDecoder) byte() byte {
-	if b := d.bytes(1); len(b) == 1 {
-		return b[0]
-	}
-	return 0
+	left := d.left()
+	b := d.r.Byte()
+	d.checkFixed(1, left)
+	return b
+}
+
+// uint64 reads 8 bytes, little-endian.
+func (d *snapDecoder) uint64() uint64 {
+	left := d.left()
+	v := d.r.Uint64LE()
+	d.checkFixed(8, left)
+	return v
 }
 
 // bytes returns the next n bytes.
 func (d *snapDecoder) bytes(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > len(d.b) {
-		d.fail("truncated: %d bytes wanted, %d left", n, len(d.b))
-		return nil
-	}
-	b := d.b[:n:n]
-	d.b = d.b[n:]
+	left := d.left()
+	b := d.r.Bytes(n)
+	d.checkFixed(n, left)
 	return b
 }
 
 // count reads a length or count of items that take at least size bytes
 // each, refusing one the remaining input cannot hold.
 func (d *snapDecoder) count(what string, size int) int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)/size) {
-		d.fail("%s count %d exceeds the remaining input", what, v)
-		return 0
-	}
-	return int(v)
+	n := d.r.Count(size, wire.NoLimit)
+	d.check(what)
+	return n
 }
 
 // index reads an index below n.
@@ -1121,13 +1146,11 @@ func (d *snapDecoder) index(what string, n int) int {
 	return int(v)
 }
 
-// section reads a length-prefixed section.
+// section reads a length-prefixed section (or string).
 func (d *snapDecoder) section(what string) []byte {
-	n := d.count(what, 1)
-	if d.err != nil {
-		return nil
-	}
-	return d.bytes(n)
+	b := d.r.Section(wire.NoLimit)
+	d.check(what)
+	return b
 }
 
 // offset reads base plus a varint, refusing a result that overflows.

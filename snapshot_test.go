@@ -586,7 +586,7 @@ func TestSnapshotCorrupt(t *testing.T) {
 
 // snapSections splits a snapshot into its control JSON, log and things.
 func snapSections(t testing.TB, data []byte) (*snapControl, []byte, []byte) {
-	d := &snapDecoder{b: data[len(snapshotMagic)+1 : len(data)-4]}
+	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
 	ctl, log, things := d.section(""), d.section(""), d.section("")
 	d.section("") // metric values
 	require.NoError(t, d.err)
@@ -597,11 +597,11 @@ func snapSections(t testing.TB, data []byte) (*snapControl, []byte, []byte) {
 
 // snapLogBounds returns where the log section of a snapshot starts and ends.
 func snapLogBounds(t testing.TB, data []byte) (int, int) {
-	d := &snapDecoder{b: data[len(snapshotMagic)+1 : len(data)-4]}
+	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
 	d.section("")
 	log := d.section("")
 	require.NoError(t, d.err)
-	end := len(data) - 4 - len(d.b)
+	end := len(data) - 4 - d.left()
 	return end - len(log), end
 }
 

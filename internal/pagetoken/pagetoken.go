@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // ErrInvalidToken is matched (errors.Is) by every error Decode returns.
@@ -85,8 +87,7 @@ func Encode(s Scope, c Cursor) (string, error) {
 	b = binary.BigEndian.AppendUint64(b, uint64(c.Time.Unix()))
 	b = binary.BigEndian.AppendUint32(b, uint32(c.Time.Nanosecond()))
 	b = binary.BigEndian.AppendUint64(b, c.Seq)
-	b = binary.AppendUvarint(b, uint64(len(c.Key)))
-	b = append(b, c.Key...)
+	b = wire.AppendSection(b, c.Key)
 	sum := sha256.Sum256(b)
 	b = append(b, sum[:checksumLen]...)
 	return base64.RawURLEncoding.EncodeToString(b), nil
@@ -115,27 +116,26 @@ func Decode(token string, s Scope) (Cursor, error) {
 	if string(want[:checksumLen]) != string(sum) {
 		return Cursor{}, fmt.Errorf("%w: checksum mismatch", ErrInvalidToken)
 	}
-	if body[0] != version {
-		return Cursor{}, fmt.Errorf("%w: unsupported version %d", ErrInvalidToken, body[0])
+	// The length check above leaves room for every fixed field: only the
+	// key can fail to read.
+	r := wire.NewReader(body)
+	if v := r.Byte(); v != version {
+		return Cursor{}, fmt.Errorf("%w: unsupported version %d", ErrInvalidToken, v)
 	}
-	if Scope(body[1:1+scopeLen]) != s {
+	var scope Scope
+	if copy(scope[:], r.Bytes(scopeLen)); scope != s {
 		return Cursor{}, fmt.Errorf("%w: token belongs to another listing or other filters", ErrInvalidToken)
 	}
-	rest := body[1+scopeLen:]
-	sec := int64(binary.BigEndian.Uint64(rest[0:8]))
-	nsec := binary.BigEndian.Uint32(rest[8:12])
+	sec := int64(r.Uint64BE())
+	nsec := r.Uint32BE()
 	if nsec >= 1e9 {
 		return Cursor{}, fmt.Errorf("%w: malformed time", ErrInvalidToken)
 	}
-	c := Cursor{
-		Time: time.Unix(sec, int64(nsec)).UTC(),
-		Seq:  binary.BigEndian.Uint64(rest[12:20]),
-	}
-	rest = rest[20:]
-	n, w := binary.Uvarint(rest)
-	if w <= 0 || n > MaxKeyLen || uint64(len(rest)-w) != n {
+	c := Cursor{Time: time.Unix(sec, int64(nsec)).UTC(), Seq: r.Uint64BE()}
+	key := r.Section(MaxKeyLen)
+	if r.Err() != nil || r.Len() != 0 {
 		return Cursor{}, fmt.Errorf("%w: malformed key", ErrInvalidToken)
 	}
-	c.Key = string(rest[w:])
+	c.Key = string(key)
 	return c, nil
 }

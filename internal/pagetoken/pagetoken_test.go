@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -107,6 +110,22 @@ func TestDecodeRejectsForgedFields(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Regression: the key length was read with binary.Uvarint, which accepts a
+// length written in more bytes than it needs, so a re-checksummed token
+// with a two-byte length decoded to the cursor of another token; a token
+// has one spelling.
+func TestDecodeRejectsNonMinimalKeyLength(t *testing.T) {
+	s := NewScope("x")
+	body := mustBody(t, mustEncode(t, s, Cursor{Key: "ab"}))
+	require.Equal(t, []byte{2, 'a', 'b'}, body[29:])
+	_, err := Decode(seal(body), s)
+	require.NoError(t, err, "the body as Encode wrote it")
+	forged := append(append(body[:29:29], 0x82, 0x00), "ab"...)
+	_, err = Decode(seal(forged), s)
+	require.ErrorIs(t, err, ErrInvalidToken)
+	assert.ErrorContains(t, err, "malformed key")
 }
 
 func FuzzPageToken(f *testing.F) {

@@ -78,3 +78,26 @@ func BenchmarkPopulation(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkUnmarshal(b *testing.B) {
+	p := NewPopulation(10_000)
+	for _, x := range values(dists[1], 10_000, 1) {
+		p.Add(x)
+	}
+	exact, _ := p.MarshalBinary()
+	sk, _ := sketchOf(values(dists[1], 100_000, 1)).MarshalBinary()
+	for _, c := range []struct {
+		name string
+		data []byte
+		into interface{ UnmarshalBinary([]byte) error }
+	}{{"sketch", sk, new(Sketch)}, {"population=exact", exact, new(Population)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				if err := c.into.UnmarshalBinary(c.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,73 +1,86 @@
 package sketch
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
-// decoder reads the fields of an encoding and reports where it failed.
+// decoder reads the fields of an encoding through a wire.Reader and says
+// which field failed, and where.
 type decoder struct {
 	typ string
-	buf []byte
-	off int
+	r   wire.Reader
 }
 
-func (d *decoder) left() int { return len(d.buf) - d.off }
+func newDecoder(typ string, data []byte) *decoder {
+	return &decoder{typ: typ, r: wire.NewReader(data)}
+}
+
+// off returns the number of bytes read.
+func (d *decoder) off() int { return d.r.Offset() }
+
+// left returns the number of bytes not yet read.
+func (d *decoder) left() int { return d.r.Len() }
 
 func (d *decoder) fail(field string, err error, format string, args ...any) error {
-	return d.failAt(d.off, field, err, format, args...)
+	return d.failAt(d.off(), field, err, format, args...)
 }
 
 func (d *decoder) failAt(off int, field string, err error, format string, args ...any) error {
 	return &DecodeError{Type: d.typ, Offset: off, Field: field, Err: err, Detail: fmt.Sprintf(format, args...)}
 }
 
-func (d *decoder) byte(field string) (byte, error) {
-	if d.left() < 1 {
-		return 0, d.fail(field, ErrTruncated, "")
+// check returns the reader's error as a *DecodeError of field, whose
+// items, for a count, are nouns.
+func (d *decoder) check(field, nouns string) error {
+	if d.r.Err() == nil {
+		return nil
 	}
-	d.off++
-	return d.buf[d.off-1], nil
+	return d.checkFailed(field, nouns)
 }
 
-func (d *decoder) uint64(field string) (uint64, error) {
-	if d.left() < 8 {
-		return 0, d.fail(field, ErrTruncated, "")
+func (d *decoder) checkFailed(field, nouns string) error {
+	var we *wire.Error
+	errors.As(d.r.Err(), &we)
+	switch we.Err {
+	case wire.ErrTruncated:
+		return d.failAt(we.Offset, field, ErrTruncated, "")
+	case wire.ErrCount:
+		return d.failAt(we.Offset, field, ErrTruncated, "%d %s", we.N, nouns)
+	case wire.ErrLimit:
+		return d.failAt(we.Offset, field, ErrCorrupt, "%d %s, at most %d", we.N, nouns, we.Max)
 	}
-	d.off += 8
-	return binary.LittleEndian.Uint64(d.buf[d.off-8:]), nil
+	return d.failAt(we.Offset, field, ErrCorrupt, "%v", we.Err) // a malformed varint
+}
+
+func (d *decoder) byte(field string) (byte, error) {
+	v := d.r.Byte()
+	return v, d.check(field, "")
+}
+
+// uint64 reads 8 bytes, little-endian.
+func (d *decoder) uint64(field string) (uint64, error) {
+	v := d.r.Uint64LE()
+	return v, d.check(field, "")
 }
 
 // uvarint reads a minimal-length unsigned varint.
 func (d *decoder) uvarint(field string) (uint64, error) {
-	v, k := binary.Uvarint(d.buf[d.off:])
-	switch {
-	case k == 0:
-		return 0, d.fail(field, ErrTruncated, "")
-	case k < 0:
-		return 0, d.fail(field, ErrCorrupt, "varint overflows 64 bits")
-	case k != uvarintLen(v):
-		return 0, d.fail(field, ErrCorrupt, "non-minimal varint")
-	}
-	d.off += k
-	return v, nil
+	v := d.r.Uvarint()
+	return v, d.check(field, "")
 }
 
 // varint reads a minimal-length zig-zag signed varint.
 func (d *decoder) varint(field string) (int64, error) {
-	u, err := d.uvarint(field)
-	x := int64(u >> 1)
-	if u&1 != 0 {
-		x = ^x
-	}
-	return x, err
+	v := d.r.Varint()
+	return v, d.check(field, "")
 }
 
-func uvarintLen(v uint64) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
+// count reads a count of at most max nouns, each taking at least size bytes
+// of what remains.
+func (d *decoder) count(field, nouns string, size, max int) (int, error) {
+	v := d.r.Count(size, max)
+	return v, d.check(field, nouns)
 }

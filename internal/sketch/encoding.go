@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // encodingVersion is the first byte of a Sketch encoding.
@@ -107,12 +109,12 @@ func fromOrderedKey(k uint64) float64 {
 // *DecodeError matching ErrCorrupt, ErrTruncated or ErrVersion, and s is
 // left unchanged. Allocation is bounded by len(data).
 func (s *Sketch) UnmarshalBinary(data []byte) error {
-	d := decoder{typ: "Sketch", buf: data}
+	d := newDecoder("Sketch", data)
 	var t Sketch
-	if err := t.decode(&d); err != nil {
+	if err := t.decode(d); err != nil {
 		return err
 	}
-	if d.off != len(data) {
+	if d.left() != 0 {
 		return d.fail("end", ErrCorrupt, "trailing bytes")
 	}
 	t.setGates()
@@ -126,7 +128,7 @@ func (s *Sketch) decode(d *decoder) error {
 		return err
 	}
 	if v != encodingVersion {
-		return d.failAt(d.off-1, "version", ErrVersion, "got %d, want %d", v, encodingVersion)
+		return d.failAt(d.off()-1, "version", ErrVersion, "got %d, want %d", v, encodingVersion)
 	}
 	if s.n, err = d.uvarint("count"); err != nil {
 		return err
@@ -140,7 +142,7 @@ func (s *Sketch) decode(d *decoder) error {
 	if err = s.neg.decode(d, "negative buckets"); err != nil {
 		return err
 	}
-	start := d.off
+	start := d.off()
 	if err = s.checkCount(d); err != nil {
 		return err
 	}
@@ -166,22 +168,16 @@ func (s *Sketch) checkCount(d *decoder) error {
 }
 
 func (st *store) decode(d *decoder, field string) error {
-	m, err := d.uvarint(field + " length")
-	if err != nil {
+	m, err := d.count(field+" length", "buckets", 1, wire.NoLimit)
+	if err != nil || m == 0 {
 		return err
 	}
-	if m == 0 {
-		return nil
-	}
-	if m > uint64(d.left()) {
-		return d.fail(field+" length", ErrTruncated, "%d buckets", m)
-	}
-	at := d.off
+	at := d.off()
 	lo, err := d.uvarint(field + " first index")
 	if err != nil {
 		return err
 	}
-	if lo > maxIndex || m-1 > maxIndex-lo {
+	if lo > maxIndex || uint64(m-1) > maxIndex-lo {
 		return d.failAt(at, field+" first index", ErrCorrupt, "buckets %d..%d+%d beyond the last index %d", lo, lo, m-1, maxIndex)
 	}
 	counts := make([]uint64, m)
@@ -189,7 +185,7 @@ func (st *store) decode(d *decoder, field string) error {
 		return err
 	}
 	for k := 1; k < len(counts); k++ {
-		at := d.off
+		at := d.off()
 		delta, err := d.varint(field + " count")
 		if err != nil {
 			return err
@@ -208,17 +204,14 @@ func (st *store) decode(d *decoder, field string) error {
 }
 
 func decodeTail(d *decoder, t *tail, sign float64, field string) error {
-	m, err := d.uvarint(field + " length")
+	m, err := d.count(field+" length", "values", 1, tailSize)
 	if err != nil {
 		return err
 	}
-	if m > tailSize {
-		return d.fail(field+" length", ErrCorrupt, "%d values, at most %d", m, tailSize)
-	}
 	var key uint64
 	var vals [tailSize]float64
-	for k := range int(m) {
-		at := d.off
+	for k := range m {
+		at := d.off()
 		if k == 0 {
 			if key, err = d.uint64(field + " value"); err != nil {
 				return err
@@ -247,7 +240,7 @@ func decodeTail(d *decoder, t *tail, sign float64, field string) error {
 		}
 		vals[k] = v
 	}
-	t.n = int(m)
+	t.n = m
 	for k := range t.n {
 		if sign > 0 {
 			t.h[k] = vals[k]

@@ -195,12 +195,12 @@ func (p *Population) AppendBinary(b []byte) ([]byte, error) {
 // in data. Bad input is rejected with a *DecodeError (see
 // Sketch.UnmarshalBinary) and leaves p unchanged.
 func (p *Population) UnmarshalBinary(data []byte) error {
-	d := decoder{typ: "Population", buf: data}
+	d := newDecoder("Population", data)
 	var t Population
-	if err := t.decode(&d); err != nil {
+	if err := t.decode(d); err != nil {
 		return err
 	}
-	if d.off != len(data) {
+	if d.left() != 0 {
 		return d.fail("end", ErrCorrupt, "trailing bytes")
 	}
 	*p = t
@@ -213,16 +213,16 @@ func (p *Population) decode(d *decoder) error {
 		return err
 	}
 	if v != populationVersion {
-		return d.failAt(d.off-1, "version", ErrVersion, "got %d, want %d", v, populationVersion)
+		return d.failAt(d.off()-1, "version", ErrVersion, "got %d, want %d", v, populationVersion)
 	}
 	mode, err := d.byte("mode")
 	if err != nil {
 		return err
 	}
 	if mode > 1 {
-		return d.failAt(d.off-1, "mode", ErrCorrupt, "mode %d", mode)
+		return d.failAt(d.off()-1, "mode", ErrCorrupt, "mode %d", mode)
 	}
-	at := d.off
+	at := d.off()
 	limit, err := d.uvarint("limit")
 	if err != nil {
 		return err
@@ -238,23 +238,16 @@ func (p *Population) decode(d *decoder) error {
 		p.sk.setGates()
 		return err
 	}
-	at = d.off
-	n, err := d.uvarint("count")
+	n, err := d.count("count", "exact values", 8, p.limit)
 	if err != nil {
 		return err
-	}
-	if n > limit {
-		return d.failAt(at, "count", ErrCorrupt, "%d exact values above the limit %d", n, limit)
-	}
-	if n > uint64(d.left()/8) {
-		return d.failAt(at, "count", ErrTruncated, "%d values", n)
 	}
 	p.vals = make([]float64, n)
 	for k := range p.vals {
 		u, _ := d.uint64("value")
 		v := math.Float64frombits(u)
 		if v != v || u == 1<<63 {
-			return d.failAt(d.off-8, "value", ErrCorrupt, "NaN or −0 is never recorded")
+			return d.failAt(d.off()-8, "value", ErrCorrupt, "NaN or −0 is never recorded")
 		}
 		p.vals[k] = v
 	}

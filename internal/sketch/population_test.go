@@ -153,6 +153,7 @@ func TestPopulationUnmarshalRejects(t *testing.T) {
 		{"NaN value", append([]byte{1, 0, 1, 1}, 1, 0, 0, 0, 0, 0, 0xf8, 0x7f), ErrCorrupt},
 		{"−0 value", append([]byte{1, 0, 1, 1}, 0, 0, 0, 0, 0, 0, 0, 0x80), ErrCorrupt},
 		{"trailing", []byte{1, 0, 1, 0, 0}, ErrCorrupt},
+		{"non-minimal limit", []byte{1, 0, 0x81, 0x00, 0}, ErrCorrupt},
 		{"bad sketch", []byte{1, 1, 0, 2}, ErrVersion},
 	}
 	for _, tt := range tests {
