@@ -19,6 +19,7 @@ type Decoder struct {
 	jd   *jsontext.Decoder
 	jbuf bytes.Buffer // the JSON input; jsontext reads a bytes.Buffer in place
 	js   jsonSource
+	scan jsonScanner
 	cs   cborSource
 
 	r    *Report // the report being filled, during a decode
@@ -52,6 +53,31 @@ func jsonOptions() jsontext.Options { return jsontext.AllowDuplicateNames(true) 
 // DecodeJSON decodes a JSON report (long keys, short keys or any mix) into r.
 // On error r is Reset and the error matches ErrMalformed.
 func (d *Decoder) DecodeJSON(b []byte, r *Report) error {
+	// The fast path reads b in place with jsonScanner. It only ever accepts
+	// what the jsontext path accepts, with the same result; whatever it does
+	// not accept, a malformed report among it, is decoded again by the
+	// jsontext path, so errors keep their text and path.
+	if d.scanJSON(b, r) {
+		return nil
+	}
+	return d.decodeJSONTokens(b, r)
+}
+
+// scanJSON is DecodeJSON's fast path: it reports whether it decoded b into
+// r. When it did not, r holds anything.
+func (d *Decoder) scanJSON(b []byte, r *Report) bool {
+	d.scan = jsonScanner{b: b}
+	d.begin(r)
+	ok := d.walkTop(&d.scan) == nil && d.scan.end()
+	d.scan = jsonScanner{} // keep no reference to the caller's bytes
+	d.r = nil
+	return ok
+}
+
+// decodeJSONTokens decodes a JSON report with the jsontext tokenizer: the
+// path of every report the fast path gives up on, and the reference that
+// the fast path is tested against.
+func (d *Decoder) decodeJSONTokens(b []byte, r *Report) error {
 	d.jbuf.Reset()
 	d.jbuf.Write(b)
 	if d.jd == nil {

@@ -36,14 +36,19 @@ func (e walkError) Error() string { return string(e) }
 
 // walk decodes one report from s into r.
 func (d *Decoder) walk(s source, r *Report) error {
-	r.Reset()
-	d.r = r
-	d.path.segs = d.path.segs[:0]
-	d.seen = d.seen[:0]
+	d.begin(r)
 	if err := d.walkTop(s); err != nil {
 		return d.wrap(err)
 	}
 	return nil
+}
+
+// begin readies the walker to decode a report into r.
+func (d *Decoder) begin(r *Report) {
+	r.Reset()
+	d.r = r
+	d.path.segs = d.path.segs[:0]
+	d.seen = d.seen[:0]
 }
 
 // wrap gives err the path where the walker stopped.

@@ -1,0 +1,93 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// requireScanAgrees decodes b with DecodeJSON's fast path alone and with the
+// jsontext path, and requires that whatever the fast path accepts the
+// jsontext path accepts with the same Report. It returns whether the fast
+// path took b.
+func requireScanAgrees(t *testing.T, b []byte, warm *Decoder) bool {
+	var fast, slow Report
+	ok := warm.scanJSON(b, &fast)
+	var d Decoder
+	err := d.decodeJSONTokens(b, &slow)
+	if !ok {
+		return false
+	}
+	require.NoError(t, err, "the fast path accepted what jsontext rejects: %q", b)
+	require.Equal(t, norm(&slow), norm(&fast), "%q", b)
+	return true
+}
+
+// The fast path takes every valid reference report (the seed files and the
+// reports the tests build), else the benchmark would measure the jsontext
+// path; and it agrees with the jsontext path on each.
+func TestScanTakesValidReports(t *testing.T) {
+	var warm Decoder
+	for _, b := range seedFiles(&testing.F{}, ".json") {
+		var r Report
+		if (&Decoder{}).decodeJSONTokens(b, &r) != nil {
+			continue // a rejected devguide report
+		}
+		assert.True(t, requireScanAgrees(t, b, &warm), "%s", b)
+	}
+	for _, in := range []string{
+		`{` + hed + `,"met":{"kernel_metrics":{"x":[1,{"y":null,"z":[true,false,-0.5e+3,""]},[],{}]}}}`,
+		" \t\r\n{ \"hed\" : { \"rid\" : 1 , \"v\" : \"1.0\" } , \"met\" : { \"tp\" : { \"pts\" : [ { \"pt\" : 22 } , { \"pt\" : 0 } ] } } }\n ",
+		`{` + hed + `,"met":{"ns":{"bi":1.5e3,"bo":-0,"pi":12345678901234567890e-2,"po":9223372036854775807}}}`,
+		`{` + hed + `,"cmet":{"ü":[{"string_list":["a b","é"]}],"n":[{"number_list":[1e400,-1e-400,0.1,123456789012345678]}]}}`,
+		`{` + hed + `,"cmet":{"i":[{"ip_list":["::1","fe80::1%1","x"]}]}}`,
+	} {
+		assert.True(t, requireScanAgrees(t, []byte(in), &warm), "%s", in)
+	}
+}
+
+// What the fast path hands to the jsontext path still decodes as before:
+// escapes (jsontext unquotes them), nesting deeper than the scanner follows,
+// and every malformed report, with the jsontext path's error.
+func TestScanGivesUpToJSONText(t *testing.T) {
+	deep := strings.Repeat("[", maxScanDepth+2) + strings.Repeat("]", maxScanDepth+2) // the innermost [] is no level
+	for _, in := range []string{
+		`{"hed":{"rid":1,"v":"1\u002e0"},"met":{}}`,
+		`{` + hed + `,"cmet":{"a\/b":[{"number":1}]}}`,
+		`{` + hed + `,"met":{"x":` + deep + `}}`,
+	} {
+		var d Decoder
+		var r Report
+		require.False(t, d.scanJSON([]byte(in), &r), in)
+		var want Report
+		require.NoError(t, (&Decoder{}).decodeJSONTokens([]byte(in), &want), in)
+		require.NoError(t, d.DecodeJSON([]byte(in), &r), in)
+		assert.Equal(t, norm(&want), norm(&r), in)
+	}
+	for _, tc := range malformedReports {
+		var d Decoder
+		var r Report
+		require.False(t, d.scanJSON([]byte(tc.in), &r), tc.name)
+	}
+}
+
+// FuzzDecodeJSONScannerAgrees checks the fast path against the jsontext path
+// on arbitrary input: it may give up on anything, but what it accepts must
+// be valid JSON that decodes to the same Report.
+func FuzzDecodeJSONScannerAgrees(f *testing.F) {
+	for _, b := range seedFiles(f, ".json") {
+		f.Add(b)
+	}
+	for _, tc := range malformedReports {
+		f.Add([]byte(tc.in))
+	}
+	f.Add([]byte(`{` + hed + `,"met":{"kernel_metrics":{"x":[1,{"y":null,"z":[true,false,-0.5e+3,""]},[],{}]}}}`))
+	f.Add([]byte(`{` + hed + `,"cmet":{"n":[{"number_list":[1e400,-0,0.1,123456789012345678]}],"s":[{"string_list":["é"]}]}}`))
+	f.Add([]byte(`{"hed":{"rid":12345678901234567890,"v":"1.0"},"met":{"ns":{"bi":1.5e3}}}`))
+	var warm Decoder
+	f.Fuzz(func(t *testing.T, b []byte) {
+		requireScanAgrees(t, b, &warm)
+	})
+}

@@ -1,0 +1,350 @@
+package report
+
+import (
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// jsonScanner is the JSON source of DecodeJSON's fast path: it reads the
+// report's bytes in place, with no tokenizer state machine, no copy of the
+// input and no error values to build.
+//
+// It accepts a strict subset of what jsontext accepts (RFC 8259 JSON, valid
+// UTF-8) and hands the walker the same raw tokens for it. Anything else (an
+// escape in a string, nesting deeper than it tracks, a syntax error, and
+// every error of the walker too) makes it give up with errScanGaveUp, and
+// DecodeJSON decodes the report again through jsontext, which then gives the
+// error its usual text and path or accepts what this scanner did not try to.
+// So the fast path changes the speed, never the outcome; a fuzz target checks
+// that (FuzzDecodeJSONScannerAgrees).
+type jsonScanner struct {
+	b []byte
+	i int
+	// after is true once a value has ended: the next member or element of
+	// the enclosing object or array must be preceded by a comma.
+	after bool
+}
+
+// errScanGaveUp is the scanner's only error: the fast path stops and the
+// report is decoded by the jsontext path instead.
+var errScanGaveUp = errors.New("report: fast JSON scan gave up")
+
+// maxScanDepth is how deep skip follows nesting (a bit per level); deeper
+// ignored values go to the jsontext path, which has the 10000-level limit.
+const maxScanDepth = 64
+
+// plain marks the bytes a string holds as they are, without a further look:
+// printable ASCII except '"' and '\\'. Control characters are invalid in a
+// JSON string; bytes ≥ 0x80 are UTF-8 and validated separately.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// ws skips whitespace and returns the next byte, 0 at the end of the input
+// (0 starts no token, so every caller gives up on it).
+func (s *jsonScanner) ws() byte {
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case ' ', '\n', '\r', '\t':
+			s.i++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+func (s *jsonScanner) beginObject() error {
+	if s.ws() != '{' {
+		return errScanGaveUp
+	}
+	s.i++
+	s.after = false
+	return nil
+}
+
+func (s *jsonScanner) beginArray() error {
+	if s.ws() != '[' {
+		return errScanGaveUp
+	}
+	s.i++
+	s.after = false
+	return nil
+}
+
+// next consumes the comma before a member or element when one is due and
+// returns the byte after it, or the closing byte close when the container
+// ends there. It returns 0 for anything else.
+func (s *jsonScanner) next(close byte) byte {
+	c := s.ws()
+	if c == close {
+		return c
+	}
+	if s.after {
+		if c != ',' {
+			return 0
+		}
+		s.i++
+		c = s.ws()
+		if c == close { // a trailing comma
+			return 0
+		}
+	}
+	return c
+}
+
+func (s *jsonScanner) key() ([]byte, bool, error) {
+	switch s.next('}') {
+	case '}':
+		s.i++
+		s.after = true
+		return nil, false, nil
+	case '"':
+	default:
+		return nil, false, errScanGaveUp
+	}
+	k, ok := s.string()
+	if !ok || s.ws() != ':' {
+		return nil, false, errScanGaveUp
+	}
+	s.i++
+	return k, true, nil
+}
+
+func (s *jsonScanner) more() (bool, error) {
+	switch s.next(']') {
+	case ']':
+		s.i++
+		s.after = true
+		return false, nil
+	case 0:
+		return false, errScanGaveUp
+	}
+	return true, nil
+}
+
+func (s *jsonScanner) str() ([]byte, error) {
+	if s.ws() != '"' {
+		return nil, errScanGaveUp
+	}
+	v, ok := s.string()
+	if !ok {
+		return nil, errScanGaveUp
+	}
+	s.after = true
+	return v, nil
+}
+
+// string reads the string starting at the quote at s.i and returns its
+// contents. It gives up (ok=false) on an escape, which jsontext unquotes,
+// and on invalid UTF-8 or a control character, which jsontext rejects.
+func (s *jsonScanner) string() (v []byte, ok bool) {
+	b, start := s.b, s.i+1
+	i := start
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	if i < len(b) && b[i] >= 0x80 { // not ASCII: find the end, then validate
+		for i < len(b) && (plain[b[i]] || b[i] >= 0x80) {
+			i++
+		}
+		if !utf8.Valid(b[start:i]) {
+			return nil, false
+		}
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	s.i = i + 1
+	return b[start:i], true
+}
+
+// number reads a number literal: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+// returning it, its integer value when it is a plain integer of at most 18
+// digits (simple), which cannot overflow.
+func (s *jsonScanner) literal() (lit []byte, n int64, simple bool, ok bool) {
+	b, start := s.b, s.i
+	i := start
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	digits := i
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			n = n*10 + int64(b[i]-'0') // wraps past 18 digits; simple is false then
+			i++
+		}
+	default:
+		return nil, 0, false, false
+	}
+	simple = i-digits <= 18
+	if i < len(b) && b[i] == '.' {
+		simple = false
+		i++
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return nil, 0, false, false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		simple = false
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i] < '0' || b[i] > '9' {
+			return nil, 0, false, false
+		}
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if neg {
+		n = -n
+	}
+	s.i = i
+	return b[start:i], n, simple, true
+}
+
+func (s *jsonScanner) integer() (int64, error) {
+	s.ws()
+	lit, n, simple, ok := s.literal()
+	if !ok {
+		return 0, errScanGaveUp
+	}
+	s.after = true
+	if simple {
+		return n, nil
+	}
+	// Fractions, exponents and long literals: the jsontext path's rules.
+	v, err := parseJSONInt(lit)
+	if err != nil {
+		return 0, errScanGaveUp
+	}
+	return v, nil
+}
+
+func (s *jsonScanner) number() (float64, int, error) {
+	s.ws()
+	lit, _, _, ok := s.literal()
+	if !ok {
+		return 0, 0, errScanGaveUp
+	}
+	s.after = true
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, 0, errScanGaveUp // unreachable: the literal is valid
+	}
+	return f, significantDigits(lit), nil // ±Inf on overflow, as on the jsontext path
+}
+
+// skip consumes one value of any kind, validating it. Containers are
+// followed with one bit per level in stack (1 for an object).
+func (s *jsonScanner) skip() error {
+	var stack uint64
+	depth := 0
+	for {
+		// A value starts here.
+		switch s.ws() {
+		case '{':
+			s.i++
+			if s.ws() == '}' {
+				s.i++
+				break
+			}
+			if depth == maxScanDepth || !s.member() {
+				return errScanGaveUp
+			}
+			stack = stack<<1 | 1
+			depth++
+			continue
+		case '[':
+			s.i++
+			if s.ws() == ']' {
+				s.i++
+				break
+			}
+			if depth == maxScanDepth {
+				return errScanGaveUp
+			}
+			stack <<= 1
+			depth++
+			continue
+		case '"':
+			if _, ok := s.string(); !ok {
+				return errScanGaveUp
+			}
+		case 't':
+			if !s.word("true") {
+				return errScanGaveUp
+			}
+		case 'f':
+			if !s.word("false") {
+				return errScanGaveUp
+			}
+		case 'n':
+			if !s.word("null") {
+				return errScanGaveUp
+			}
+		default:
+			if _, _, _, ok := s.literal(); !ok {
+				return errScanGaveUp
+			}
+		}
+		// A value ended: close containers until one has another value.
+		for {
+			if depth == 0 {
+				s.after = true
+				return nil
+			}
+			c := s.ws()
+			if c == ',' {
+				s.i++
+				if stack&1 == 1 && !s.member() {
+					return errScanGaveUp
+				}
+				break
+			}
+			if (stack&1 == 1 && c != '}') || (stack&1 == 0 && c != ']') {
+				return errScanGaveUp
+			}
+			s.i++
+			stack >>= 1
+			depth--
+		}
+	}
+}
+
+// member reads a member name and its colon, for skip.
+func (s *jsonScanner) member() bool {
+	if s.ws() != '"' {
+		return false
+	}
+	if _, ok := s.string(); !ok || s.ws() != ':' {
+		return false
+	}
+	s.i++
+	return true
+}
+
+// word consumes the literal w (true, false, null).
+func (s *jsonScanner) word(w string) bool {
+	if len(s.b)-s.i < len(w) || string(s.b[s.i:s.i+len(w)]) != w {
+		return false
+	}
+	s.i += len(w)
+	return true
+}
+
+// end reports whether only whitespace is left after the report.
+func (s *jsonScanner) end() bool { return s.ws() == 0 && s.i == len(s.b) }
