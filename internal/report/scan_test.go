@@ -1,6 +1,8 @@
 package report
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
 	"testing"
 
@@ -90,4 +92,26 @@ func FuzzDecodeJSONScannerAgrees(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		requireScanAgrees(t, b, &warm)
 	})
+}
+
+// special flags, as its lowest marked byte, exactly the first byte that
+// plain does not pass, whatever surrounds it.
+func TestSpecialAgreesWithPlain(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			for _, fill := range []byte{'a', ' ', 0x7f} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(c)
+				m := special(binary.LittleEndian.Uint64(w[:]))
+				if plain[c] {
+					require.Zero(t, m, "byte %#x at %d", c, pos)
+				} else {
+					require.Equal(t, pos, bits.TrailingZeros64(m)/8, "byte %#x at %d", c, pos)
+				}
+			}
+		}
+	}
 }

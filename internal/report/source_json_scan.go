@@ -1,7 +1,9 @@
 package report
 
 import (
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -45,8 +47,16 @@ var plain = func() (t [256]bool) {
 }()
 
 // ws skips whitespace and returns the next byte, 0 at the end of the input
-// (0 starts no token, so every caller gives up on it).
+// (0 starts no token, so every caller gives up on it). Reports are usually
+// written without whitespace, so the first byte is checked inline.
 func (s *jsonScanner) ws() byte {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return s.b[s.i]
+	}
+	return s.skipWS()
+}
+
+func (s *jsonScanner) skipWS() byte {
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; c {
 		case ' ', '\n', '\r', '\t':
@@ -98,6 +108,18 @@ func (s *jsonScanner) next(close byte) byte {
 }
 
 func (s *jsonScanner) key() ([]byte, bool, error) {
+	// The common case first, as reports are written: no whitespace, a comma
+	// when one is due, a plain key, its colon.
+	b, i := s.b, s.i
+	if s.after && i < len(b) && b[i] == ',' {
+		i++
+	}
+	if (i > s.i) == s.after && i < len(b) && b[i] == '"' {
+		if end := scanString(b, i+1); end >= 0 && end+1 < len(b) && b[end+1] == ':' {
+			s.i = end + 2
+			return b[i+1 : end], true, nil
+		}
+	}
 	switch s.next('}') {
 	case '}':
 		s.i++
@@ -116,6 +138,11 @@ func (s *jsonScanner) key() ([]byte, bool, error) {
 }
 
 func (s *jsonScanner) more() (bool, error) {
+	// The common case first: a comma and the next element, no whitespace.
+	if b, i := s.b, s.i; s.after && i+1 < len(b) && b[i] == ',' && b[i+1] > ' ' && b[i+1] != ']' {
+		s.i = i + 1
+		return true, nil
+	}
 	switch s.next(']') {
 	case ']':
 		s.i++
@@ -143,24 +170,66 @@ func (s *jsonScanner) str() ([]byte, error) {
 // contents. It gives up (ok=false) on an escape, which jsontext unquotes,
 // and on invalid UTF-8 or a control character, which jsontext rejects.
 func (s *jsonScanner) string() (v []byte, ok bool) {
-	b, start := s.b, s.i+1
+	start := s.i + 1
+	end := scanString(s.b, start)
+	if end < 0 {
+		return nil, false
+	}
+	s.i = end + 1
+	return s.b[start:end], true
+}
+
+// scanString returns the index of the quote that ends the string whose
+// contents start at b[start], or -1 where the fast path gives up. It is a
+// leaf function over locals: it runs for every key and string of a report.
+func scanString(b []byte, start int) int {
 	i := start
+	// Eight bytes at a time while no byte needs a look (see special); then
+	// byte by byte from the first one that does.
+	for i+8 <= len(b) {
+		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			goto look
+		}
+		i += 8
+	}
 	for i < len(b) && plain[b[i]] {
 		i++
 	}
-	if i < len(b) && b[i] >= 0x80 { // not ASCII: find the end, then validate
-		for i < len(b) && (plain[b[i]] || b[i] >= 0x80) {
-			i++
-		}
-		if !utf8.Valid(b[start:i]) {
-			return nil, false
+look:
+	if i < len(b) {
+		switch c := b[i]; {
+		case c == '"':
+			return i
+		case c >= 0x80:
+			return scanUTF8String(b, start, i)
 		}
 	}
-	if i >= len(b) || b[i] != '"' {
-		return nil, false
+	return -1
+}
+
+// scanUTF8String is scanString past the first byte ≥ 0x80, at b[i]: it
+// finds the end, then validates the contents as UTF-8.
+//
+//go:noinline
+func scanUTF8String(b []byte, start, i int) int {
+	for i < len(b) && (plain[b[i]] || b[i] >= 0x80) {
+		i++
 	}
-	s.i = i + 1
-	return b[start:i], true
+	if i >= len(b) || b[i] != '"' || !utf8.Valid(b[start:i]) {
+		return -1
+	}
+	return i
+}
+
+// special returns a mask with the high bit set in the bytes of the eight
+// in x (little-endian) that a string cannot hold as they are: '"', '\\',
+// control characters and bytes ≥ 0x80. Bits above the lowest marked byte
+// may be wrong (a borrow carries), so only the lowest is used.
+func special(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return (hasZero(x^(ones*'"')) | hasZero(x^(ones*'\\')) | (x - ones*0x20) | x) & highs
 }
 
 // number reads a number literal: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
@@ -217,6 +286,19 @@ func (s *jsonScanner) literal() (lit []byte, n int64, simple bool, ok bool) {
 }
 
 func (s *jsonScanner) integer() (int64, error) {
+	// The common case first: up to 18 digits, no sign, no leading zero,
+	// then the delimiter (so this is the whole literal).
+	b, i := s.b, s.i
+	j, n := i, int64(0)
+	for j < len(b) && j-i < 18 && b[j]-'0' < 10 {
+		n = n*10 + int64(b[j]-'0')
+		j++
+	}
+	if j < len(b) && (b[j] == ',' || b[j] == '}' || b[j] == ']') && (j == i+1 || j > i && b[i] != '0') {
+		s.i = j
+		s.after = true
+		return n, nil
+	}
 	s.ws()
 	lit, n, simple, ok := s.literal()
 	if !ok {
