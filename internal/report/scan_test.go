@@ -2,9 +2,12 @@ package report
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,8 +97,9 @@ func FuzzDecodeJSONScannerAgrees(f *testing.F) {
 	})
 }
 
-// special flags, as its lowest marked byte, exactly the first byte that
-// plain does not pass, whatever surrounds it.
+// quotes and special flag, as their lowest marked byte, exactly the first
+// byte that plain does not pass (quotes the '"', special the others),
+// whatever surrounds it.
 func TestSpecialAgreesWithPlain(t *testing.T) {
 	for c := range 256 {
 		for pos := range 8 {
@@ -105,13 +109,59 @@ func TestSpecialAgreesWithPlain(t *testing.T) {
 					w[i] = fill
 				}
 				w[pos] = byte(c)
-				m := special(binary.LittleEndian.Uint64(w[:]))
-				if plain[c] {
+				x := binary.LittleEndian.Uint64(w[:])
+				q, m := quotes(x), special(x)
+				switch {
+				case plain[c]:
+					require.Zero(t, q|m, "byte %#x at %d", c, pos)
+				case c == '"':
 					require.Zero(t, m, "byte %#x at %d", c, pos)
-				} else {
+					require.Equal(t, pos, bits.TrailingZeros64(q)/8, "byte %#x at %d", c, pos)
+				default:
+					require.Zero(t, q, "byte %#x at %d", c, pos)
 					require.Equal(t, pos, bits.TrailingZeros64(m)/8, "byte %#x at %d", c, pos)
 				}
 			}
 		}
+	}
+}
+
+// scanString finds the end of every string shape, or gives up, as a plain
+// byte-by-byte reading does, wherever the string sits in the eight-byte
+// windows.
+func TestScanStringAgreesWithBytewise(t *testing.T) {
+	bytewise := func(b []byte, start int) int {
+		i := start
+		for i < len(b) && (plain[b[i]] || b[i] >= 0x80) {
+			i++
+		}
+		if i >= len(b) || b[i] != '"' || !utf8.Valid(b[start:i]) {
+			return -1
+		}
+		return i
+	}
+	contents := []string{"", "a", "port", "interface", "established_connections", "é", "aé", "\\n", "a\"", "\x01", "\x7f", "\xff", "ab\xc3", "\xe2\x82\xac"}
+	for _, c := range contents {
+		for pad := range 17 {
+			for _, tail := range []string{`"`, `":1}`, `"` + strings.Repeat("x", 9), ``, `\"`} {
+				b := []byte(strings.Repeat(" ", pad) + `"` + c + tail)
+				require.Equal(t, bytewise(b, pad+1), scanString(b, pad+1), "%q", b)
+			}
+		}
+	}
+}
+
+// The number fast path (an integer of at most 15 digits) gives what
+// ParseFloat and significantDigits give, the sign of zero included.
+func TestScanNumberFastPathAgrees(t *testing.T) {
+	for _, lit := range []string{"1", "-1", "0", "-0", "1000", "123456789012345", "-123456789012345",
+		"1234567890123456", "-1234567890123456", "999999999999999", "50.5", "1e3", "-0.0", "12345678901234567890"} {
+		s := jsonScanner{b: []byte(lit + ",")}
+		f, digits, err := s.number()
+		require.NoError(t, err, lit)
+		want, _ := strconv.ParseFloat(lit, 64)
+		assert.Equal(t, math.Float64bits(want), math.Float64bits(f), lit)
+		assert.Equal(t, significantDigits([]byte(lit)), digits, lit)
+		assert.Equal(t, len(lit), s.i, lit)
 	}
 }

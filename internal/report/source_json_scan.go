@@ -158,12 +158,14 @@ func (s *jsonScanner) str() ([]byte, error) {
 	if s.ws() != '"' {
 		return nil, errScanGaveUp
 	}
-	v, ok := s.string()
-	if !ok {
+	b, start := s.b, s.i+1
+	end := scanString(b, start)
+	if end < 0 {
 		return nil, errScanGaveUp
 	}
+	s.i = end + 1
 	s.after = true
-	return v, nil
+	return b[start:end], nil
 }
 
 // string reads the string starting at the quote at s.i and returns its
@@ -180,36 +182,41 @@ func (s *jsonScanner) string() (v []byte, ok bool) {
 }
 
 // scanString returns the index of the quote that ends the string whose
-// contents start at b[start], or -1 where the fast path gives up. It is a
-// leaf function over locals: it runs for every key and string of a report.
+// contents start at b[start], or -1 where the fast path gives up. It runs
+// for every key and string of a report, eight bytes at a time.
+//
+// The quote's position is computed from the quote mask alone, and the check
+// that no byte before it needs a look (see special) is a branch the CPU
+// predicts: the next token's position does not wait for the check.
 func scanString(b []byte, start int) int {
 	i := start
-	// Eight bytes at a time while no byte needs a look (see special); then
-	// byte by byte from the first one that does.
 	for i+8 <= len(b) {
-		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-			i += bits.TrailingZeros64(m) / 8
-			goto look
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bad := quotes(x), special(x)
+		if q != 0 {
+			if bad&(q^(q-1)) != 0 { // a byte before the quote needs a look
+				return scanUTF8String(b, start, i)
+			}
+			return i + bits.TrailingZeros64(q)/8
+		}
+		if bad != 0 {
+			return scanUTF8String(b, start, i)
 		}
 		i += 8
 	}
 	for i < len(b) && plain[b[i]] {
 		i++
 	}
-look:
-	if i < len(b) {
-		switch c := b[i]; {
-		case c == '"':
-			return i
-		case c >= 0x80:
-			return scanUTF8String(b, start, i)
-		}
+	if i < len(b) && b[i] == '"' {
+		return i
 	}
-	return -1
+	return scanUTF8String(b, start, i)
 }
 
-// scanUTF8String is scanString past the first byte ≥ 0x80, at b[i]: it
-// finds the end, then validates the contents as UTF-8.
+// scanUTF8String is scanString from b[i] on, byte by byte, where the
+// contents start at b[start]: it finds the end across bytes ≥ 0x80, then
+// validates the contents as UTF-8. It gives up on an escape or a control
+// character.
 //
 //go:noinline
 func scanUTF8String(b []byte, start, i int) int {
@@ -222,15 +229,22 @@ func scanUTF8String(b []byte, start, i int) int {
 	return i
 }
 
-// special returns a mask with the high bit set in the bytes of the eight
-// in x (little-endian) that a string cannot hold as they are: '"', '\\',
-// control characters and bytes ≥ 0x80. Bits above the lowest marked byte
-// may be wrong (a borrow carries), so only the lowest is used.
+// quotes returns a mask with the high bit set in the bytes of the eight
+// in x (little-endian) that are '"'; bits above the lowest may be wrong (a
+// borrow carries), so only the lowest is used.
+func quotes(x uint64) uint64 { return hasZero(x ^ (ones * '"')) }
+
+// special returns a mask, exact in its lowest bit like quotes, of the bytes
+// a string cannot hold as they are: '\\', control characters and bytes
+// ≥ 0x80 (which may still be valid UTF-8, checked byte by byte).
 func special(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
-	return (hasZero(x^(ones*'"')) | hasZero(x^(ones*'\\')) | (x - ones*0x20) | x) & highs
+	return (hasZero(x^(ones*'\\')) | (x - ones*0x20) | x) & highs
 }
+
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// hasZero marks the zero bytes of v (the lowest one exactly).
+func hasZero(v uint64) uint64 { return (v - ones) & ^v & highs }
 
 // number reads a number literal: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
 // returning it, its integer value when it is a plain integer of at most 18
@@ -318,11 +332,17 @@ func (s *jsonScanner) integer() (int64, error) {
 
 func (s *jsonScanner) number() (float64, int, error) {
 	s.ws()
-	lit, _, _, ok := s.literal()
+	lit, n, simple, ok := s.literal()
 	if !ok {
 		return 0, 0, errScanGaveUp
 	}
 	s.after = true
+	// An integer of at most 15 digits converts exactly, and its digits
+	// are all significant (JSON has no leading zeros): the common custom
+	// metric value, without ParseFloat. Zero keeps ParseFloat for "-0".
+	if simple && n != 0 && len(lit) <= 15 {
+		return float64(n), len(lit) - int(uint64(n)>>63), nil
+	}
 	f, err := strconv.ParseFloat(string(lit), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, 0, errScanGaveUp // unreachable: the literal is valid

@@ -569,7 +569,7 @@ func (d *Decoder) walkConnection(s source) error {
 			if err != nil {
 				return err
 			}
-			if a, ok := cachedAddr(&d.remote, b, parseRemoteAddr); ok {
+			if a, ok := d.remote.get(b, parseRemoteAddr); ok {
 				d.r.Established.RemoteAddrs = append(d.r.Established.RemoteAddrs, a)
 			} else {
 				d.dropf(metricDestIPs, func() string { return "remote_addr " + echo.Quote(b) + " is not ip:port" })
@@ -763,7 +763,7 @@ func (d *Decoder) walkCustomValue(s source, cv *CustomValue) (dropped bool, err 
 			if err != nil {
 				return err
 			}
-			a, ok := cachedAddr(&d.ips, b, parseIP)
+			a, ok := d.ips.get(b, parseIP)
 			if !ok {
 				reject(strconv.Quote(string(b)) + " is not an IPv4 or IPv6 address")
 			}
