@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,11 +152,34 @@ func TestScanStringAgreesWithBytewise(t *testing.T) {
 	}
 }
 
-// The number fast path (an integer of at most 15 digits) gives what
-// ParseFloat and significantDigits give, the sign of zero included.
+// The number fast path (shortDecimal) gives what ParseFloat and
+// significantDigits give, the sign of zero included: on chosen literals and
+// on random decimals of up to 17 digits with the point anywhere.
 func TestScanNumberFastPathAgrees(t *testing.T) {
-	for _, lit := range []string{"1", "-1", "0", "-0", "1000", "123456789012345", "-123456789012345",
-		"1234567890123456", "-1234567890123456", "999999999999999", "50.5", "1e3", "-0.0", "12345678901234567890"} {
+	lits := []string{"1", "-1", "0", "-0", "1000", "123456789012345", "-123456789012345",
+		"1234567890123456", "-1234567890123456", "999999999999999", "50.5", "1e3", "-0.0", "0.0",
+		"12345678901234567890", "0.1", "0.3", "-0.000000000000001", "0.00000000000001", "9007199254740993",
+		"99999999999999.9", "0.123456789012345", "1.7976931348623157e308"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		d := []byte{byte('1' + rng.IntN(9))}
+		for range rng.IntN(17) {
+			d = append(d, byte('0'+rng.IntN(10)))
+		}
+		digits := string(d)
+		lit := digits
+		if p := rng.IntN(len(digits) + 1); p < len(digits) {
+			lit = digits[:p] + "." + digits[p:]
+			if p == 0 {
+				lit = "0" + lit
+			}
+		}
+		if rng.IntN(2) == 0 {
+			lit = "-" + lit
+		}
+		lits = append(lits, lit)
+	}
+	for _, lit := range lits {
 		s := jsonScanner{b: []byte(lit + ",")}
 		f, digits, err := s.number()
 		require.NoError(t, err, lit)

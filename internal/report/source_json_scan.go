@@ -115,7 +115,16 @@ func (s *jsonScanner) key() ([]byte, bool, error) {
 		i++
 	}
 	if (i > s.i) == s.after && i < len(b) && b[i] == '"' {
-		if end := scanString(b, i+1); end >= 0 && end+1 < len(b) && b[end+1] == ':' {
+		end := -1
+		if i+9 <= len(b) {
+			if n := shortLen(binary.LittleEndian.Uint64(b[i+1:])); n >= 0 {
+				end = i + 1 + n
+			}
+		}
+		if end < 0 {
+			end = scanString(b, i+1)
+		}
+		if end >= 0 && end+1 < len(b) && b[end+1] == ':' {
 			s.i = end + 2
 			return b[i+1 : end], true, nil
 		}
@@ -159,9 +168,16 @@ func (s *jsonScanner) str() ([]byte, error) {
 		return nil, errScanGaveUp
 	}
 	b, start := s.b, s.i+1
-	end := scanString(b, start)
+	end := -1
+	if start+8 <= len(b) {
+		if n := shortLen(binary.LittleEndian.Uint64(b[start:])); n >= 0 {
+			end = start + n
+		}
+	}
 	if end < 0 {
-		return nil, errScanGaveUp
+		if end = scanString(b, start); end < 0 {
+			return nil, errScanGaveUp
+		}
 	}
 	s.i = end + 1
 	s.after = true
@@ -179,6 +195,19 @@ func (s *jsonScanner) string() (v []byte, ok bool) {
 	}
 	s.i = end + 1
 	return s.b[start:end], true
+}
+
+// shortLen returns the length of the string whose contents start with the
+// eight bytes x (little-endian) when its closing quote is among them and no
+// byte before the quote needs a look; -1 otherwise. It is scanString's
+// common case, small enough to be inlined into key and str: most keys and
+// values of a report are that short, and then cost no call (and none of the
+// register spills around one).
+func shortLen(x uint64) int {
+	if q := quotes(x); q != 0 && special(x)&(q^(q-1)) == 0 {
+		return bits.TrailingZeros64(q) >> 3
+	}
+	return -1
 }
 
 // scanString returns the index of the quote that ends the string whose
@@ -332,16 +361,13 @@ func (s *jsonScanner) integer() (int64, error) {
 
 func (s *jsonScanner) number() (float64, int, error) {
 	s.ws()
-	lit, n, simple, ok := s.literal()
+	lit, _, _, ok := s.literal()
 	if !ok {
 		return 0, 0, errScanGaveUp
 	}
 	s.after = true
-	// An integer of at most 15 digits converts exactly, and its digits
-	// are all significant (JSON has no leading zeros): the common custom
-	// metric value, without ParseFloat. Zero keeps ParseFloat for "-0".
-	if simple && n != 0 && len(lit) <= 15 {
-		return float64(n), len(lit) - int(uint64(n)>>63), nil
+	if f, ok := shortDecimal(lit); ok {
+		return f, significantDigits(lit), nil
 	}
 	f, err := strconv.ParseFloat(string(lit), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -349,6 +375,44 @@ func (s *jsonScanner) number() (float64, int, error) {
 	}
 	return f, significantDigits(lit), nil // ±Inf on overflow, as on the jsontext path
 }
+
+// shortDecimal returns the value of a valid number literal without an
+// exponent and with at most 15 digits, the usual custom metric value,
+// without ParseFloat's general machinery but with its result: the digits
+// make an integer below 2^53 and the fraction a power of ten up to 10^15,
+// both exact in a float64, so the one division rounds exactly as ParseFloat
+// does (its own exact fast path). Zero is left to ParseFloat, for "-0".
+func shortDecimal(lit []byte) (float64, bool) {
+	var m uint64
+	digits, frac, neg, dot := 0, 0, false, false
+	for _, c := range lit {
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.':
+			dot = true
+		case c == '-':
+			neg = true
+		default: // an exponent
+			return 0, false
+		}
+	}
+	if digits > 15 || m == 0 {
+		return 0, false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// pow10 are the powers of ten shortDecimal divides by, all exact.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // skip consumes one value of any kind, validating it. Containers are
 // followed with one bit per level in stack (1 for an object).
