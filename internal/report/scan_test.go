@@ -141,12 +141,33 @@ func TestScanStringAgreesWithBytewise(t *testing.T) {
 		}
 		return i
 	}
-	contents := []string{"", "a", "port", "interface", "established_connections", "é", "aé", "\\n", "a\"", "\x01", "\x7f", "\xff", "ab\xc3", "\xe2\x82\xac"}
+	contents := []string{"", "a", "port", "interface", "established_connections", "é", "aé", "\\n", "a\"", "\x01", "\x7f", "\xff", "ab\xc3", "\xe2\x82\xac",
+		"0123456789abcde\\", "0123456789abcdef\x01", "0123456789abcdefé", "0123456\x1f89"}
 	for _, c := range contents {
 		for pad := range 17 {
 			for _, tail := range []string{`"`, `":1}`, `"` + strings.Repeat("x", 9), ``, `\"`} {
 				b := []byte(strings.Repeat(" ", pad) + `"` + c + tail)
-				require.Equal(t, bytewise(b, pad+1), scanString(b, pad+1), "%q", b)
+				want := bytewise(b, pad+1)
+				require.Equal(t, want, scanString(b, pad+1), "%q", b)
+				// str and key read the first sixteen bytes inline.
+				s := jsonScanner{b: b}
+				v, err := s.str()
+				if want < 0 {
+					require.Error(t, err, "%q", b)
+				} else {
+					require.NoError(t, err, "%q", b)
+					require.Equal(t, b[pad+1:want], v, "%q", b)
+				}
+				kb := append(b[:len(b):len(b)], ':')
+				s = jsonScanner{b: kb}
+				k, ok, err := s.key()
+				if want >= 0 && kb[want+1] == ':' { // a key and its colon
+					require.NoError(t, err, "%q", kb)
+					require.True(t, ok, "%q", kb)
+					require.Equal(t, b[pad+1:want], k, "%q", kb)
+				} else {
+					require.False(t, ok && err == nil, "%q", kb)
+				}
 			}
 		}
 	}
