@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,7 +37,11 @@ func requireScanAgrees(t *testing.T, b []byte, warm *Decoder) bool {
 // path; and it agrees with the jsontext path on each.
 func TestScanTakesValidReports(t *testing.T) {
 	var warm Decoder
-	for _, b := range seedFiles(&testing.F{}, ".json") {
+	names, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		b := readTestdata(t, filepath.Base(name))
 		var r Report
 		if (&Decoder{}).decodeJSONTokens(b, &r) != nil {
 			continue // a rejected devguide report
