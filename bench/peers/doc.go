@@ -7,4 +7,9 @@
 //
 //	cd bench/peers && go test -run '^$' -bench . -benchmem -count=5 | tee bench.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest bench.txt
+//
+// The JSON report decoders (goccy/go-json and bytedance/sonic into a struct,
+// buger/jsonparser by callback) also report best-ns/op, the time of the
+// quietest batch of decodes, which a loaded machine disturbs far less than
+// ns/op.
 package peers

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,6 +32,40 @@ func BenchmarkDecodeJSON(b *testing.B) {
 	for _, a := range benchAgents {
 		in := readTestdata(b, a.json)
 		b.Run("agent="+a.name, func(b *testing.B) {
+			var d Decoder
+			var r Report
+			b.ReportAllocs()
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if err := d.DecodeJSON(in, &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// portsReport is the Python agent's long-key report with n listening TCP
+// ports in its own entry format; bench/peers decodes the same reports.
+func portsReport(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"header":{"report_id":1700000000,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"port":%d,"interface":"eth0"}`, 1024+i*7)
+	}
+	fmt.Fprintf(&b, `],"total":%d},"listening_udp_ports":{"ports":[{"port":999,"interface":"eth0"}],"total":1}},"custom_metrics":{"cpu_usage":[{"number":50.5}]}}`, n)
+	return b.Bytes()
+}
+
+// BenchmarkDecodeJSONPorts decodes reports of n listening ports; a port
+// costs (time at ports=256 − time at ports=0) / 256.
+func BenchmarkDecodeJSONPorts(b *testing.B) {
+	for _, n := range []int{0, 16, 256} {
+		in := portsReport(n)
+		b.Run(fmt.Sprintf("ports=%d", n), func(b *testing.B) {
 			var d Decoder
 			var r Report
 			b.ReportAllocs()

@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
+	"math/bits"
 	"net/netip"
 	"unsafe"
 
@@ -19,6 +21,7 @@ type Decoder struct {
 	jd   *jsontext.Decoder
 	jbuf bytes.Buffer // the JSON input; jsontext reads a bytes.Buffer in place
 	js   jsonSource
+	scan jsonScanner
 	cs   cborSource
 
 	r    *Report // the report being filled, during a decode
@@ -31,10 +34,12 @@ type Decoder struct {
 	// parsed remote_addr and ip_list texts. Reports of one fleet repeat the
 	// same few values, so these make steady-state decoding allocation-free.
 	// strs is cleared when full, which bounds memory on hostile input; a
-	// full address cache stays as it is (see cachedAddr).
+	// full address cache stays as it is (see addrCache).
 	strs   map[string]string
-	remote map[string]netip.Addr
-	ips    map[string]netip.Addr
+	remote addrCache
+	ips    addrCache
+	// recent is a memo in front of strs (see recentSlot).
+	recent [recentSlots]string
 }
 
 // Cache bounds. Entries are small; a full cache is cleared, not evicted
@@ -52,6 +57,31 @@ func jsonOptions() jsontext.Options { return jsontext.AllowDuplicateNames(true) 
 // DecodeJSON decodes a JSON report (long keys, short keys or any mix) into r.
 // On error r is Reset and the error matches ErrMalformed.
 func (d *Decoder) DecodeJSON(b []byte, r *Report) error {
+	// The fast path reads b in place with jsonScanner. It only ever accepts
+	// what the jsontext path accepts, with the same result; whatever it does
+	// not accept, a malformed report among it, is decoded again by the
+	// jsontext path, so errors keep their text and path.
+	if d.scanJSON(b, r) {
+		return nil
+	}
+	return d.decodeJSONTokens(b, r)
+}
+
+// scanJSON is DecodeJSON's fast path: it reports whether it decoded b into
+// r. When it did not, r holds anything.
+func (d *Decoder) scanJSON(b []byte, r *Report) bool {
+	d.scan = jsonScanner{b: b}
+	d.begin(r)
+	ok := d.walkTop(&d.scan) == nil && d.scan.end()
+	d.scan = jsonScanner{} // keep no reference to the caller's bytes
+	d.r = nil
+	return ok
+}
+
+// decodeJSONTokens decodes a JSON report with the jsontext tokenizer: the
+// path of every report the fast path gives up on, and the reference that
+// the fast path is tested against.
+func (d *Decoder) decodeJSONTokens(b []byte, r *Report) error {
 	d.jbuf.Reset()
 	d.jbuf.Write(b)
 	if d.jd == nil {
@@ -125,11 +155,16 @@ func (r *Report) DecodeCBOR(b []byte) error {
 
 // intern returns b as a string, reusing an earlier identical one.
 func (d *Decoder) intern(b []byte) string {
-	if s, ok := d.strs[string(b)]; ok {
-		return s
+	if len(b) > maxCachedLen {
+		return string(b)
 	}
-	s := string(b)
-	if len(b) <= maxCachedLen {
+	slot := &d.recent[recentSlot(b)]
+	if *slot == string(b) {
+		return *slot
+	}
+	s, ok := d.strs[string(b)]
+	if !ok {
+		s = string(b)
 		if d.strs == nil {
 			d.strs = make(map[string]string)
 		} else if len(d.strs) >= maxCached {
@@ -137,32 +172,84 @@ func (d *Decoder) intern(b []byte) string {
 		}
 		d.strs[s] = s
 	}
+	*slot = s
 	return s
 }
 
-// cachedAddr parses b with parse through cache m.
+// recentSlots is the size of the memos in front of the string and address
+// caches.
+const recentSlots = 64
+
+// recentSlot returns the memo slot of the text b, from its length and its
+// first and last eight bytes.
 //
-// A full cache is not cleared but left as it is, and b is then parsed
+// Why memos: a fleet's reports repeat a few texts (the version, the metric
+// names, the endpoints devices talk to), and comparing b with the one text
+// in its slot is several times cheaper than hashing b for a map lookup. A
+// slot that holds another text only costs the map lookup behind it.
+func recentSlot(b []byte) int {
+	h := uint64(len(b))
+	if len(b) >= 8 {
+		h ^= binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[len(b)-8:]), 29)
+	} else {
+		for _, c := range b {
+			h = h<<8 | uint64(c)
+		}
+	}
+	return int((h * 0x9e3779b97f4a7c15) >> (64 - 6)) // 6 bits: recentSlots
+}
+
+// addrCache caches parsed remote_addr or ip_list texts: a map, and a memo
+// in front of it (see recentSlot). Only texts that parse are cached.
+//
+// A full map is not cleared but left as it is, and b is then parsed
 // without allocating: a fleet has more distinct remote addresses than the
 // cache holds (every thing its own), and clearing made every report of such
 // a fleet allocate a key per address. The addresses cached first, the
 // fleet's common ones, stay.
-func cachedAddr(m *map[string]netip.Addr, b []byte, parse func(string) (netip.Addr, bool)) (netip.Addr, bool) {
-	if a, ok := (*m)[string(b)]; ok {
-		return a, true
+type addrCache struct {
+	m      map[string]cachedText
+	recent [recentSlots]cachedText
+}
+
+// cachedText is a text and the address it parses to; the map keeps the
+// text in its value too, so that the memo can share the map's copy.
+type cachedText struct {
+	text string
+	addr netip.Addr
+}
+
+// get parses b with parse through the cache.
+func (c *addrCache) get(b []byte, parse func(string) (netip.Addr, bool)) (netip.Addr, bool) {
+	if len(b) > maxCachedLen {
+		return parseInPlace(b, parse)
 	}
-	if len(*m) >= maxCached || len(b) > maxCachedLen {
-		// Why unsafe: parse (netip) keeps no reference to its input; a zone
-		// it might keep is stripped or rejected, and netip clones zones.
-		return parse(unsafe.String(unsafe.SliceData(b), len(b)))
+	slot := &c.recent[recentSlot(b)]
+	if slot.text == string(b) && slot.addr.IsValid() {
+		return slot.addr, true
+	}
+	if e, ok := c.m[string(b)]; ok {
+		*slot = e
+		return e.addr, true
+	}
+	if len(c.m) >= maxCached {
+		return parseInPlace(b, parse)
 	}
 	s := string(b)
 	a, ok := parse(s)
 	if ok {
-		if *m == nil {
-			*m = make(map[string]netip.Addr)
+		if c.m == nil {
+			c.m = make(map[string]cachedText)
 		}
-		(*m)[s] = a
+		c.m[s] = cachedText{s, a}
+		*slot = cachedText{s, a}
 	}
 	return a, ok
+}
+
+// parseInPlace parses b without copying it.
+func parseInPlace(b []byte, parse func(string) (netip.Addr, bool)) (netip.Addr, bool) {
+	// Why unsafe: parse (netip) keeps no reference to its input; a zone it
+	// might keep is stripped or rejected, and netip clones zones.
+	return parse(unsafe.String(unsafe.SliceData(b), len(b)))
 }

@@ -58,7 +58,19 @@ type pathStack struct {
 
 func (p *pathStack) pushKey(k string) { p.segs = append(p.segs, seg{key: k, idx: -1}) }
 func (p *pathStack) pushIdx(i int)    { p.segs = append(p.segs, seg{idx: i}) }
-func (p *pathStack) pop()             { p.segs = p.segs[:len(p.segs)-1] }
+
+// pushKnown pushes the known key k, which the walker has matched against its
+// long and its short spelling, as the constant it equals, so the path holds
+// no copy. The two spellings of every key differ in length, so the length
+// says which one k is.
+func (p *pathStack) pushKnown(k []byte, long, short string) {
+	if len(k) == len(long) {
+		p.pushKey(long)
+		return
+	}
+	p.pushKey(short)
+}
+func (p *pathStack) pop() { p.segs = p.segs[:len(p.segs)-1] }
 
 // setIdx replaces the index on top of the stack (cheaper than pop+push in loops).
 func (p *pathStack) setIdx(i int) { p.segs[len(p.segs)-1].idx = i }

@@ -36,14 +36,19 @@ func (e walkError) Error() string { return string(e) }
 
 // walk decodes one report from s into r.
 func (d *Decoder) walk(s source, r *Report) error {
-	r.Reset()
-	d.r = r
-	d.path.segs = d.path.segs[:0]
-	d.seen = d.seen[:0]
+	d.begin(r)
 	if err := d.walkTop(s); err != nil {
 		return d.wrap(err)
 	}
 	return nil
+}
+
+// begin readies the walker to decode a report into r.
+func (d *Decoder) begin(r *Report) {
+	r.Reset()
+	d.r = r
+	d.path.segs = d.path.segs[:0]
+	d.seen = d.seen[:0]
 }
 
 // wrap gives err the path where the walker stopped.
@@ -131,19 +136,18 @@ func (d *Decoder) walkTop(s source) error {
 			break
 		}
 		var f uint8
-		var name string
+		var long, short string
 		switch string(k) {
 		case "header", "hed":
-			f = fHeader
+			f, long, short = fHeader, "header", "hed"
 		case "metrics", "met":
-			f = fMetrics
+			f, long, short = fMetrics, "metrics", "met"
 		case "custom_metrics", "cmet":
-			f = fCustom
+			f, long, short = fCustom, "custom_metrics", "cmet"
 		default:
 			return d.unknownKey(k, "header, metrics, custom_metrics or hed, met, cmet")
 		}
-		name = keyName(k)
-		d.path.pushKey(name)
+		d.path.pushKnown(k, long, short)
 		if err := once(&seen, f); err != nil {
 			return err
 		}
@@ -169,110 +173,6 @@ func (d *Decoder) walkTop(s source) error {
 	return nil
 }
 
-// keyName returns a constant string equal to the known key k, so the path
-// stack holds no copies on the success path.
-func keyName(k []byte) string {
-	switch string(k) {
-	case "header":
-		return "header"
-	case "hed":
-		return "hed"
-	case "metrics":
-		return "metrics"
-	case "met":
-		return "met"
-	case "custom_metrics":
-		return "custom_metrics"
-	case "cmet":
-		return "cmet"
-	case "report_id":
-		return "report_id"
-	case "rid":
-		return "rid"
-	case "version":
-		return "version"
-	case "v":
-		return "v"
-	case "listening_tcp_ports":
-		return "listening_tcp_ports"
-	case "tp":
-		return "tp"
-	case "listening_udp_ports":
-		return "listening_udp_ports"
-	case "up":
-		return "up"
-	case "network_stats":
-		return "network_stats"
-	case "ns":
-		return "ns"
-	case "tcp_connections":
-		return "tcp_connections"
-	case "tc":
-		return "tc"
-	case "established_connections":
-		return "established_connections"
-	case "ec":
-		return "ec"
-	case "connections":
-		return "connections"
-	case "cs":
-		return "cs"
-	case "ports":
-		return "ports"
-	case "pts":
-		return "pts"
-	case "port":
-		return "port"
-	case "pt":
-		return "pt"
-	case "interface":
-		return "interface"
-	case "if":
-		return "if"
-	case "total":
-		return "total"
-	case "t":
-		return "t"
-	case "remote_addr":
-		return "remote_addr"
-	case "rad":
-		return "rad"
-	case "local_port":
-		return "local_port"
-	case "lp":
-		return "lp"
-	case "local_interface":
-		return "local_interface"
-	case "li":
-		return "li"
-	case "bytes_in":
-		return "bytes_in"
-	case "bi":
-		return "bi"
-	case "bytes_out":
-		return "bytes_out"
-	case "bo":
-		return "bo"
-	case "packets_in":
-		return "packets_in"
-	case "pi":
-		return "pi"
-	case "packets_out":
-		return "packets_out"
-	case "po":
-		return "po"
-	case "number":
-		return "number"
-	case "number_list":
-		return "number_list"
-	case "string_list":
-		return "string_list"
-	case "ip_list":
-		return "ip_list"
-	}
-	return string(k)
-}
-
 func (d *Decoder) walkHeader(s source) error {
 	if err := s.beginObject(); err != nil {
 		return err
@@ -289,7 +189,7 @@ func (d *Decoder) walkHeader(s source) error {
 		}
 		switch string(k) {
 		case "report_id", "rid":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "report_id", "rid")
 			if err := once(&seen, fID); err != nil {
 				return err
 			}
@@ -302,7 +202,7 @@ func (d *Decoder) walkHeader(s source) error {
 			}
 			d.r.ReportID = id
 		case "version", "v":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "version", "v")
 			if err := once(&seen, fVersion); err != nil {
 				return err
 			}
@@ -343,22 +243,23 @@ func (d *Decoder) walkMetrics(s source) error {
 			return nil
 		}
 		var f uint8
+		var long, short string
 		switch string(k) {
 		case "listening_tcp_ports", "tp":
-			f = fTCP
+			f, long, short = fTCP, "listening_tcp_ports", "tp"
 		case "listening_udp_ports", "up":
-			f = fUDP
+			f, long, short = fUDP, "listening_udp_ports", "up"
 		case "network_stats", "ns":
-			f = fNet
+			f, long, short = fNet, "network_stats", "ns"
 		case "tcp_connections", "tc":
-			f = fConn
+			f, long, short = fConn, "tcp_connections", "tc"
 		default:
 			if err := d.ignoreKey(s, k); err != nil {
 				return err
 			}
 			continue
 		}
-		d.path.pushKey(keyName(k))
+		d.path.pushKnown(k, long, short)
 		if err := once(&seen, f); err != nil {
 			return err
 		}
@@ -408,7 +309,7 @@ func (d *Decoder) walkPorts(s source, pl *PortList, metric string) error {
 		}
 		switch string(k) {
 		case "ports", "pts":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "ports", "pts")
 			if err := once(&seen, fPorts); err != nil {
 				return err
 			}
@@ -431,7 +332,7 @@ func (d *Decoder) walkPorts(s source, pl *PortList, metric string) error {
 			}
 			d.path.pop()
 		case "total", "t":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "total", "t")
 			if err := once(&seen, fTotal); err != nil {
 				return err
 			}
@@ -470,7 +371,7 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 		}
 		switch string(k) {
 		case "port", "pt":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "port", "pt")
 			if err := once(&seen, fPort); err != nil {
 				return err
 			}
@@ -482,7 +383,7 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 				d.dropf(metric, func() string { return "port " + strconv.FormatInt(port, 10) + " outside 1..65535" })
 			}
 		case "interface", "if":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "interface", "if")
 			if err := once(&seen, fIf); err != nil {
 				return err
 			}
@@ -523,22 +424,23 @@ func (d *Decoder) walkNetworkStats(s source) error {
 		}
 		var f uint8
 		var dst *int64
+		var long, short string
 		switch string(k) {
 		case "bytes_in", "bi":
-			f, dst = 1, &ns.BytesIn
+			f, dst, long, short = 1, &ns.BytesIn, "bytes_in", "bi"
 		case "bytes_out", "bo":
-			f, dst = 2, &ns.BytesOut
+			f, dst, long, short = 2, &ns.BytesOut, "bytes_out", "bo"
 		case "packets_in", "pi":
-			f, dst = 4, &ns.PacketsIn
+			f, dst, long, short = 4, &ns.PacketsIn, "packets_in", "pi"
 		case "packets_out", "po":
-			f, dst = 8, &ns.PacketsOut
+			f, dst, long, short = 8, &ns.PacketsOut, "packets_out", "po"
 		default:
 			if err := d.ignoreKey(s, k); err != nil {
 				return err
 			}
 			continue
 		}
-		d.path.pushKey(keyName(k))
+		d.path.pushKnown(k, long, short)
 		if err := once(&seen, f); err != nil {
 			return err
 		}
@@ -564,7 +466,7 @@ func (d *Decoder) walkTCPConnections(s source) error {
 		}
 		switch string(k) {
 		case "established_connections", "ec":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "established_connections", "ec")
 			if err := once(&seen, 1); err != nil {
 				return err
 			}
@@ -598,7 +500,7 @@ func (d *Decoder) walkEstablished(s source) error {
 		}
 		switch string(k) {
 		case "connections", "cs":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "connections", "cs")
 			if err := once(&seen, fConns); err != nil {
 				return err
 			}
@@ -621,7 +523,7 @@ func (d *Decoder) walkEstablished(s source) error {
 			}
 			d.path.pop()
 		case "total", "t":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "total", "t")
 			if err := once(&seen, fTotal); err != nil {
 				return err
 			}
@@ -659,7 +561,7 @@ func (d *Decoder) walkConnection(s source) error {
 		}
 		switch string(k) {
 		case "remote_addr", "rad":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "remote_addr", "rad")
 			if err := once(&seen, fAddr); err != nil {
 				return err
 			}
@@ -667,7 +569,7 @@ func (d *Decoder) walkConnection(s source) error {
 			if err != nil {
 				return err
 			}
-			if a, ok := cachedAddr(&d.remote, b, parseRemoteAddr); ok {
+			if a, ok := d.remote.get(b, parseRemoteAddr); ok {
 				d.r.Established.RemoteAddrs = append(d.r.Established.RemoteAddrs, a)
 			} else {
 				d.dropf(metricDestIPs, func() string { return "remote_addr " + echo.Quote(b) + " is not ip:port" })
@@ -675,7 +577,7 @@ func (d *Decoder) walkConnection(s source) error {
 		case "local_port", "lp":
 			// Not used by any metric; any non-negative integer is accepted
 			// (the Python agent sends 88888).
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "local_port", "lp")
 			if err := once(&seen, fPort); err != nil {
 				return err
 			}
@@ -683,7 +585,7 @@ func (d *Decoder) walkConnection(s source) error {
 				return err
 			}
 		case "local_interface", "li":
-			d.path.pushKey(keyName(k))
+			d.path.pushKnown(k, "local_interface", "li")
 			if err := once(&seen, fIf); err != nil {
 				return err
 			}
@@ -861,7 +763,7 @@ func (d *Decoder) walkCustomValue(s source, cv *CustomValue) (dropped bool, err 
 			if err != nil {
 				return err
 			}
-			a, ok := cachedAddr(&d.ips, b, parseIP)
+			a, ok := d.ips.get(b, parseIP)
 			if !ok {
 				reject(strconv.Quote(string(b)) + " is not an IPv4 or IPv6 address")
 			}
