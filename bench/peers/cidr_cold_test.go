@@ -164,8 +164,8 @@ func BenchmarkCIDRCold(b *testing.B) {
 // the stated answers (by the reference scan, on a sample), and every
 // implementation agrees with them on all of them.
 func TestCIDRColdProbes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 1,000,000-prefix tables")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds 1,000,000-prefix tables: run without -short and -race")
 	}
 	for _, fam := range []string{"v4", "v6"} {
 		f := coldFamilies[fam]()

@@ -146,8 +146,8 @@ func BenchmarkTopicMatchCold(b *testing.B) {
 // pool has its answer by the reference scan, and every implementation
 // agrees on all of them.
 func TestTopicColdProbes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 200,000-filter matchers")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds 200,000-filter matchers: run without -short and -race")
 	}
 	var s *coldTopicSet
 	for _, i := range coldTopicImpls() {
