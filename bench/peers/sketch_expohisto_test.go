@@ -36,11 +36,15 @@ func (s *expoSketch) add(v float64) { s.h.Update(v) }
 
 func (s *expoSketch) merge(o quantileSketch) { s.h.MergeFrom(o.(*expoSketch).h) }
 
+// quantiles walks the buckets once for qs in ascending order (as
+// sketchStats is), once per query otherwise.
 func (s *expoSketch) quantiles(dst, qs []float64) []float64 {
 	h := s.h
 	n := h.Count()
 	pos := h.Positive()
 	base := math.Exp2(math.Exp2(-float64(h.Scale()))) // bucket i is (base^i, base^(i+1)]
+	k, seen := uint32(0), h.ZeroCount()               // the benchmark's values are never negative
+	prev := math.Inf(-1)
 	for _, q := range qs {
 		switch {
 		case n == 0:
@@ -53,18 +57,21 @@ func (s *expoSketch) quantiles(dst, qs []float64) []float64 {
 			dst = append(dst, h.Max())
 			continue
 		}
+		if q < prev {
+			k, seen = 0, h.ZeroCount()
+		}
+		prev = q
 		rank := max(uint64(math.Ceil(q*float64(n)-1e-9)), 1)
-		seen := h.ZeroCount() // the benchmark's values are never negative
 		v := 0.0
 		if rank > seen {
-			for k := range pos.Len() {
-				seen += pos.At(k)
-				if seen >= rank {
+			for ; k < pos.Len(); k++ {
+				if seen+pos.At(k) >= rank {
 					lo := math.Pow(base, float64(pos.Offset()+int32(k)))
 					hi := lo * base
 					v = 2 * lo * hi / (lo + hi)
 					break
 				}
+				seen += pos.At(k)
 			}
 		}
 		dst = append(dst, min(max(v, h.Min()), h.Max()))
