@@ -13,7 +13,7 @@ import (
 // indexed by the address's top bits so that a lookup is one or two
 // dependent loads: IPv4 by the top 16 bits (256 KiB) when there are more
 // than 16 prefixes, else by the first octet (1 KiB), behind a first-octet
-// bitmap; IPv6 by up to 16 bits following the prefix that all ranges share,
+// bitmap; IPv6 by up to 20 bits following the prefix that all ranges share,
 // and an address outside that shared prefix misses at once (matching.md §4, §6).
 //
 // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are looked up as IPv4, and a

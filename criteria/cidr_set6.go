@@ -13,8 +13,21 @@ type cidrSet6 struct {
 	common uint8  // how many leading bits are shared and checked (≤ 64-bits)
 	drop   uint8  // 64 - index bits: shift that leaves the bucket number
 	ranges []range6
-	index  []uint32 // index[b]: first range ending at or after bucket b; len 2^bits+1
+	index  []uint32 // index[b]: first range ending at or after bucket b, | emptyBucket; len 2^bits+1
 }
+
+// maxIndexBits6 caps the IPv6 index at 2^20 buckets (4 MiB) for sets of a
+// million ranges (32 MiB) or more. Up to there a set gets at least two
+// buckets per range, so a lookup reads one index entry and then about one
+// range: two dependent loads, which is what a lookup costs when the set is
+// out of cache (at 2^16 buckets a million-range set searched 16 ranges in
+// a bucket, four more dependent loads).
+const maxIndexBits6 = 20
+
+// emptyBucket marks an index entry whose bucket no range touches, so that
+// a lookup there (most misses in a sparse set) answers from the index alone
+// without loading a range. It is masked off where the entry is a bound.
+const emptyBucket = 1 << 31
 
 // u128 is an IPv6 address as two big-endian words.
 type u128 struct{ hi, lo uint64 }
@@ -43,7 +56,7 @@ func newCIDRSet6(ps []netip.Prefix) cidrSet6 {
 	if len(s.ranges) == 0 {
 		return s
 	}
-	ib := min(16, bits.Len(uint(len(s.ranges)))+1)
+	ib := min(maxIndexBits6, bits.Len(uint(len(s.ranges)))+1)
 	first, last := s.ranges[0].lo.hi, s.ranges[len(s.ranges)-1].hi.hi
 	s.common = uint8(min(bits.LeadingZeros64(first^last), 64-ib))
 	s.drop = uint8(64 - ib)
@@ -56,6 +69,10 @@ func newCIDRSet6(ps []netip.Prefix) cidrSet6 {
 			i++
 		}
 		s.index[b] = uint32(i)
+		end := u128{start.hi + (1<<(s.drop-s.common) - 1), ^uint64(0)}
+		if len(s.ranges) < emptyBucket && (i == len(s.ranges) || end.less(s.ranges[i].lo)) {
+			s.index[b] |= emptyBucket
+		}
 	}
 	s.index[1<<ib] = uint32(len(s.ranges))
 	return s
@@ -75,7 +92,10 @@ func (s *cidrSet6) lookup(hi, lo uint64) bool {
 	if b+1 >= uint64(len(s.index)) {
 		return false // unreachable: keeps the compiler's bounds check out of the way
 	}
-	i, j := s.index[b], s.index[b+1]
+	i, j := s.index[b], s.index[b+1]&^emptyBucket
+	if i&emptyBucket != 0 {
+		return false
+	}
 	r, a := s.ranges, u128{hi, lo}
 	if j-i > bucketScan {
 		i = search6(r, i, j, a)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/yl2chen/cidranger"
 	"go4.org/netipx"
+	"tailscale.com/net/art"
 
 	"github.com/ruledetect/ruledetect/criteria"
 )
@@ -111,6 +112,26 @@ var cidrImpls = []cidrImpl{
 			t.Insert(p, struct{}{})
 		}
 		return t.Contains
+	}},
+	{"bart-lite", func(ps []netip.Prefix) func(netip.Addr) bool {
+		// bart's payload-free table, its choice for plain ACL membership.
+		t := new(bart.Lite)
+		for _, p := range ps {
+			t.Insert(p)
+		}
+		return t.Contains
+	}},
+	{"art", func(ps []netip.Prefix) func(netip.Addr) bool {
+		// tailscale's ART (Allotment Routing Table), the design bart
+		// compresses; it has no membership call, so Get's ok is the answer.
+		t := new(art.Table[struct{}])
+		for _, p := range ps {
+			t.Insert(p, struct{}{})
+		}
+		return func(a netip.Addr) bool {
+			_, ok := t.Get(a)
+			return ok
+		}
 	}},
 	{"cidranger", func(ps []netip.Prefix) func(netip.Addr) bool {
 		t := cidranger.NewPCTrieRanger()

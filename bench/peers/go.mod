@@ -3,6 +3,7 @@ module github.com/ruledetect/ruledetect/bench/peers
 go 1.26.8
 
 require (
+	cel.dev/cel-go v0.33.2
 	github.com/DataDog/sketches-go v1.4.8
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/buger/jsonparser v1.6.1
@@ -12,10 +13,12 @@ require (
 	github.com/expr-lang/expr v1.17.8
 	github.com/gaissmai/bart v0.30.0
 	github.com/goccy/go-json v0.12.0
+	github.com/lightstep/go-expohisto v1.0.0
 	github.com/mochi-mqtt/server/v2 v2.7.9
 	github.com/stretchr/testify v1.12.1
 	github.com/yl2chen/cidranger v1.0.2
 	go4.org/netipx v0.0.0-20260823151212-3075585bcbeb
+	tailscale.com v1.102.5
 )
 
 require (
@@ -31,13 +34,22 @@ require (
 )
 
 require (
-	github.com/gorilla/websocket v1.5.3 // indirect
+	cel.dev/expr v0.25.1 // indirect
+	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
+	golang.org/x/exp v0.0.0-20260410095643-746e56fc9e2f // indirect
+	golang.org/x/text v0.42.0 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20251213004720-97cd9d5aeac2 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20251222181119-0a764e51fe1b // indirect
+)
+
+require (
+	github.com/gorilla/websocket v1.5.4-0.20250319132907-e064f32e3674 // indirect
 	github.com/rs/xid v1.4.0 // indirect
 	github.com/ruledetect/ruledetect v0.0.0
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.60.0 // indirect
-	golang.org/x/sync v0.22.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	golang.org/x/sync v0.23.0 // indirect
+	google.golang.org/protobuf v1.36.12
 )
 
 replace github.com/ruledetect/ruledetect => ../..

@@ -14,7 +14,8 @@ import (
 )
 
 // A whole 10-behavior profile judged against one datapoint set, side by side
-// with expr, the usual Go choice for "rules as configuration". ruledetect
+// with expr, the usual Go choice for "rules as configuration", and CEL
+// (profile_eval_cel_test.go). ruledetect
 // uses its compiled criteria (criteria.Compile once, Compliant* per
 // datapoint); expr compiles every behavior to a program once (with the
 // typed env, so it can specialize) and runs the ten programs per set. Both
@@ -229,13 +230,14 @@ func typicalSet() *evalSet {
 }
 
 func TestProfileEvalAgrees(t *testing.T) {
-	rd, ex := compileRuledetect(t), compileExpr(t)
+	rd, ex, ce := compileRuledetect(t), compileExpr(t), compileCEL(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	var violated [10]int
 	for i := range 500 {
 		s := randomSet(r)
 		want, got := ex.eval(t, toEnv(s)), rd.eval(s)
 		require.Equal(t, fmt.Sprintf("%010b", want), fmt.Sprintf("%010b", got), "set %d: %+v", i, s)
+		require.Equal(t, fmt.Sprintf("%010b", want), fmt.Sprintf("%010b", ce.eval(t, celActivation(t, s))), "cel, set %d: %+v", i, s)
 		for b := range violated {
 			if got&(1<<b) != 0 {
 				violated[b]++
@@ -248,6 +250,7 @@ func TestProfileEvalAgrees(t *testing.T) {
 	}
 	require.Zero(t, rd.eval(typicalSet()))
 	require.Zero(t, ex.eval(t, toEnv(typicalSet())))
+	require.Zero(t, ce.eval(t, celActivation(t, typicalSet())))
 }
 
 // BenchmarkProfileEval judges the typical set against the whole profile.
@@ -270,6 +273,16 @@ func BenchmarkProfileEval(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if p.eval(b, env) != 0 {
+				b.Fatal("violation")
+			}
+		}
+	})
+	b.Run("impl=cel", func(b *testing.B) {
+		p := compileCEL(b)
+		act := celActivation(b, s)
+		b.ReportAllocs()
+		for b.Loop() {
+			if p.eval(b, act) != 0 {
 				b.Fatal("violation")
 			}
 		}

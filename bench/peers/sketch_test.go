@@ -29,6 +29,8 @@ import (
 //     values recorded as int64(v·scale+0.5) with scale 1 (uniform), 10^7
 //     (lognormal), 10^4 (Pareto), as in the reference note
 //   - tdigest: caio/go-tdigest/v4, compression 100 (its default)
+//   - otel-expohisto, otel-expohisto-2048: the OpenTelemetry exponential
+//     histogram at 160 buckets (its default) and 2,048 (sketch_expohisto_test.go)
 
 const sketchValues = 1_000_000
 
@@ -82,6 +84,8 @@ var sketchImpls = []sketchImpl{
 		}
 		return &tdSketch{t}
 	}},
+	{"otel-expohisto", func(sketchDist) quantileSketch { return newExpo(160) }},
+	{"otel-expohisto-2048", func(sketchDist) quantileSketch { return newExpo(2048) }},
 }
 
 type rdSketch struct{ s *sketch.Sketch }
@@ -215,6 +219,10 @@ func insertLoop(b *testing.B, s quantileSketch, v []float64) {
 			for _, x := range chunk {
 				_ = s.t.Add(x)
 			}
+		case *expoSketch:
+			for _, x := range chunk {
+				s.h.Update(x)
+			}
 		}
 	}
 }
@@ -266,13 +274,13 @@ func TestSketchAccuracyTable(t *testing.T) {
 		sorted := slices.Clone(v)
 		slices.Sort(sorted)
 		var tab strings.Builder
-		fmt.Fprintf(&tab, "\n%s (n=%d): relative error vs exact nearest rank\n%-13s", d.name, n, "impl")
+		fmt.Fprintf(&tab, "\n%s (n=%d): relative error vs exact nearest rank\n%-20s", d.name, n, "impl")
 		for _, q := range sketchStats {
 			fmt.Fprintf(&tab, " %9s", fmt.Sprintf("p%g", q*100))
 		}
 		for _, impl := range sketchImpls {
 			got := build(impl, d, v).quantiles(nil, sketchStats)
-			fmt.Fprintf(&tab, "\n%-13s", impl.name)
+			fmt.Fprintf(&tab, "\n%-20s", impl.name)
 			for k, q := range sketchStats {
 				r := max(int(math.Ceil(q*float64(n)-1e-9)), 1)
 				want := sorted[r-1]
