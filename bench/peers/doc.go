@@ -8,12 +8,11 @@
 //	cd bench/peers && go test -run '^$' -bench . -benchmem -count=5 | tee bench.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest bench.txt
 //
-<<<<<<< HEAD
 // The JSON report decoders (goccy/go-json and bytedance/sonic into a struct,
 // buger/jsonparser by callback) also report best-ns/op, the time of the
 // quietest batch of decodes, which a loaded machine disturbs far less than
 // ns/op.
-=======
+//
 // The peers, by benchmark:
 //
 //   - BenchmarkCIDR (warm: 256 probes cycled) and BenchmarkCIDRCold (a
@@ -35,5 +34,4 @@
 // The cold benchmarks build their tables once per process (seconds each)
 // and take about 1 GB; TestCIDRColdProbes and TestTopicColdProbes check
 // their inputs and are skipped with -short.
->>>>>>> h-anchors
 package peers
