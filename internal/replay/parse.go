@@ -21,7 +21,7 @@ import (
 //
 // The zero Parser is ready to use. A Parser is not safe for concurrent use.
 type Parser struct {
-	quoted []byte             // scratch for unquoting strings
+	quoted []byte              // scratch for unquoting strings
 	names  internCache[string] // valid thing names
 	topics internCache[string] // valid topics
 	addrs  internCache[netip.Addr]

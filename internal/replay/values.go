@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"slices"
 	"time"
-
 )
 
 // The time range of a record: what RFC 3339 can write (years 0000 to 9999),
