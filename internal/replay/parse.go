@@ -42,10 +42,10 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 	if c, ok := s.peek(); !ok {
 		return s.endError()
 	} else if c != '{' {
-		if isValueStart(c) {
-			return &RecordError{Msg: "a record must be a JSON object"}
+		if _, err := s.value(); err != nil {
+			return err
 		}
-		return s.charError("at the start of the record")
+		return &RecordError{Msg: "a record must be a JSON object"}
 	}
 	s.i++
 	var have field

@@ -38,6 +38,16 @@ func (r *Reader) Reset(in io.Reader) {
 	r.line, r.err = 0, nil
 }
 
+// Buffered returns the number of bytes of input read but not yet returned
+// as lines. When it is 0, the next call may wait for the input (a live
+// feed): a caller batching lines hands on what it has first.
+func (r *Reader) Buffered() int {
+	if r.in == nil {
+		return 0
+	}
+	return r.in.Buffered()
+}
+
 // Line returns the number of the line last read, blank lines included: the
 // line of the record (or error) Next last returned.
 func (r *Reader) Line() int { return r.line }
