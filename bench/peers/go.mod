@@ -16,6 +16,12 @@ require (
 )
 
 require (
+	github.com/go-json-experiment/json v1.27.2 // indirect
+	github.com/valyala/fastjson v1.6.10
+	github.com/x448/float16 v0.8.4 // indirect
+)
+
+require (
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/rs/xid v1.4.0 // indirect
 	github.com/ruledetect/ruledetect v0.0.0

@@ -2,7 +2,6 @@ package feed
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/ruledetect/ruledetect"
@@ -61,6 +60,7 @@ type item struct {
 	err        error // the line's *replay.RecordError, if any
 	rec        replay.Record
 	rep        ruledetect.PreparedReport
+	out        Outcome // what apply visits; kept here so that visiting allocates nothing
 }
 
 // prepare parses the item's line and decodes a report's payload.
@@ -69,8 +69,7 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 		return
 	}
 	if err := p.Parse(line, &it.rec); err != nil {
-		var re *replay.RecordError
-		if errors.As(err, &re) {
+		if re, ok := err.(*replay.RecordError); ok {
 			re.Line = it.line
 		}
 		it.err = err
@@ -91,7 +90,8 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 
 // apply applies a prepared item and visits the outcome.
 func (it *item) apply(e *ruledetect.Engine, visit func(*Outcome) error) error {
-	o := Outcome{Line: it.line, Err: it.err}
+	o := &it.out
+	*o = Outcome{Line: it.line, Err: it.err}
 	if it.err == nil {
 		o.Record = &it.rec
 		if it.rec.Kind == replay.Report {
@@ -102,14 +102,13 @@ func (it *item) apply(e *ruledetect.Engine, visit func(*Outcome) error) error {
 			o.Err = applyEvent(e, &it.rec)
 		}
 	}
-	return visit(&o)
+	return visit(o)
 }
 
 // readErr sorts an AppendLine error: a *replay.RecordError is the line's
 // (the Reader goes on after it), anything else ends the input.
 func readErr(err error) (lineErr, end error) {
-	var re *replay.RecordError
-	if errors.As(err, &re) {
+	if _, ok := err.(*replay.RecordError); ok { // never wrapped; errors.As would allocate on every line
 		return err, nil
 	}
 	return nil, err

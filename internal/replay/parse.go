@@ -3,9 +3,7 @@ package replay
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/ruledetect/ruledetect/internal/echo"
@@ -104,11 +102,11 @@ func (p *Parser) readKey(s *scanner, have field) (field, error) {
 		return 0, s.charError("where an object key belongs")
 	}
 	at := s.i
-	name, err := s.str()
+	name, esc, err := s.str()
 	if err != nil {
 		return 0, err
 	}
-	raw, err := p.unquote(at, name)
+	raw, err := p.unquote(value{raw: name, at: at, esc: esc})
 	if err != nil {
 		return 0, err
 	}
@@ -122,16 +120,16 @@ func (p *Parser) readKey(s *scanner, have field) (field, error) {
 	return f, nil
 }
 
-// unquote returns the contents of a string value as scanned by s.str,
-// unescaping into scratch space only when the value has escapes.
-func (p *Parser) unquote(at int, v []byte) ([]byte, error) {
-	if strings.IndexByte(string(v), '\\') < 0 {
-		return v[1 : len(v)-1], nil
+// unquote returns the contents of a string value, unescaping into scratch
+// space only when the value has escapes.
+func (p *Parser) unquote(v value) ([]byte, error) {
+	if !v.esc {
+		return v.raw[1 : len(v.raw)-1], nil
 	}
 	var err error
-	p.quoted, err = jsontext.AppendUnquote(p.quoted[:0], v)
+	p.quoted, err = jsontext.AppendUnquote(p.quoted[:0], v.raw)
 	if err != nil {
-		return nil, &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: invalid string %s", at+1, echoValue(v))}
+		return nil, &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: invalid string %s", v.at+1, echoValue(v.raw))}
 	}
 	return p.quoted, nil
 }
@@ -174,7 +172,7 @@ func (p *Parser) setField(rec *Record, f field, v value) error {
 func (p *Parser) setTime(rec *Record, v value) error {
 	switch v.kind() {
 	case '"':
-		s, err := p.unquote(v.at, v.raw)
+		s, err := p.unquote(v)
 		if err != nil {
 			return err
 		}
@@ -202,7 +200,7 @@ func setString(p *Parser, v value, key string, problem func(string) string, dst 
 	if v.kind() != '"' {
 		return &RecordError{Field: key, Msg: "must be a string, got " + echoValue(v.raw)}
 	}
-	s, err := p.unquote(v.at, v.raw)
+	s, err := p.unquote(v)
 	if err != nil {
 		return err
 	}
@@ -223,7 +221,7 @@ func (p *Parser) setCBOR(rec *Record, v value) error {
 	if v.kind() != '"' {
 		return &RecordError{Field: keyReportCBOR, Msg: "must be a base64 string, got " + echoValue(v.raw)}
 	}
-	s, err := p.unquote(v.at, v.raw)
+	s, err := p.unquote(v)
 	if err != nil {
 		return err
 	}
@@ -241,7 +239,7 @@ func (p *Parser) setCBOR(rec *Record, v value) error {
 
 func (p *Parser) setType(rec *Record, v value) error {
 	if v.kind() == '"' {
-		s, err := p.unquote(v.at, v.raw)
+		s, err := p.unquote(v)
 		if err != nil {
 			return err
 		}
@@ -257,7 +255,7 @@ func (p *Parser) setSourceIP(rec *Record, v value) error {
 	if v.kind() != '"' {
 		return &RecordError{Field: keySourceIP, Msg: "must be an IP address string, got " + echoValue(v.raw)}
 	}
-	s, err := p.unquote(v.at, v.raw)
+	s, err := p.unquote(v)
 	if err != nil {
 		return err
 	}
@@ -303,15 +301,4 @@ func echoValue(v []byte) string {
 		return echo.Quote(v[1 : len(v)-1])
 	}
 	return echo.Name(v)
-}
-
-// validString reports whether a string's raw bytes (without quotes) are
-// valid UTF-8, ASCII first because almost every record is ASCII.
-func validString(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return utf8.Valid(b)
-		}
-	}
-	return true
 }

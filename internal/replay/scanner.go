@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // scanner walks one record line. It checks JSON syntax for everything but a
@@ -14,10 +15,12 @@ type scanner struct {
 	i int
 }
 
-// value is a scanned JSON value: its bytes and where it starts.
+// value is a scanned JSON value: its bytes and where it starts; esc says a
+// string has escapes to undo.
 type value struct {
 	raw []byte
 	at  int
+	esc bool
 }
 
 // kind is the value's kind in jsontext's spelling: '"', '0' (a number),
@@ -95,9 +98,10 @@ func (s *scanner) value() (value, error) {
 	}
 	at := s.i
 	var err error
+	esc := false
 	switch {
 	case c == '"':
-		_, err = s.str()
+		_, esc, err = s.str()
 	case c == '{' || c == '[':
 		err = s.composite()
 	case c == 't':
@@ -114,7 +118,7 @@ func (s *scanner) value() (value, error) {
 	if err != nil {
 		return value{}, err
 	}
-	return value{raw: s.b[at:s.i], at: at}, nil
+	return value{raw: s.b[at:s.i], at: at, esc: esc}, nil
 }
 
 func (s *scanner) literal(lit string) error {
@@ -130,39 +134,54 @@ func (s *scanner) literal(lit string) error {
 	return nil
 }
 
-// str scans a string at s.i and returns it with its quotes. Escapes are
-// checked only for their form here; unquoting checks the rest (\u values).
-func (s *scanner) str() ([]byte, error) {
+// plain marks the bytes a string may hold as they are: not a quote, a
+// backslash, a control character or a byte of a multi-byte UTF-8 sequence.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str scans a string at s.i and returns it with its quotes, and whether it
+// has escapes. Escapes are checked only for their form here; unquoting
+// checks the rest (\u values).
+func (s *scanner) str() (raw []byte, esc bool, err error) {
 	at := s.i
 	s.i++
 	ascii := true
 	for s.i < len(s.b) {
 		c := s.b[s.i]
+		if plain[c] {
+			s.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			s.i++
-			if !ascii && !validString(s.b[at+1:s.i-1]) {
-				return nil, &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: invalid UTF-8 in string", at+1)}
+			if !ascii && !utf8.Valid(s.b[at+1:s.i-1]) {
+				return nil, false, &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: invalid UTF-8 in string", at+1)}
 			}
-			return s.b[at:s.i], nil
+			return s.b[at:s.i], esc, nil
 		case c == '\\':
+			esc = true
 			s.i++
 			if s.i >= len(s.b) {
-				return nil, s.endError()
+				return nil, false, s.endError()
 			}
 			switch s.b[s.i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u':
 			default:
-				return nil, s.charError("in a string escape")
+				return nil, false, s.charError("in a string escape")
 			}
 		case c < 0x20:
-			return nil, s.charError("in a string (control characters must be escaped)")
-		case c >= 0x80:
+			return nil, false, s.charError("in a string (control characters must be escaped)")
+		default:
 			ascii = false
 		}
 		s.i++
 	}
-	return nil, s.endError()
+	return nil, false, s.endError()
 }
 
 // number scans a number with JSON's grammar:
