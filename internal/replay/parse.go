@@ -23,6 +23,10 @@ type Parser struct {
 	names  internCache[string] // valid thing names
 	topics internCache[string] // valid topics
 	addrs  internCache[netip.Addr]
+	// lastTime is the text of the last RFC 3339 time parsed and lastT its
+	// value: records come in time order, many of them stamped alike.
+	lastTime []byte
+	lastT    time.Time
 }
 
 // Parse parses one record line (without its line break) into rec, replacing
@@ -176,11 +180,20 @@ func (p *Parser) setTime(rec *Record, v value) error {
 		if err != nil {
 			return err
 		}
+		if string(s) == string(p.lastTime) && p.lastTime != nil {
+			rec.Time = p.lastT // checked when it was parsed
+			return nil
+		}
 		var t time.Time
 		if err := t.UnmarshalText(s); err != nil {
 			return &RecordError{Field: keyTime, Msg: "not an RFC 3339 time: " + echoValue(v.raw)}
 		}
 		rec.Time = t.UTC()
+		if err := checkTime(rec.Time); err != nil {
+			return err
+		}
+		p.lastTime, p.lastT = append(p.lastTime[:0], s...), rec.Time
+		return nil
 	case '0':
 		t, ok := parseUnixSeconds(v.raw)
 		if !ok {

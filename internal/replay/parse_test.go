@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
@@ -166,4 +167,53 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("rejected valid JSON as invalid: %q: %v", line, err)
 		}
 	})
+}
+
+// compositeEnd reads eight bytes at a time: escapes, quotes and brackets at
+// every offset of a word are found.
+func TestCompositeEndAtEveryOffset(t *testing.T) {
+	for k := range 20 {
+		pad := strings.Repeat("x", k)
+		for _, s := range []string{
+			`{"` + pad + `\"}{[":1}`,
+			`{"` + pad + `\\":"}"}`,
+			`{"a":["` + pad + `",{"b":"]}"}],"c":{}}`,
+			`["` + pad + `]",["` + pad + `\\\""]]`,
+		} {
+			require.True(t, jsontext.Value(s).IsValid(), s)
+			end, ok := compositeEnd([]byte(s+` , "next":1}`), 0)
+			assert.True(t, ok, s)
+			assert.Equal(t, len(s), end, s)
+			_, ok = compositeEnd([]byte(s[:len(s)-1]), 0)
+			assert.False(t, ok, "%s without its last bracket", s)
+		}
+	}
+}
+
+// The Parser remembers the last RFC 3339 time it parsed; a different text,
+// valid or not, is parsed afresh.
+func TestParseTimeRemembered(t *testing.T) {
+	var p Parser
+	var rec Record
+	line := func(tm string) []byte {
+		return []byte(`{"time":"` + tm + `","thingName":"a","type":"disconnect"}`)
+	}
+	for _, tt := range []struct{ time, want, err string }{
+		{"2026-01-01T00:05:00Z", "2026-01-01T00:05:00Z", ""},
+		{"2026-01-01T00:05:00Z", "2026-01-01T00:05:00Z", ""},
+		{"2026-01-01T00:05:00", "", "not an RFC 3339 time"},
+		{"2026-01-01T01:05:00+01:00", "2026-01-01T00:05:00Z", ""},
+		{"2026-01-01T00:05:00.5Z", "2026-01-01T00:05:00.5Z", ""},
+		{"2026-01-01T00:05:00.5Z", "2026-01-01T00:05:00.5Z", ""},
+		{"2026-01-01T00:05:00Z", "2026-01-01T00:05:00Z", ""},
+	} {
+		err := p.Parse(line(tt.time), &rec)
+		if tt.err != "" {
+			require.ErrorContains(t, err, tt.err)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, ts(tt.want), rec.Time, tt.time)
+		assert.Equal(t, time.UTC, rec.Time.Location())
+	}
 }

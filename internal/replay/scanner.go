@@ -1,7 +1,9 @@
 package replay
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -239,36 +241,71 @@ func (s *scanner) composite() error {
 	return nil
 }
 
-// structural marks the bytes compositeEnd stops at.
-var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true}
-
 // compositeEnd returns the index just past the bracket closing the object or
-// array that starts at b[i], counting brackets outside strings (a string
-// ends at the first quote not escaped by a backslash). ok is false when the
-// brackets do not close within b.
+// array that starts at b[i], counting that kind of bracket outside strings
+// (a string ends at the first quote not escaped by a backslash). In valid
+// JSON the other kind balances within, so it needs no counting; in invalid
+// JSON the span found is invalid too, and the report decoder rejects it.
+// ok is false when the brackets do not close within b.
+//
+// It reads eight bytes at a time, looking for the few bytes it stops at
+// with word arithmetic: the report is most of a record line's bytes, and
+// this is all the Reader does with it.
 func compositeEnd(b []byte, i int) (end int, ok bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	open := b[i]
+	closing := byte('}')
+	if open == '[' {
+		closing = ']'
+	}
 	depth := 0
-	for ; i < len(b); i++ {
-		c := b[i]
-		if !structural[c] {
-			continue
-		}
-		switch c {
-		case '"':
-			for i++; i < len(b); i++ {
-				if b[i] == '\\' {
-					i++
-				} else if b[i] == '"' {
-					break
-				}
+	inString := false
+	for i < len(b) {
+		// Find the next byte that matters: outside a string a quote or a
+		// bracket of this kind, inside one a quote or a backslash.
+		if i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			var m uint64
+			if inString {
+				m = bytesEqual(w, '"') | bytesEqual(w, '\\')
+			} else {
+				m = bytesEqual(w, '"') | bytesEqual(w, open) | bytesEqual(w, closing)
 			}
-		case '{', '[':
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		}
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++ // the escaped byte
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == open:
 			depth++
-		default:
+		case c == closing:
 			if depth--; depth == 0 {
 				return i + 1, true
 			}
 		}
+		i++
 	}
 	return 0, false
+}
+
+// bytesEqual marks with its high bit the first byte of w equal to c (the
+// lowest marked byte is exact; bytes after it may be marked falsely, which
+// compositeEnd never looks at: it moves to the first mark and reads again).
+func bytesEqual(w uint64, c byte) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (lo * uint64(c))
+	return (x - lo) &^ x & hi
 }
