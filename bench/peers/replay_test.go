@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -111,6 +112,49 @@ func BenchmarkReplayFleet(b *testing.B) {
 				b.StartTimer()
 				if n := replayAll(b, e, data, procs); n != records {
 					b.Fatalf("%d records applied, want %d", n, records)
+				}
+			}
+			reportRecords(b, records)
+		})
+	}
+}
+
+// BenchmarkReplayReaderThings reads fleets of 5,200 and of 100,000 things
+// (more than the 65,536 names the Reader's caches held before issue 11,
+// which made it 1.46× slower per record) with the Reader alone; the two
+// should read at about the same records/s.
+//
+//	cd bench/peers && go test -run '^$' -bench ReplayReaderThings -benchtime 3x -count=5
+func BenchmarkReplayReaderThings(b *testing.B) {
+	for _, cfg := range []fleet.Config{
+		{Things: 5200, Duration: 100 * time.Minute},
+		{Things: 100_000, Duration: 5 * time.Minute},
+	} {
+		b.Run("things="+strconv.Itoa(cfg.Things), func(b *testing.B) {
+			if testing.Short() {
+				cfg.Duration /= 5
+			}
+			var buf bytes.Buffer
+			if err := fleet.New(cfg).WriteJSONL(&buf); err != nil {
+				b.Fatal(err)
+			}
+			data := buf.Bytes()
+			records := bytes.Count(data, []byte("\n"))
+			defer reportCPU(b, records)()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var rec replay.Record
+			r := replay.NewReader(nil)
+			for b.Loop() {
+				r.Reset(bytes.NewReader(data))
+				for {
+					err := r.Next(&rec)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 			reportRecords(b, records)
