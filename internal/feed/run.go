@@ -27,8 +27,8 @@ type Outcome struct {
 // whichever comes first, so that a worker's share is large enough to make
 // handing it over cheap, and the batches in flight hold little memory.
 const (
-	batchLines = 512
-	batchBytes = 256 << 10
+	batchLines = 128
+	batchBytes = 64 << 10
 )
 
 // Run reads r to its end and applies every record to e in file order,
