@@ -58,6 +58,7 @@ type item struct {
 	line       int
 	start, end int   // the line's bytes in the batch's buf
 	err        error // the line's *replay.RecordError, if any
+	refused    error // Apply's refusal of a record the engine never sees
 	rec        replay.Record
 	rep        ruledetect.PreparedReport
 	out        Outcome // what apply visits; kept here so that visiting allocates nothing
@@ -65,6 +66,7 @@ type item struct {
 
 // prepare parses the item's line and decodes a report's payload.
 func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
+	it.refused = nil
 	if it.err != nil {
 		return
 	}
@@ -80,9 +82,8 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 	}
 	format, err := reportFormat(&it.rec)
 	if err != nil {
-		// The Parser sets a format on every report; this is a safeguard,
-		// made an engine rejection like Apply's.
-		format = 0
+		it.refused = err // as Apply refuses it
+		return
 	}
 	// The error is kept in it.rep; ApplyReport returns it in order.
 	_ = e.PrepareReport(&it.rep, it.rec.ThingName, it.rec.Time, format, it.rec.Report)
@@ -94,11 +95,14 @@ func (it *item) apply(e *ruledetect.Engine, visit func(*Outcome) error) error {
 	*o = Outcome{Line: it.line, Err: it.err}
 	if it.err == nil {
 		o.Record = &it.rec
-		if it.rec.Kind == replay.Report {
+		switch {
+		case it.refused != nil:
+			o.Err = it.refused
+		case it.rec.Kind == replay.Report:
 			var res ruledetect.IngestResult
 			res, o.Err = e.ApplyReport(&it.rep)
 			o.Dropped = res.Dropped
-		} else {
+		default:
 			o.Err = applyEvent(e, &it.rec)
 		}
 	}
