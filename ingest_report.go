@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/report"
@@ -57,16 +58,6 @@ type DroppedValue struct {
 	Reason string
 }
 
-// decoderPair is a report decoder with the Report it decodes into; the
-// engine keeps one per goroutine in a pool, so decoding allocates nothing in
-// steady state.
-type decoderPair struct {
-	d report.Decoder
-	r report.Report
-}
-
-func newDecoder() any { return new(decoderPair) }
-
 // IngestReport decodes a device metrics report that thing published at t
 // and applies it. A structurally malformed report is rejected whole with an
 // error matching ErrMalformedReport (the service answers "Malformed metrics
@@ -82,40 +73,16 @@ func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, da
 	return e.ingestReport(nil, thing, t, format, data)
 }
 
+// ingestReport is PrepareReport and ApplyReport in one go, with a pooled
+// PreparedReport: the one path of a report into the engine.
 func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	const op = "IngestReport"
-	if err := firstErr(checkThingUnless(h, op, thing), checkTime(op, thing, t)); err != nil {
-		return IngestResult{}, e.reject(err)
-	}
-	if len(data) > e.opts.maxReportSize {
-		return IngestResult{}, e.reject(newError(op, ErrReportTooLarge, thing,
-			"report of %d bytes is larger than the maximum of %d bytes", len(data), e.opts.maxReportSize))
-	}
-	dp := e.decoders.Get().(*decoderPair)
-	defer e.decoders.Put(dp)
-	var err error
-	switch format {
-	case JSON:
-		err = dp.d.DecodeJSON(data, &dp.r)
-	case CBOR:
-		err = dp.d.DecodeCBOR(data, &dp.r)
-	default:
-		return IngestResult{}, e.reject(newError(op, ErrInvalidRequest, thing, "report format must be JSON or CBOR"))
-	}
-	if err != nil {
-		return IngestResult{}, e.reject(&Error{Op: op, Kind: ErrMalformedReport, Resource: thing, Message: err.Error(), Cause: err})
-	}
-	res := IngestResult{DroppedCount: dp.r.DroppedCount, ReportID: dp.r.ReportID}
-	for _, d := range dp.r.Dropped {
-		res.Dropped = append(res.Dropped, DroppedValue(d))
-	}
-	sh, ts, err := e.enter(op, thing, h, t)
-	if err != nil {
-		return IngestResult{}, err
-	}
-	defer e.leave(sh)
-	e.applyReport(ts, &dp.r, t.UnixNano())
-	return res, nil
+	s := e.decoders.Get().(*reportScratch)
+	defer e.decoders.Put(s)
+	_ = e.prepareReport(&s.d, &s.p, h, thing, t, format, data) // ApplyReport returns the error
+	res, err := e.ApplyReport(&s.p)
+	// The pooled PreparedReport keeps its buffer; the caller owns the result.
+	res.Dropped = slices.Clone(res.Dropped)
+	return res, err
 }
 
 // applyReport feeds every report-side behavior of ts from r (DESIGN rule 5).

@@ -44,6 +44,10 @@ require (
 
 require (
 	github.com/gorilla/websocket v1.5.4-0.20250319132907-e064f32e3674 // indirect
+	github.com/valyala/fastjson v1.6.10
+)
+
+require (
 	github.com/rs/xid v1.4.0 // indirect
 	github.com/ruledetect/ruledetect v0.0.0
 	go.yaml.in/yaml/v3 v3.0.5 // indirect

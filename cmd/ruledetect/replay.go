@@ -7,6 +7,7 @@ import (
 	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ const replayUsage = `usage: ruledetect replay --profile FILE... [--dimension FIL
                         [--thing-groups FILE] [--until TIME] [--skip-bad]
                         [--cumulative-network-stats] [--period SECONDS]
                         [--allowed-lateness DURATION] [--max-clock-jump DURATION]
-                        [--report FILE.html] [INPUT|-]
+                        [--report FILE.html] [--decoders N] [INPUT|-]
 
 Replays INPUT (standard input when INPUT is - or absent), JSON Lines of
 device metrics reports and cloud-side events, one record a line:
@@ -91,6 +92,10 @@ Flags (each FILE flag may be repeated):
                          window (default 168h; 0 for no limit)
   --report FILE.html     also write a backtest report: charts of every
                          behavior's datapoints, alarms, and a threshold sweep
+  --decoders N           parse records and decode reports on N goroutines
+                         (default: the number of CPUs Go uses, GOMAXPROCS);
+                         records are applied in input order whatever N is,
+                         so N changes the speed, never the output
 
 Values the engine drops from an accepted report (an out-of-range port, a
 custom metric value the service would not retain) are listed on standard
@@ -126,6 +131,7 @@ type replayConfig struct {
 	lateness, maxJump             time.Duration
 	input                         string
 	report                        string // --report FILE.html
+	decoders                      int    // --decoders
 }
 
 // replayStats are the counts the summary reports.
@@ -229,34 +235,23 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		skipped.end()
 		dropped.end()
 	}
-	r := replay.NewReader(counter)
-	var rec replay.Record
 	var last time.Time
-	for {
-		err := r.Next(&rec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+	// visit judges each line's outcome, in file order: a bad line or a
+	// rejected input stops the replay unless --skip-bad.
+	visit := func(o *feed.Outcome) error {
+		if o.Record == nil {
 			var re *replay.RecordError
-			if !errors.As(err, &re) {
-				finish()
-				return fail("%s: %v", name, err)
-			}
-			if !cfg.skipBad {
-				finish()
-				return fail("%s:%d: %s", name, re.Line, recordMessage(re))
+			if !errors.As(o.Err, &re) || !cfg.skipBad {
+				return o.Err
 			}
 			st.bad++
 			prog.clear()
 			skipped.add(re.Line, "%s", recordMessage(re))
-			continue
+			return nil
 		}
-		drops, err := feed.Apply(e, &rec)
-		if err != nil {
+		if err := o.Err; err != nil {
 			if !isInputRejection(err) || !cfg.skipBad {
-				finish()
-				return fail("%s:%d: %v", name, r.Line(), err)
+				return &lineError{line: o.Line, err: err}
 			}
 			switch {
 			case errors.Is(err, ruledetect.ErrLateInput):
@@ -267,26 +262,41 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				st.rejected++
 			}
 			prog.clear()
-			skipped.add(r.Line(), "%v", err)
-			continue
+			skipped.add(o.Line, "%v", err)
+			return nil
 		}
-		for _, d := range drops {
+		for _, d := range o.Dropped {
 			prog.clear()
-			dropped.add(r.Line(), "%s", droppedMessage(d))
+			dropped.add(o.Line, "%s", droppedMessage(d))
 		}
-		st.dropped += len(drops)
+		st.dropped += len(o.Dropped)
 		st.records++
-		if rec.Kind == replay.Report {
+		if o.Record.Kind == replay.Report {
 			st.reports++
 		}
-		if rec.Time.After(last) {
-			last = rec.Time
+		if o.Record.Time.After(last) {
+			last = o.Record.Time
 		}
 		if err := stream.drain(); err != nil {
-			finish()
-			return fail("%v", err)
+			return &streamError{err}
 		}
 		prog.tick(st.records)
+		return nil
+	}
+	if err := feed.Run(context.Background(), e, replay.NewReader(counter), cfg.decoders, visit); err != nil {
+		finish()
+		var re *replay.RecordError
+		var le *lineError
+		var se *streamError
+		switch {
+		case errors.As(err, &re):
+			return fail("%s:%d: %s", name, re.Line, recordMessage(re))
+		case errors.As(err, &le):
+			return fail("%s:%d: %v", name, le.line, le.err)
+		case errors.As(err, &se):
+			return fail("%v", se.err)
+		}
+		return fail("%s: %v", name, err)
 	}
 	finish()
 
@@ -316,6 +326,20 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// lineError is an input the engine rejected, at a line, that stops the
+// replay.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return e.err.Error() }
+
+// streamError is a failure to write the events.
+type streamError struct{ err error }
+
+func (e *streamError) Error() string { return e.err.Error() }
+
 // droppedMessage says which value of a report the engine dropped and why.
 func droppedMessage(d ruledetect.DroppedValue) string {
 	what := d.Path
@@ -340,6 +364,7 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	fs.StringVar(&cfg.report, "report", "", "write a backtest report to `FILE.html`")
 	fs.DurationVar(&cfg.lateness, "allowed-lateness", 0, "allowed lateness `DURATION`")
 	fs.DurationVar(&cfg.maxJump, "max-clock-jump", ruledetect.DefaultMaxClockJump, "largest jump ahead `DURATION`")
+	fs.IntVar(&cfg.decoders, "decoders", runtime.GOMAXPROCS(0), "decode on `N` goroutines")
 	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {
 		return cfg, code, false
 	}
@@ -359,6 +384,9 @@ func parseReplayFlags(args []string, stdout, stderr io.Writer) (cfg replayConfig
 	cfg.period = time.Duration(*period) * time.Second
 	if cfg.lateness < 0 || cfg.lateness >= 48*time.Hour {
 		return usageErr("--allowed-lateness %v: want 0 up to, not including, the 48h invalidation horizon", cfg.lateness)
+	}
+	if cfg.decoders < 1 {
+		return usageErr("--decoders %d: want at least 1", cfg.decoders)
 	}
 	if cfg.maxJump < 0 {
 		return usageErr("--max-clock-jump %v: must not be negative", cfg.maxJump)

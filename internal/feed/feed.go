@@ -1,6 +1,7 @@
 // Package feed turns replay records into Engine calls: the one mapping from
 // a line of `ruledetect replay` input to the engine's ingest API, shared by
-// the CLI, the demo and the benchmarks.
+// the CLI, the demo and the benchmarks. Apply feeds one record; Run feeds a
+// whole input, decoding on several goroutines and applying in file order.
 package feed
 
 import (
@@ -17,34 +18,46 @@ import (
 // ErrClockJump), or, wrapping ErrInvalidRequest, one for a record the
 // reader could not have produced (an invalid Kind or report format).
 func Apply(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
-	switch rec.Kind {
-	case replay.Report:
-		var format ruledetect.ReportFormat
-		switch rec.ReportFormat {
-		case replay.JSON:
-			format = ruledetect.JSON
-		case replay.CBOR:
-			format = ruledetect.CBOR
-		default:
-			return nil, fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
+	if rec.Kind == replay.Report {
+		format, err := reportFormat(rec)
+		if err != nil {
+			return nil, err
 		}
 		res, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
 		return res.Dropped, err
+	}
+	return nil, applyEvent(e, rec)
+}
+
+// reportFormat maps a report record's format to the engine's.
+func reportFormat(rec *replay.Record) (ruledetect.ReportFormat, error) {
+	switch rec.ReportFormat {
+	case replay.JSON:
+		return ruledetect.JSON, nil
+	case replay.CBOR:
+		return ruledetect.CBOR, nil
+	}
+	return 0, fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
+}
+
+// applyEvent feeds a cloud-side event record to the matching Ingest method.
+func applyEvent(e *ruledetect.Engine, rec *replay.Record) error {
+	switch rec.Kind {
 	case replay.MessageSent, replay.MessageReceived:
 		dir := ruledetect.Sent
 		if rec.Kind == replay.MessageReceived {
 			dir = ruledetect.Received
 		}
-		return nil, e.IngestMessage(ruledetect.Message{
+		return e.IngestMessage(ruledetect.Message{
 			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
 			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
 		})
 	case replay.AuthorizationFailure:
-		return nil, e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
+		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
 	case replay.Disconnect:
-		return nil, e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}
-	return nil, fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
+	return fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
 }

@@ -16,6 +16,8 @@
 // different verdict than the service would: unknown and duplicate keys, keys
 // foreign to the record's type, out-of-range times and names the service
 // rejects are all errors of type [*RecordError]. The metrics report itself is
-// only checked to be a JSON object (or well-formed CBOR map); decoding it is
-// the engine's job.
+// only delimited (a JSON object, a CBOR map) and handed on as it is, not
+// tokenized: checking and decoding it, in one pass, is the engine's job, and
+// a malformed report is the engine's rejection (ErrMalformedReport), as it
+// is the service's.
 package replay

@@ -50,3 +50,29 @@ func ExampleAppendRecord() {
 	// Output:
 	// {"time":"2026-01-01T00:05:00Z","thingName":"cam-1","type":"message-received","topic":"cmd/cam-1","bytes":64}
 }
+
+// Lines split by one Reader can be parsed elsewhere, each goroutine with its
+// own Parser. The report is handed on as written, for the engine to decode.
+func ExampleParser() {
+	r := replay.NewReader(strings.NewReader(`{"time":1767225900,"thingName":"cam-1","report":{"hed":{"rid":1,"v":"1.0"},"met":{}}}
+{"time":1767225900,"thingName":"cam-1","report":{"hed":}}
+{"time":1767225900,"thingName":"cam-1","type":"disconnect","topic":"t"}
+`))
+	var p replay.Parser
+	var rec replay.Record
+	for {
+		line, err := r.AppendLine(nil)
+		if err == io.EOF {
+			break
+		}
+		if err := p.Parse(line, &rec); err != nil {
+			fmt.Println(r.Line(), err)
+			continue
+		}
+		fmt.Println(r.Line(), rec.Kind, string(rec.Report))
+	}
+	// Output:
+	// 1 report {"hed":{"rid":1,"v":"1.0"},"met":{}}
+	// 2 report {"hed":}
+	// 3 replay: field "topic": not allowed for type "disconnect"
+}

@@ -1,65 +1,118 @@
 package replay
 
 import (
-	"errors"
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
-	"io"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
-// parse decodes and validates the line in r.buf into r.tmp.
-func (r *Reader) parse() error {
-	r.tmp.reset()
-	r.dec.Reset(&r.buf, r.opts...)
-	tok, err := r.dec.ReadToken()
-	if err != nil {
-		return syntaxError(err)
-	}
-	if tok.Kind() != '{' {
+// Parser parses single record lines. It is the part of a [Reader] that
+// needs no input: several goroutines, each with its own Parser, can parse
+// the lines one Reader split (a replay decodes on every core this way).
+//
+// The line is scanned once. A report's JSON object is not tokenized here:
+// the Parser only finds where it ends, and hands its bytes on for the report
+// decoder to check and decode in its one pass.
+//
+// The zero Parser is ready to use. A Parser is not safe for concurrent use.
+type Parser struct {
+	quoted []byte              // scratch for unquoting strings
+	names  internCache[string] // valid thing names
+	topics internCache[string] // valid topics
+	addrs  internCache[netip.Addr]
+	// lastTime is the text of the last RFC 3339 time parsed and lastT its
+	// value: records come in time order, many of them stamped alike.
+	lastTime []byte
+	lastT    time.Time
+}
+
+// Parse parses one record line (without its line break) into rec, replacing
+// all of rec. An error is a *RecordError with Line 0, and leaves rec in no
+// particular state.
+//
+// Parse copies nothing it need not: rec.Report of a JSON report is a slice
+// of line, valid as long as line is; a CBOR report is decoded into a buffer
+// rec owns and reuses. Thing names, topics and addresses are shared between
+// records, so parsing allocates almost nothing in steady state.
+func (p *Parser) Parse(line []byte, rec *Record) error {
+	*rec = Record{own: rec.own[:0]}
+	s := scanner{b: line}
+	s.space()
+	if c, ok := s.peek(); !ok {
+		return s.endError()
+	} else if c != '{' {
+		if _, err := s.value(); err != nil {
+			return err
+		}
 		return &RecordError{Msg: "a record must be a JSON object"}
 	}
+	s.i++
 	var have field
-	for r.dec.PeekKind() != '}' {
-		f, err := r.readKey(have)
-		if err != nil {
-			return err
-		}
-		have |= f
-		v, err := r.dec.ReadValue()
-		if err != nil {
-			return syntaxError(err)
-		}
-		if err := r.setField(f, v); err != nil {
-			return err
+	s.space()
+	if c, ok := s.peek(); ok && c == '}' {
+		s.i++
+	} else {
+		for {
+			f, err := p.readKey(&s, have)
+			if err != nil {
+				return err
+			}
+			have |= f
+			if err := s.colon(); err != nil {
+				return err
+			}
+			v, err := s.value()
+			if err != nil {
+				return err
+			}
+			if err := p.setField(rec, f, v); err != nil {
+				return err
+			}
+			s.space()
+			c, ok := s.peek()
+			if !ok {
+				return s.endError()
+			}
+			s.i++
+			if c == '}' {
+				break
+			}
+			if c != ',' {
+				s.i--
+				return s.charError("after an object value; want , or }")
+			}
+			s.space()
 		}
 	}
-	if _, err := r.dec.ReadToken(); err != nil {
-		return syntaxError(err)
-	}
-	if _, err := r.dec.ReadToken(); !errors.Is(err, io.EOF) {
-		if err == nil {
+	s.space()
+	if c, ok := s.peek(); ok {
+		if isValueStart(c) {
 			return &RecordError{Msg: "more than one JSON value on the line"}
 		}
-		return syntaxError(err)
+		return s.charError("after the record object")
 	}
-	return r.checkKind(have)
+	return checkKind(rec, have)
 }
 
 // readKey reads an object key and returns its field, rejecting unknown and
 // repeated keys.
-func (r *Reader) readKey(have field) (field, error) {
-	name, err := r.dec.ReadValue()
-	if err != nil {
-		return 0, syntaxError(err)
+func (p *Parser) readKey(s *scanner, have field) (field, error) {
+	if c, ok := s.peek(); !ok {
+		return 0, s.endError()
+	} else if c != '"' {
+		return 0, s.charError("where an object key belongs")
 	}
-	raw, err := r.unquote(name)
+	at := s.i
+	name, esc, err := s.str()
 	if err != nil {
-		return 0, syntaxError(err)
+		return 0, err
+	}
+	raw, err := p.unquote(value{raw: name, at: at, esc: esc})
+	if err != nil {
+		return 0, err
 	}
 	f := fieldOf(raw)
 	switch {
@@ -71,88 +124,100 @@ func (r *Reader) readKey(have field) (field, error) {
 	return f, nil
 }
 
-// unquote returns the contents of a JSON string value, unescaping into
-// scratch space only when the value has escapes.
-func (r *Reader) unquote(v jsontext.Value) ([]byte, error) {
-	if strings.IndexByte(string(v), '\\') < 0 {
-		return v[1 : len(v)-1], nil
+// unquote returns the contents of a string value, unescaping into scratch
+// space only when the value has escapes.
+func (p *Parser) unquote(v value) ([]byte, error) {
+	if !v.esc {
+		return v.raw[1 : len(v.raw)-1], nil
 	}
 	var err error
-	r.quoted, err = jsontext.AppendUnquote(r.quoted[:0], v)
-	return r.quoted, err
+	p.quoted, err = jsontext.AppendUnquote(p.quoted[:0], v.raw)
+	if err != nil {
+		return nil, &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: invalid string %s", v.at+1, echoValue(v.raw))}
+	}
+	return p.quoted, nil
 }
 
-func (r *Reader) setField(f field, v jsontext.Value) error {
+func (p *Parser) setField(rec *Record, f field, v value) error {
 	switch f {
 	case fTime:
-		return r.setTime(v)
+		return p.setTime(rec, v)
 	case fThingName:
-		return setString(v, keyThingName, thingNameProblem, &r.tmp.ThingName, r.names, r)
+		return setString(p, v, keyThingName, thingNameProblem, &rec.ThingName, &p.names)
 	case fReport:
-		if v.Kind() != '{' {
+		if v.kind() != '{' {
 			return &RecordError{Field: keyReport, Msg: "must be a JSON object"}
 		}
-		r.tmp.Report = append(r.tmp.Report[:0], v...)
-		r.tmp.ReportFormat = JSON
+		rec.Report = v.raw
+		rec.ReportFormat = JSON
 	case fReportCBOR:
-		return r.setCBOR(v)
+		return p.setCBOR(rec, v)
 	case fType:
-		return r.setType(v)
+		return p.setType(rec, v)
 	case fTopic:
-		return setString(v, keyTopic, topicProblem, &r.tmp.Topic, r.topics, r)
+		return setString(p, v, keyTopic, topicProblem, &rec.Topic, &p.topics)
 	case fBytes:
-		n, ok := parseCount(v)
-		if !ok || v.Kind() != '0' {
-			return &RecordError{Field: keyBytes, Msg: "must be a non-negative integer (at most 2^63-1), got " + echoValue(v)}
+		n, ok := parseCount(v.raw)
+		if !ok || v.kind() != '0' {
+			return &RecordError{Field: keyBytes, Msg: "must be a non-negative integer (at most 2^63-1), got " + echoValue(v.raw)}
 		}
-		r.tmp.Bytes = n
+		rec.Bytes = n
 	case fSourceIP:
-		return r.setSourceIP(v)
+		return p.setSourceIP(rec, v)
 	case fSuccess:
-		if v.Kind() != 't' && v.Kind() != 'f' {
-			return &RecordError{Field: keySuccess, Msg: "must be true or false, got " + echoValue(v)}
+		if v.kind() != 't' && v.kind() != 'f' {
+			return &RecordError{Field: keySuccess, Msg: "must be true or false, got " + echoValue(v.raw)}
 		}
-		r.tmp.Failed = v.Kind() == 'f'
+		rec.Failed = v.kind() == 'f'
 	}
 	return nil
 }
 
-func (r *Reader) setTime(v jsontext.Value) error {
-	switch v.Kind() {
+func (p *Parser) setTime(rec *Record, v value) error {
+	switch v.kind() {
 	case '"':
-		s, err := r.unquote(v)
+		s, err := p.unquote(v)
 		if err != nil {
-			return syntaxError(err)
+			return err
+		}
+		if string(s) == string(p.lastTime) && p.lastTime != nil {
+			rec.Time = p.lastT // checked when it was parsed
+			return nil
 		}
 		var t time.Time
 		if err := t.UnmarshalText(s); err != nil {
-			return &RecordError{Field: keyTime, Msg: "not an RFC 3339 time: " + echoValue(v)}
+			return &RecordError{Field: keyTime, Msg: "not an RFC 3339 time: " + echoValue(v.raw)}
 		}
-		r.tmp.Time = t.UTC()
+		rec.Time = t.UTC()
+		if err := checkTime(rec.Time); err != nil {
+			return err
+		}
+		p.lastTime, p.lastT = append(p.lastTime[:0], s...), rec.Time
+		return nil
 	case '0':
-		t, ok := parseUnixSeconds(v)
+		t, ok := parseUnixSeconds(v.raw)
 		if !ok {
-			return &RecordError{Field: keyTime, Msg: "Unix seconds outside the years 0000 to 9999: " + echoValue(v)}
+			return &RecordError{Field: keyTime, Msg: "Unix seconds outside the years 0000 to 9999: " + echoValue(v.raw)}
 		}
-		r.tmp.Time = t
+		rec.Time = t
 	default:
-		return &RecordError{Field: keyTime, Msg: "must be an RFC 3339 string or Unix seconds, got " + echoValue(v)}
+		return &RecordError{Field: keyTime, Msg: "must be an RFC 3339 string or Unix seconds, got " + echoValue(v.raw)}
 	}
-	return checkTime(r.tmp.Time)
+	return checkTime(rec.Time)
 }
 
 // setString validates a string value and stores it interned in cache (which
 // holds only values that passed problem), so the same thing name or topic on
 // every line costs no allocation.
-func setString(v jsontext.Value, key string, problem func(string) string, dst *string, cache map[string]string, r *Reader) error {
-	if v.Kind() != '"' {
-		return &RecordError{Field: key, Msg: "must be a string, got " + echoValue(v)}
+func setString(p *Parser, v value, key string, problem func(string) string, dst *string, cache *internCache[string]) error {
+	if v.kind() != '"' {
+		return &RecordError{Field: key, Msg: "must be a string, got " + echoValue(v.raw)}
 	}
-	s, err := r.unquote(v)
+	s, err := p.unquote(v)
 	if err != nil {
-		return syntaxError(err)
+		return err
 	}
-	if interned, ok := cache[string(s)]; ok {
+	if interned, ok := cache.get(s); ok {
 		*dst = interned
 		return nil
 	}
@@ -160,74 +225,69 @@ func setString(v jsontext.Value, key string, problem func(string) string, dst *s
 	if msg := problem(str); msg != "" {
 		return &RecordError{Field: key, Msg: msg}
 	}
-	if len(cache) >= internLimit {
-		clear(cache)
-	}
-	cache[str] = str
+	cache.put(str, str)
 	*dst = str
 	return nil
 }
 
-func (r *Reader) setCBOR(v jsontext.Value) error {
-	if v.Kind() != '"' {
-		return &RecordError{Field: keyReportCBOR, Msg: "must be a base64 string, got " + echoValue(v)}
+func (p *Parser) setCBOR(rec *Record, v value) error {
+	if v.kind() != '"' {
+		return &RecordError{Field: keyReportCBOR, Msg: "must be a base64 string, got " + echoValue(v.raw)}
 	}
-	s, err := r.unquote(v)
+	s, err := p.unquote(v)
 	if err != nil {
-		return syntaxError(err)
+		return err
 	}
 	var ok bool
-	if r.tmp.Report, ok = decodeBase64(r.tmp.Report[:0], s); !ok {
+	if rec.own, ok = decodeBase64(rec.own[:0], s); !ok {
 		return &RecordError{Field: keyReportCBOR, Msg: "not padded standard base64"}
 	}
-	if msg := cborReportProblem(r.tmp.Report); msg != "" {
+	rec.Report = rec.own
+	if msg := cborReportProblem(rec.Report); msg != "" {
 		return &RecordError{Field: keyReportCBOR, Msg: msg}
 	}
-	r.tmp.ReportFormat = CBOR
+	rec.ReportFormat = CBOR
 	return nil
 }
 
-func (r *Reader) setType(v jsontext.Value) error {
-	if v.Kind() == '"' {
-		s, err := r.unquote(v)
+func (p *Parser) setType(rec *Record, v value) error {
+	if v.kind() == '"' {
+		s, err := p.unquote(v)
 		if err != nil {
-			return syntaxError(err)
+			return err
 		}
 		if k, ok := eventKind(s); ok {
-			r.tmp.Kind = k
+			rec.Kind = k
 			return nil
 		}
 	}
-	return &RecordError{Field: keyType, Msg: "want message-sent, message-received, authorization-failure, connect or disconnect, got " + echoValue(v)}
+	return &RecordError{Field: keyType, Msg: "want message-sent, message-received, authorization-failure, connect or disconnect, got " + echoValue(v.raw)}
 }
 
-func (r *Reader) setSourceIP(v jsontext.Value) error {
-	if v.Kind() != '"' {
-		return &RecordError{Field: keySourceIP, Msg: "must be an IP address string, got " + echoValue(v)}
+func (p *Parser) setSourceIP(rec *Record, v value) error {
+	if v.kind() != '"' {
+		return &RecordError{Field: keySourceIP, Msg: "must be an IP address string, got " + echoValue(v.raw)}
 	}
-	s, err := r.unquote(v)
+	s, err := p.unquote(v)
 	if err != nil {
-		return syntaxError(err)
+		return err
 	}
-	if a, ok := r.addrs[string(s)]; ok {
-		r.tmp.SourceIP = a
+	if a, ok := p.addrs.get(s); ok {
+		rec.SourceIP = a
 		return nil
 	}
 	a, err := netip.ParseAddr(string(s))
 	if err != nil || a.Zone() != "" {
-		return &RecordError{Field: keySourceIP, Msg: "not an IP address: " + echoValue(v)}
+		return &RecordError{Field: keySourceIP, Msg: "not an IP address: " + echoValue(v.raw)}
 	}
-	if len(r.addrs) >= internLimit {
-		clear(r.addrs)
-	}
-	r.addrs[string(s)] = a
-	r.tmp.SourceIP = a
+	p.addrs.put(string(s), a)
+	rec.SourceIP = a
 	return nil
 }
 
 // checkKind settles the record's kind from the keys present and checks that
 // it has exactly the keys its kind needs.
-func (r *Reader) checkKind(have field) error {
+func checkKind(rec *Record, have field) error {
 	kinds := have & (fReport | fReportCBOR | fType)
 	switch {
 	case kinds == 0:
@@ -237,32 +297,19 @@ func (r *Reader) checkKind(have field) error {
 		second &= -second
 		return &RecordError{Field: second.key(), Msg: "only one of report, reportCbor and type may be given"}
 	case kinds != fType:
-		r.tmp.Kind = Report
+		rec.Kind = Report
 	}
-	need, allow := fieldsFor(r.tmp.Kind)
-	if r.tmp.Kind == Report {
+	need, allow := fieldsFor(rec.Kind)
+	if rec.Kind == Report {
 		need |= kinds
 	}
-	return checkFieldSet(have, need, allow, r.tmp.Kind)
-}
-
-// syntaxError turns a JSON decoding error into a RecordError with the column.
-func syntaxError(err error) error {
-	var se *jsontext.SyntacticError
-	if errors.As(err, &se) {
-		msg := strings.TrimPrefix(se.Err.Error(), "jsontext: ")
-		return &RecordError{Msg: fmt.Sprintf("invalid JSON at column %d: %s", se.ByteOffset+1, msg)}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return &RecordError{Msg: "invalid JSON: unexpected end of line"}
-	}
-	return &RecordError{Msg: "invalid JSON: " + err.Error()}
+	return checkFieldSet(have, need, allow, rec.Kind)
 }
 
 // echoValue renders a JSON value for an error message: a string's text
 // (still JSON-escaped) or the literal, through echo, so that a 1 MiB value
 // does not make a 1 MiB message.
-func echoValue(v jsontext.Value) string {
+func echoValue(v []byte) string {
 	if len(v) >= 2 && v[0] == '"' {
 		return echo.Quote(v[1 : len(v)-1])
 	}

@@ -2,50 +2,29 @@ package replay
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // MaxLineBytes is the longest record line, without its line break. A longer
 // line is skipped with a *RecordError rather than buffered without bound.
 const MaxLineBytes = 1 << 20
 
-// internLimit bounds the thing-name/topic and address caches; a replay with
-// more distinct values than this just allocates for the excess.
-const internLimit = 1 << 16
-
 // Reader reads records from JSON Lines input. The zero Reader has no input:
 // Next returns io.EOF. A Reader is not safe for concurrent use.
 type Reader struct {
-	in     *bufio.Reader
-	line   int
-	err    error // sticky: io.EOF or a read error
-	buf    bytes.Buffer
-	dec    jsontext.Decoder
-	opts   []jsontext.Options
-	tmp    Record            // the line being parsed, copied out only when valid
-	quoted []byte            // scratch for unquoting strings
-	names  map[string]string // valid thing names
-	topics map[string]string // valid topics
-	addrs  map[string]netip.Addr
+	in   *bufio.Reader
+	line int
+	err  error  // sticky: io.EOF or a read error
+	buf  []byte // the line being parsed
+	p    Parser
+	tmp  Record // the line being parsed, copied out only when valid
 }
 
 // NewReader returns a Reader reading JSON Lines from r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{
-		in: bufio.NewReaderSize(r, 64<<10),
-		// Duplicate keys are checked by hand at the top level; inside a
-		// report they are the report decoder's business.
-		opts:   []jsontext.Options{jsontext.AllowDuplicateNames(true)},
-		names:  make(map[string]string),
-		topics: make(map[string]string),
-		addrs:  make(map[string]netip.Addr),
-	}
+	return &Reader{in: bufio.NewReaderSize(r, 64<<10)}
 }
 
 // Reset makes the Reader read afresh from r, from line 1, keeping its
@@ -59,6 +38,16 @@ func (r *Reader) Reset(in io.Reader) {
 	r.line, r.err = 0, nil
 }
 
+// Buffered returns the number of bytes of input read but not yet returned
+// as lines. When it is 0, the next call may wait for the input (a live
+// feed): a caller batching lines hands on what it has first.
+func (r *Reader) Buffered() int {
+	if r.in == nil {
+		return 0
+	}
+	return r.in.Buffered()
+}
+
 // Line returns the number of the line last read, blank lines included: the
 // line of the record (or error) Next last returned.
 func (r *Reader) Line() int { return r.line }
@@ -69,15 +58,35 @@ func (r *Reader) Line() int { return r.line }
 // *RecordError, rec is unchanged and the next call reads the following line;
 // io.EOF and read errors are returned again by every later call.
 //
-// rec.Report is overwritten in place (its capacity is reused), and thing
-// names and topics are shared between records, so reading into one Record
-// allocates almost nothing in steady state.
+// rec.Report is copied into a buffer rec owns, which the next call reuses,
+// and thing names and topics are shared between records, so reading into
+// one Record allocates almost nothing in steady state.
 func (r *Reader) Next(rec *Record) error {
+	var err error
+	if r.buf, err = r.AppendLine(r.buf[:0]); err != nil {
+		return err
+	}
+	if err := r.p.Parse(r.buf, &r.tmp); err != nil {
+		if re, ok := err.(*RecordError); ok {
+			re.Line = r.line
+		}
+		return err
+	}
+	r.tmp.copyTo(rec)
+	return nil
+}
+
+// AppendLine appends the next line that is not blank to dst, without its
+// line break, for a caller that parses lines elsewhere (with a [Parser]);
+// Line then returns its number. The errors are those of Next, but the only
+// *RecordError is for a line longer than MaxLineBytes, which is skipped.
+func (r *Reader) AppendLine(dst []byte) ([]byte, error) {
 	if r.in == nil {
-		return io.EOF
+		return dst, io.EOF
 	}
 	for r.err == nil {
-		tooLong, err := r.readLine()
+		n := len(dst)
+		line, tooLong, err := r.readLine(dst)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				err = fmt.Errorf("replay: reading line %d: %w", r.line+1, err)
@@ -87,53 +96,48 @@ func (r *Reader) Next(rec *Record) error {
 		}
 		r.line++
 		if tooLong {
-			return &RecordError{Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+			return dst, &RecordError{Line: r.line, Msg: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
 		}
-		if isBlank(r.buf.Bytes()) {
+		if isBlank(line[n:]) {
+			dst = line[:n]
 			continue
 		}
-		if err := r.parse(); err != nil {
-			if re, ok := err.(*RecordError); ok {
-				re.Line = r.line
-			}
-			return err
-		}
-		r.tmp.copyTo(rec)
-		return nil
+		return line, nil
 	}
-	return r.err
+	return dst, r.err
 }
 
-// readLine reads the next line into r.buf without its line break. A line
+// readLine appends the next line to dst without its line break. A line
 // longer than MaxLineBytes is consumed but not kept (tooLong). It returns
 // io.EOF only when no line is left.
-func (r *Reader) readLine() (tooLong bool, err error) {
-	r.buf.Reset()
-	n := 0
+func (r *Reader) readLine(dst []byte) (line []byte, tooLong bool, err error) {
+	start, n := len(dst), 0
 	for {
 		chunk, err := r.in.ReadSlice('\n')
 		n += len(chunk)
 		if !tooLong {
 			if n > MaxLineBytes+1 {
 				tooLong = true
-				r.buf.Reset()
+				dst = dst[:start]
 			} else {
-				r.buf.Write(chunk)
+				dst = append(dst, chunk...)
 			}
 		}
 		switch {
 		case err == nil:
 			if tooLong || n-1 > MaxLineBytes {
-				return true, nil
+				return dst[:start], true, nil
 			}
-			r.buf.Truncate(r.buf.Len() - 1)
-			return false, nil
+			return dst[:len(dst)-1], false, nil
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case errors.Is(err, io.EOF) && n > 0:
-			return tooLong || n > MaxLineBytes, nil // a last line without a line break
+			if tooLong || n > MaxLineBytes { // a last line without a line break
+				return dst[:start], true, nil
+			}
+			return dst, false, nil
 		default:
-			return false, err
+			return dst[:start], false, err
 		}
 	}
 }
@@ -147,13 +151,13 @@ func isBlank(b []byte) bool {
 	return true
 }
 
-func (rec *Record) reset() {
-	*rec = Record{Report: rec.Report[:0]}
-}
-
-// copyTo copies a parsed record to dst, reusing dst's Report buffer.
+// copyTo copies a parsed record to dst, its report into dst's own buffer.
 func (r *Record) copyTo(dst *Record) {
-	report := append(dst.Report[:0], r.Report...)
+	own := append(dst.own[:0], r.Report...)
 	*dst = *r
-	dst.Report = report
+	dst.own = own
+	dst.Report = own[:len(r.Report):len(r.Report)]
+	if r.Report == nil {
+		dst.Report = nil
+	}
 }

@@ -17,9 +17,11 @@ type Record struct {
 	Kind      Kind
 
 	// Report is the report object's JSON text as written (ReportFormat JSON)
-	// or the base64-decoded CBOR bytes (ReportFormat CBOR). Reader.Next
-	// appends into the Record's own Report buffer, so passing the same Record
-	// to every call reuses it.
+	// or the base64-decoded CBOR bytes (ReportFormat CBOR). The Reader only
+	// delimits it (a JSON object, a CBOR map): decoding, and rejecting a
+	// malformed report, is the engine's job. Reader.Next copies it into a
+	// buffer the Record owns, so passing the same Record to every call
+	// reuses it.
 	Report       []byte
 	ReportFormat Format
 
@@ -29,6 +31,8 @@ type Record struct {
 	// Failed marks a Connect that was a failed attempt ("success": false):
 	// it counts toward aws:num-connection-attempts only.
 	Failed bool
+
+	own []byte // the buffer Report is read into, reused from record to record
 }
 
 // Validate checks a record built in code against the rules Reader.Next

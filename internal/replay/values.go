@@ -5,9 +5,6 @@ import (
 	"encoding/base64"
 	"slices"
 	"time"
-
-	"github.com/fxamacker/cbor/v2"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // The time range of a record: what RFC 3339 can write (years 0000 to 9999),
@@ -128,28 +125,28 @@ func parseCount(lit []byte) (int64, bool) {
 	return n, true
 }
 
-// jsonReportProblem returns why b is not a single JSON object, or "".
+// jsonReportProblem returns why b is not a report the Reader would take as
+// one JSON object, or "". Like the Reader it only checks that b is delimited
+// as one object: the report decoder checks the rest when it decodes it.
 func jsonReportProblem(b []byte) string {
-	v := jsontext.Value(b)
-	if !v.IsValid(jsontext.AllowDuplicateNames(true)) {
-		return "not valid JSON"
-	}
-	if v.Kind() != '{' {
+	if len(b) == 0 || b[0] != '{' {
 		return "must be a JSON object"
+	}
+	if end, ok := compositeEnd(b, 0); !ok || end != len(b) {
+		return "not valid JSON: its brackets do not close at its end"
 	}
 	return ""
 }
 
-// cborReportProblem returns why b is not a single well-formed CBOR map, or "".
+// cborReportProblem returns why b is not a CBOR report the Reader would
+// take, or "": a map. Well-formedness is the report decoder's check, made
+// as it decodes.
 func cborReportProblem(b []byte) string {
 	if len(b) == 0 {
 		return "must not be empty"
 	}
 	if b[0]>>5 != 5 { // major type 5: map
 		return "the CBOR report must be a map"
-	}
-	if err := cbor.Wellformed(b); err != nil {
-		return "not well-formed CBOR: " + err.Error()
 	}
 	return ""
 }

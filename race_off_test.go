@@ -1,0 +1,5 @@
+//go:build !race
+
+package ruledetect
+
+const raceEnabled = false
