@@ -101,7 +101,7 @@ func TestErrorsEchoTenMegabyteInputBounded(t *testing.T) {
 	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[
 	  {"name":"n","metric":"aws:num-messages-sent","criteria":{"comparisonOperator":"less-than","value":{"count":2},"durationSeconds":300}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	_, cmErr := e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "m", MetricType: evil})
 	_, dimErr := e.CreateDimension(ctx, CreateDimensionInput{Name: "d", Type: DimensionTypeTopicFilter, StringValues: []string{evil + "#"}})
@@ -114,7 +114,7 @@ func TestErrorsEchoTenMegabyteInputBounded(t *testing.T) {
 	badProfile.Behaviors = []behavior.Behavior{sp.Behaviors[0]}
 	badProfile.Behaviors[0].Name = evil[:120] // within 128 characters, with control characters
 	badProfile.Behaviors[0].Criteria = &behavior.BehaviorCriteria{ComparisonOperator: "less-than"}
-	_, profileErr := e.CreateSecurityProfile(ctx, &badProfile)
+	_, profileErr := e.CreateSecurityProfile(ctx, badProfile)
 	errs := map[string]error{
 		"custom metric type": cmErr,
 		"dimension filter":   dimErr,
@@ -188,7 +188,7 @@ func TestSnapshotRestoreWithinMemoryLimit(t *testing.T) {
 		bs = append(bs, behavior.Behavior{Name: fmt.Sprint("hour-", i), Metric: "aws:num-messages-sent", Criteria: &behavior.BehaviorCriteria{
 			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: ptr(int64(1000))}, DurationSeconds: ptr(int64(3600))}})
 	}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	require.NoError(t, e.IngestMessage(Message{Thing: "t0000", Time: time.Unix(1767225600, 0), Direction: Sent, Topic: "x", Bytes: 1}))

@@ -106,7 +106,7 @@ func clockEngine(t testing.TB, opts ...Option) *Engine {
 	e, err := New(opts...)
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: clockProfile()})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: clockProfile()})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	return e
@@ -370,7 +370,7 @@ func TestWindowedSumsSaturate(t *testing.T) {
 		return behavior.Behavior{Name: name, Metric: metric, Criteria: &behavior.BehaviorCriteria{
 			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: ptr(int64(1000))}, DurationSeconds: ptr(int64(300))}}
 	}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{
 		lim("bytes-out", "aws:all-bytes-out"), lim("msg-bytes", "aws:message-byte-size")}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))

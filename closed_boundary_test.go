@@ -21,7 +21,7 @@ func ExampleEngine_ClosedBoundary() {
 	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"small","metric":"aws:message-byte-size",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":100}}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
+	e.CreateSecurityProfile(ctx, *profile)
 	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
 
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -40,7 +40,7 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.CreateDimension(ctx, CreateDimensionInput{Name: "telemetry", Type: DimensionTypeTopicFilter, StringValues: []string{"dt/+/telemetry"}})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(3)})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(3)})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 
@@ -95,7 +95,7 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 				return
 			default:
 			}
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(int64(2 + i%5))})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(int64(2 + i%5))})
 			assert.NoError(t, err)
 			values := []string{"dt/+/telemetry"}
 			if i%2 == 1 {

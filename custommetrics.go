@@ -105,7 +105,7 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 		now := e.opts.clock().UTC()
 		rec := &customMetricRecord{
 			name: in.MetricName, arn: e.arn("custommetric/" + in.MetricName), token: in.ClientRequestToken,
-			displayName: in.DisplayName, metricType: in.MetricType, tags: slices.Clone(in.Tags), created: now, updated: now,
+			displayName: in.DisplayName, metricType: in.MetricType, tags: cloneTags(in.Tags), created: now, updated: now,
 		}
 		next := cfg.clone()
 		next.customs[in.MetricName] = rec

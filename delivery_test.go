@@ -23,7 +23,7 @@ func sinkEngine(t *testing.T, opts ...Option) *Engine {
 	ctx := context.Background()
 	e, err := New(opts...)
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	return e
@@ -174,7 +174,7 @@ func TestAlertSinkSkipsSuppressed(t *testing.T) {
 	require.NoError(t, err)
 	quiet := authBehavior("quiet", 2)
 	quiet.SuppressAlerts = ptr(true)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), quiet}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), quiet}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	failures(t, e, "a", lifeT0, 3)
@@ -226,10 +226,10 @@ func TestAlertsCarryTheirProfilesAlertTargets(t *testing.T) {
 	})))
 	require.NoError(t, err)
 	sns := behavior.AlertTarget{AlertTargetArn: "arn:aws:sns:us-east-1:123456789012:alerts", RoleArn: "arn:aws:iam::123456789012:role/publish"}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p",
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p",
 		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}, AlertTargets: map[string]behavior.AlertTarget{"SNS": sns}})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "quiet",
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "quiet",
 		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))

@@ -95,7 +95,7 @@ func (e *Engine) CreateDimension(ctx context.Context, in CreateDimensionInput) (
 		next := cfg.clone()
 		next.dims[in.Name] = &dimensionRecord{
 			name: in.Name, arn: e.arn("dimension/" + in.Name), token: in.ClientRequestToken,
-			values: slices.Clone(in.StringValues), tags: slices.Clone(in.Tags), matcher: m,
+			values: slices.Clone(in.StringValues), tags: cloneTags(in.Tags), matcher: m,
 			created: now, updated: now,
 		}
 		out = CreateDimensionOutput{Name: in.Name, Arn: next.dims[in.Name].arn}

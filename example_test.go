@@ -35,7 +35,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		return err
 	}
 	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
@@ -80,7 +80,7 @@ func ExampleEngine_WriteSnapshot() {
 	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"chatty","metric":"aws:num-messages-sent",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
+	e.CreateSecurityProfile(ctx, *profile)
 	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	send := func(e *ruledetect.Engine, at time.Time) {
@@ -116,7 +116,7 @@ func ExampleEngine_Thing() {
 	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"big","metric":"aws:message-byte-size",
 	   "criteria":{"comparisonOperator":"less-than-equals","value":{"count":1024}}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
+	e.CreateSecurityProfile(ctx, *profile)
 	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
 	cam, err := e.Thing("cam-1")
 	if err != nil {
@@ -180,7 +180,7 @@ func ExampleWithAlertSink() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -222,7 +222,7 @@ func ExampleEngine_ListMetricValues() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		fmt.Println(err)
 		return
 	}

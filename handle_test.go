@@ -24,7 +24,7 @@ func TestThingHandleMatchesByName(t *testing.T) {
 	newEngine := func() *Engine {
 		e, err := New()
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: profile})
+		_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: profile})
 		require.NoError(t, err)
 		require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 		return e
@@ -71,7 +71,7 @@ func TestThingHandleConcurrent(t *testing.T) {
 	ctx := context.Background()
 	e, err := New()
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 1000)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 1000)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	h, err := e.Thing("shared")

@@ -39,7 +39,7 @@ func TestKeptAlarmClearsWithItsID(t *testing.T) {
 
 	sp, err := behavior.ParseSecurityProfile([]byte(lifecycleProfile(10)))
 	require.NoError(t, err)
-	_, err = s.Engine.UpdateSecurityProfile(context.Background(), &ruledetect.UpdateSecurityProfileInput{
+	_, err = s.Engine.UpdateSecurityProfile(context.Background(), ruledetect.UpdateSecurityProfileInput{
 		SecurityProfileName: "p", Behaviors: sp.Behaviors})
 	require.NoError(t, err)
 	s.At(400*time.Second).Sent("a", "t", 1).AdvanceTo(600 * time.Second)

@@ -21,7 +21,7 @@ func lifecycleEngine(t *testing.T) *Engine {
 	ctx := context.Background()
 	e, err := New()
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	failures(t, e, "a", lifeT0, 3)
@@ -73,25 +73,25 @@ func TestAlarmStateAcrossControlPlaneChanges(t *testing.T) {
 		active bool
 	}{
 		{"another behavior changes: the alarm stays", func(t *testing.T, e *Engine) {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 50)}})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 50)}})
 			require.NoError(t, err)
 		}, []string{"in-alarm"}, true},
 		{"only suppressAlerts changes: the alarm stays", func(t *testing.T, e *Engine) {
 			b := authBehavior("auth", 2)
 			b.SuppressAlerts = ptr(true)
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{b, msgBehavior("msgs", 100)}})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{b, msgBehavior("msgs", 100)}})
 			require.NoError(t, err)
 		}, []string{"in-alarm"}, true},
 		{"its criteria change", func(t *testing.T, e *Engine) {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 5), msgBehavior("msgs", 100)}})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 5), msgBehavior("msgs", 100)}})
 			require.NoError(t, err)
 		}, []string{"in-alarm", "alarm-invalidated"}, false},
 		{"it is removed", func(t *testing.T, e *Engine) {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 100)}})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 100)}})
 			require.NoError(t, err)
 		}, []string{"in-alarm", "alarm-invalidated"}, false},
 		{"a rejected update changes nothing", func(t *testing.T, e *Engine) {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", ExpectedVersion: ptr(int64(7)), Behaviors: []behavior.Behavior{msgBehavior("msgs", 100)}})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", ExpectedVersion: ptr(int64(7)), Behaviors: []behavior.Behavior{msgBehavior("msgs", 100)}})
 			require.ErrorIs(t, err, ErrVersionConflict)
 		}, []string{"in-alarm"}, true},
 		{"the profile is deleted", func(t *testing.T, e *Engine) {
@@ -178,7 +178,7 @@ func TestRetentionWithoutAdvance(t *testing.T) {
 	ctx := context.Background()
 	e, err := New(WithRetention(24 * time.Hour))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	failures(t, e, "a", lifeT0, 3)

@@ -34,7 +34,7 @@ func mvEngine(t *testing.T, opts ...Option) *Engine {
 	require.NoError(t, err)
 	yes := ptr(true)
 	count := func(n int64) *behavior.MetricValue { return &behavior.MetricValue{Count: ptr(n)} }
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{
 		SecurityProfileName: "p",
 		Behaviors: []behavior.Behavior{
 			{Name: "msgs", Metric: "aws:num-messages-sent", MetricDimension: &behavior.MetricDimension{DimensionName: "telemetry"}, ExportMetric: yes,

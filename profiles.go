@@ -90,13 +90,10 @@ func (e *Engine) ValidateSecurityProfileBehaviors(ctx context.Context, behaviors
 // does); with any difference, tags included, it fails with
 // ErrResourceAlreadyExists. A new profile applies to no thing until it is
 // attached to a target.
-func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityProfileInput) (CreateSecurityProfileOutput, error) {
+func (e *Engine) CreateSecurityProfile(ctx context.Context, in CreateSecurityProfileInput) (CreateSecurityProfileOutput, error) {
 	const op = "CreateSecurityProfile"
 	if err := ctx.Err(); err != nil {
 		return CreateSecurityProfileOutput{}, err
-	}
-	if in == nil {
-		return CreateSecurityProfileOutput{}, newError(op, ErrInvalidRequest, "", "input is required")
 	}
 	name := in.SecurityProfileName
 	if in.SecurityProfileArn != "" || in.Version != 0 || in.CreationDate != nil || in.LastModifiedDate != nil {
@@ -108,13 +105,13 @@ func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityPr
 			return cpChange{}, invalid(op, name, r)
 		}
 		if old, ok := cfg.profiles[name]; ok {
-			if sameRequest(&old.sp, in) {
+			if sameRequest(&old.sp, &in) {
 				out = CreateSecurityProfileOutput{SecurityProfileName: name, SecurityProfileArn: old.sp.SecurityProfileArn}
 				return cpChange{}, nil
 			}
 			return cpChange{}, newError(op, ErrResourceAlreadyExists, name, "security profile %s already exists with other parameters", name)
 		}
-		sp, err := deepCopy(in)
+		sp, err := deepCopy(&in)
 		if err != nil {
 			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
 		}
@@ -138,15 +135,15 @@ func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityPr
 
 // DescribeSecurityProfile returns a security profile with its version,
 // dates and ARN.
-func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (*SecurityProfile, error) {
+func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (SecurityProfile, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return SecurityProfile{}, err
 	}
 	p, ok := e.cfg.Load().profiles[name]
 	if !ok {
-		return nil, errNotFound("DescribeSecurityProfile", "security profile", name)
+		return SecurityProfile{}, errNotFound("DescribeSecurityProfile", "security profile", name)
 	}
-	return deepCopy(&p.sp)
+	return copyOut(&p.sp)
 }
 
 // UpdateSecurityProfile changes a security profile and bumps its version.
@@ -159,17 +156,14 @@ func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (*Sec
 // alarm state; the open alarms of behaviors that are removed or changed
 // become alarm-invalidated at the watermark (DESIGN rule 7). The change
 // applies from the next input on.
-func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityProfileInput) (*SecurityProfile, error) {
+func (e *Engine) UpdateSecurityProfile(ctx context.Context, in UpdateSecurityProfileInput) (SecurityProfile, error) {
 	const op = "UpdateSecurityProfile"
 	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if in == nil {
-		return nil, newError(op, ErrInvalidRequest, "", "input is required")
+		return SecurityProfile{}, err
 	}
 	name := in.SecurityProfileName
-	if err := checkDeleteFlags(op, in); err != nil {
-		return nil, err
+	if err := checkDeleteFlags(op, &in); err != nil {
+		return SecurityProfile{}, err
 	}
 	var sp *SecurityProfile
 	err := e.update(ctx, func(cfg *config) (cpChange, error) {
@@ -184,7 +178,7 @@ func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityPr
 		if sp, err = deepCopy(&old.sp); err != nil {
 			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
 		}
-		if err := applyUpdate(sp, in); err != nil {
+		if err := applyUpdate(sp, &in); err != nil {
 			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
 		}
 		if r := sp.Validate(cfg.validateOptions()); !r.Valid {
@@ -211,9 +205,9 @@ func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityPr
 		return cpChange{next: next, ends: func(k violationKey) bool { return k.Profile == name && gone[k.Behavior] }}, nil
 	})
 	if err != nil {
-		return nil, err
+		return SecurityProfile{}, err
 	}
-	return deepCopy(sp)
+	return copyOut(sp)
 }
 
 // checkDeleteFlags rejects a delete flag sent together with a value for the
@@ -361,6 +355,16 @@ func sameRequest(sp, in *behavior.SecurityProfile) bool {
 	ja, err1 := json.Marshal(&a)
 	jb, err2 := json.Marshal(&b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// copyOut returns a copy of a stored profile for the caller, who may change
+// it freely.
+func copyOut(sp *SecurityProfile) (SecurityProfile, error) {
+	c, err := deepCopy(sp)
+	if err != nil {
+		return SecurityProfile{}, err
+	}
+	return *c, nil
 }
 
 // deepCopy returns a copy of v that shares nothing with it, through its JSON

@@ -102,7 +102,7 @@ func rpNewEngine(t *testing.T, opts ...Option) *Engine {
 	}
 	sp, err := behavior.ParseSecurityProfile([]byte(reportsProfile()))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "reports", e.Arn("all/things")))
 	return e
@@ -489,7 +489,7 @@ func TestReportsDuplicatePortsInSet(t *testing.T) {
 		{"name":"tcp-in","metric":"aws:listening-tcp-ports","criteria":{"comparisonOperator":"in-port-set","value":{"ports":[80,88,8000]}}},
 		{"name":"tcp-not-in","metric":"aws:listening-tcp-ports","criteria":{"comparisonOperator":"not-in-port-set","value":{"ports":[8000]}}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "dups", e.Arn("all/things")))
 	for i, name := range []string{"agent-report-python-long.json", "agent-report-python-short.json"} {

@@ -136,7 +136,7 @@ func (r *propRun) run() {
 			if err3 != nil {
 				return err3
 			}
-			_, err4 := e.CreateSecurityProfile(ctx, sp)
+			_, err4 := e.CreateSecurityProfile(ctx, *sp)
 			return errors.Join(err1, err2, err4, e.AttachSecurityProfile(ctx, "p1", e.Arn("all/things")))
 		})
 	}
@@ -247,13 +247,13 @@ func (r *propRun) step() {
 		if op == 6 {
 			r.each("CreateSecurityProfile "+doc, func(e *Engine) error {
 				c := *sp
-				_, err := e.CreateSecurityProfile(ctx, &c)
+				_, err := e.CreateSecurityProfile(ctx, c)
 				return err
 			})
 			break
 		}
 		r.each("UpdateSecurityProfile "+doc, func(e *Engine) error {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: name, Behaviors: slices.Clone(sp.Behaviors)})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: name, Behaviors: slices.Clone(sp.Behaviors)})
 			return err
 		})
 	case 8:

@@ -74,7 +74,7 @@ func snapSetup(t testing.TB, e *Engine) {
 	  {"name":"offline","metric":"aws:disconnect-duration",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":10}}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, p)
+	_, err = e.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	q, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"q","behaviors":[
@@ -83,7 +83,7 @@ func snapSetup(t testing.TB, e *Engine) {
 	  {"name":"recv","metric":"aws:num-messages-received",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":1},"durationSeconds":300,"consecutiveDatapointsToClear":2}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, q)
+	_, err = e.CreateSecurityProfile(ctx, *q)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "q", e.Arn("thinggroup/g1")))
 	for i := range 10 {
@@ -181,7 +181,7 @@ func snapStream(n int, cumulative bool) []snapStep {
 			bs[1].Criteria.Value.Count = ptr(int64(3)) // telemetry changes: a new behavior
 			bs[2].SuppressAlerts = ptr(true)           // ports keeps its state
 			bs[0], bs[4] = bs[4], bs[0]                // and the order changes
-			_, err = e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs, ExpectedVersion: ptr(int64(1))})
+			_, err = e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs, ExpectedVersion: ptr(int64(1))})
 			require.NoError(t, err)
 		}},
 		snapStep{snapT0.Add(70*time.Minute + 3*time.Second), "groups", func(t testing.TB, e *Engine) {
@@ -421,7 +421,7 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 	snapApply(t, e, clock, steps[:len(steps)/3])
 	// Burn ids so that the restored engine's ids differ from these.
 	for i := range 5 {
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: fmt.Sprint("tmp", i), Behaviors: []behavior.Behavior{authBehavior("x", 3)}})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: fmt.Sprint("tmp", i), Behaviors: []behavior.Behavior{authBehavior("x", 3)}})
 		require.NoError(t, err)
 		require.NoError(t, e.DeleteSecurityProfile(ctx, fmt.Sprint("tmp", i), nil))
 	}

@@ -42,7 +42,7 @@ func statEngine(t *testing.T, bs []behavior.Behavior, opts ...Option) *Engine {
 	e, err := New(opts...)
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: statProfileName, Behaviors: bs})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: statProfileName, Behaviors: bs})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, statProfileName, e.Arn("all/things")))
 	return e
@@ -650,7 +650,7 @@ func TestStatisticalNegativeCustomValuesHaveNoPercentile(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "temperature", MetricType: "number"})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: statProfileName,
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: statProfileName,
 		Behaviors: []behavior.Behavior{statBehavior("temp-p50", "temperature", "p50", 300)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, statProfileName, e.Arn("all/things")))

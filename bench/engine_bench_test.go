@@ -44,7 +44,7 @@ func newEngine(tb testing.TB, dims []ruledetect.CreateDimensionInput, customs []
 			tb.Fatal(err)
 		}
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		tb.Fatal(err)
 	}
 	if err := e.AttachSecurityProfile(ctx, profile.SecurityProfileName, e.Arn("all/things")); err != nil {

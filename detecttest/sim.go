@@ -189,7 +189,7 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 		if err != nil {
 			return nil, &BuildError{"profile", i + 1, err}
 		}
-		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
+		if _, err := e.CreateSecurityProfile(ctx, *sp); err != nil {
 			return nil, &BuildError{"profile", i + 1, err}
 		}
 		for _, t := range st.targets {

@@ -498,7 +498,7 @@ func TestBoto3(t *testing.T) {
 		{"name":"CellularBandwidth","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"greater-than","value":{"count":128},"consecutiveDatapointsToAlarm":1,"consecutiveDatapointsToClear":1}},
 		{"name":"Authorization","metric":"aws:num-authorization-failures","criteria":{"comparisonOperator":"less-than","value":{"count":12},"durationSeconds":300}}]}`))
 	require.NoError(t, err)
-	_, err = eng.CreateSecurityProfile(ctx, seeded)
+	_, err = eng.CreateSecurityProfile(ctx, *seeded)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "Seeded", "arn:aws:iot:us-east-1:123456789012:all/things"))
 	start := time.Now().UTC().Truncate(time.Second)

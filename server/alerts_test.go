@@ -40,7 +40,7 @@ func alertEngine(t *testing.T, sink violation.AlertSink, attempts int) *ruledete
 	p, err := behavior.ParseSecurityProfile([]byte(alertProfile))
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = eng.CreateSecurityProfile(ctx, p)
+	_, err = eng.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
 	return eng

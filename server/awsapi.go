@@ -88,18 +88,17 @@ func createSecurityProfile(s *Server, q *apiRequest) (any, error) {
 		return nil, invalidRequest(err.Error())
 	}
 	in.SecurityProfileName = q.path("securityProfileName")
-	return s.engine.CreateSecurityProfile(q.r.Context(), in)
+	return s.engine.CreateSecurityProfile(q.r.Context(), *in)
 }
 
 // profileResponse is a profile as Describe/UpdateSecurityProfileResponse
 // carry it: the model's response shapes have no tags.
-func profileResponse(sp *ruledetect.SecurityProfile, err error) (any, error) {
+func profileResponse(sp ruledetect.SecurityProfile, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := *sp
-	out.Tags = nil
-	return &out, nil
+	sp.Tags = nil
+	return &sp, nil
 }
 
 func describeSecurityProfile(s *Server, q *apiRequest) (any, error) {
@@ -119,7 +118,7 @@ func updateSecurityProfile(s *Server, q *apiRequest) (any, error) {
 	if v != nil {
 		in.ExpectedVersion = v
 	}
-	return profileResponse(s.engine.UpdateSecurityProfile(q.r.Context(), in))
+	return profileResponse(s.engine.UpdateSecurityProfile(q.r.Context(), *in))
 }
 
 func deleteSecurityProfile(s *Server, q *apiRequest) (any, error) {

@@ -36,7 +36,7 @@ func ExampleWebhookSink() {
 	if err != nil {
 		panic(err)
 	}
-	if _, err := eng.CreateSecurityProfile(ctx, p); err != nil {
+	if _, err := eng.CreateSecurityProfile(ctx, *p); err != nil {
 		panic(err)
 	}
 	if err := eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")); err != nil {

@@ -38,7 +38,7 @@ func TestBrokerEventsEqualReplay(t *testing.T) {
 	require.NoError(t, err)
 	sp, err := behavior.ParseSecurityProfile([]byte(profileJSON))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "device", e.Arn("all/things")))
 

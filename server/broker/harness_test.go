@@ -58,7 +58,7 @@ func newEngine(t testing.TB, opts ...ruledetect.Option) *ruledetect.Engine {
 	require.NoError(t, err)
 	p, err := behavior.ParseSecurityProfile([]byte(testProfile))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, p)
+	_, err = e.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "devices", e.Arn("all/things")))
 	return e
