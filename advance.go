@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -557,8 +558,8 @@ func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 }
 
 // unlockClock releases mu, taken alone to move the clock, and waits for
-// room in the delivery queue.
-func (e *Engine) unlockClock() {
+// room in the delivery queue, no longer than ctx.
+func (e *Engine) unlockClock(ctx context.Context) {
 	e.mu.Unlock()
-	e.waitForRoom()
+	e.waitForRoom(ctx)
 }

@@ -43,14 +43,14 @@ func run() error {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+		err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
 		if err != nil {
 			return err
 		}
 	}
-	e.Advance(t.Add(5 * time.Minute)) // close the evaluation period
-	for v, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	e.Advance(ctx, t.Add(5*time.Minute)) // close the evaluation period
+	for v, err := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func ExampleEngine_WriteSnapshot() {
 	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	send := func(e *ruledetect.Engine, at time.Time) {
-		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: at, Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+		e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: at, Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
 	}
 	send(e, t)
 	send(e, t.Add(time.Second))
@@ -100,8 +100,8 @@ func ExampleEngine_WriteSnapshot() {
 		return
 	}
 	send(restarted, t.Add(2*time.Second)) // the third message of the same window
-	restarted.Advance(t.Add(5 * time.Minute))
-	for v, err := range restarted.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	restarted.Advance(ctx, t.Add(5*time.Minute))
+	for v, err := range restarted.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, err)
 	}
 	// Output:
@@ -124,10 +124,10 @@ func ExampleEngine_Thing() {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, size := range []int64{200, 4096} {
-		cam.IngestMessage(ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
+		cam.IngestMessage(ctx, ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/video", Bytes: size})
 	}
-	for v := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	for v := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count)
 	}
 	// Output:
@@ -138,13 +138,14 @@ func ExampleEngine_Thing() {
 // decoded; one that breaks value rules is applied without the bad values,
 // which are counted and (the first 100) listed.
 func ExampleWithMaxReportSize() {
+	ctx := context.Background()
 	e, _ := ruledetect.New(ruledetect.WithMaxReportSize(1 << 10))
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	big := append([]byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{}}`), bytes.Repeat([]byte(" "), 2000)...)
-	_, err := e.IngestReport("cam-1", t, ruledetect.JSON, big)
+	_, err := e.IngestReport(ctx, "cam-1", t, ruledetect.JSON, big)
 	fmt.Println(errors.Is(err, ruledetect.ErrReportTooLarge), err)
 
-	res, err := e.IngestReport("cam-1", t, ruledetect.JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},
+	res, err := e.IngestReport(ctx, "cam-1", t, ruledetect.JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},
 	  "metrics":{"listening_tcp_ports":{"ports":[{"port":0},{"port":443},{"port":70000}]}}}`))
 	fmt.Println(res.DroppedCount, res.Dropped[0].Path, res.Dropped[0].Reason, err)
 	// Output:
@@ -190,13 +191,13 @@ func ExampleWithAlertSink() {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+		if err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120}); err != nil {
 			fmt.Println(err)
 			return
 		}
 	}
-	e.Advance(t.Add(5 * time.Minute))
+	e.Advance(ctx, t.Add(5*time.Minute))
 	if err := e.Flush(ctx); err != nil {
 		fmt.Println(err)
 	}
@@ -232,15 +233,15 @@ func ExampleEngine_ListMetricValues() {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	report := []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[{"port":22},{"port":443}]}}}`)
-	if _, err := e.IngestReport("cam-1", t.Add(time.Minute), ruledetect.JSON, report); err != nil {
+	if _, err := e.IngestReport(ctx, "cam-1", t.Add(time.Minute), ruledetect.JSON, report); err != nil {
 		fmt.Println(err)
 		return
 	}
-	if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(2 * time.Minute), Direction: ruledetect.Sent, Topic: "dt/x", Bytes: 1}); err != nil {
+	if err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(2 * time.Minute), Direction: ruledetect.Sent, Topic: "dt/x", Bytes: 1}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	e.Advance(t.Add(5 * time.Minute))
+	e.Advance(ctx, t.Add(5*time.Minute))
 	for _, metric := range []string{"aws:listening-tcp-ports", "aws:num-messages-sent"} {
 		in := ruledetect.ListMetricValuesInput{ThingName: "cam-1", MetricName: metric,
 			StartTime: behavior.At(t), EndTime: behavior.At(t.Add(time.Hour))}

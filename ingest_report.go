@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"math"
 	"time"
 
@@ -78,12 +79,18 @@ func newDecoder() any { return new(decoderPair) }
 //
 // Decoding happens before the engine's lock is taken, so goroutines that
 // ingest reports decode in parallel.
-func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	return e.ingestReport(nil, thing, t, format, data)
+//
+// ctx is as for IngestMessage; a ctx that ends while the report is being
+// decoded also rejects it with ctx.Err(), having changed nothing.
+func (e *Engine) IngestReport(ctx context.Context, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	return e.ingestReport(ctx, nil, thing, t, format, data)
 }
 
-func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+func (e *Engine) ingestReport(ctx context.Context, h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
 	const op = "IngestReport"
+	if err := ctx.Err(); err != nil {
+		return IngestResult{}, err
+	}
 	if err := firstErr(checkThingUnless(h, op, thing), checkTime(op, thing, t)); err != nil {
 		return IngestResult{}, e.reject(err)
 	}
@@ -105,6 +112,9 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	if err != nil {
 		return IngestResult{}, e.reject(&Error{Op: op, Kind: ErrMalformedReport, Resource: thing, Message: err.Error(), Cause: err})
 	}
+	if err := ctx.Err(); err != nil {
+		return IngestResult{}, err
+	}
 	res := IngestResult{DroppedCount: dp.r.DroppedCount, ReportID: dp.r.ReportID}
 	for _, d := range dp.r.Dropped {
 		res.Dropped = append(res.Dropped, DroppedValue(d))
@@ -113,7 +123,7 @@ func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format Report
 	if err != nil {
 		return IngestResult{}, err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	e.applyReport(ts, &dp.r, t.UnixNano())
 	return res, nil
 }

@@ -28,7 +28,7 @@ type cpChange struct {
 // it changes in place only once it can no longer fail.
 func (e *Engine) update(ctx context.Context, decide func(cur *config) (cpChange, error)) error {
 	e.lockAll()
-	defer e.unlock()
+	defer e.unlock(ctx)
 	ch, err := decide(e.cfg.Load())
 	if err != nil {
 		return err

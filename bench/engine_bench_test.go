@@ -136,6 +136,7 @@ func BenchmarkCloudMessage(b *testing.B) {
 }
 
 func benchCloudMessage(b *testing.B, n int, byHandle bool) {
+	ctx := context.Background()
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
 	msgs := cloudMessagesFor(names)
@@ -148,7 +149,7 @@ func benchCloudMessage(b *testing.B, n int, byHandle bool) {
 		}
 		handles[i] = h
 		m := msgs[i]
-		if err := h.IngestMessage(ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+		if err := h.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -162,9 +163,9 @@ func benchCloudMessage(b *testing.B, n int, byHandle bool) {
 		msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
 		var err error
 		if byHandle {
-			err = handles[i].IngestMessage(msg)
+			err = handles[i].IngestMessage(ctx, msg)
 		} else {
-			err = e.IngestMessage(msg)
+			err = e.IngestMessage(ctx, msg)
 		}
 		if err != nil {
 			b.Fatal(err)
@@ -183,6 +184,7 @@ func benchCloudMessage(b *testing.B, n int, byHandle bool) {
 // with one message per period, advanced one period per iteration. ns/op is
 // per period; ns/thing is reported.
 func BenchmarkClosePeriod(b *testing.B) {
+	ctx := context.Background()
 	const n = 100_000
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
@@ -191,7 +193,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 	feed := func() {
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -200,7 +202,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		t = t.Add(300 * time.Second)
-		e.Advance(t)
+		e.Advance(ctx, t)
 		b.StopTimer()
 		feed()
 		b.StartTimer()
@@ -214,6 +216,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 // measurement, so they are not counted (an embedding service has them
 // anyway); the engine's own copy of the name's header is.
 func BenchmarkMemory(b *testing.B) {
+	ctx := context.Background()
 	const n = 100_000
 	const behaviors = 5
 	names := thingNames(n)
@@ -227,7 +230,7 @@ func BenchmarkMemory(b *testing.B) {
 		e := newEngine(b, cloudDims(), nil, cloudProfile())
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 				b.Fatal(err)
 			}
 		}

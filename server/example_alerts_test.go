@@ -43,7 +43,7 @@ func ExampleWebhookSink() {
 		panic(err)
 	}
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}); err != nil {
+	if err := eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}); err != nil {
 		panic(err)
 	}
 	if err := eng.Flush(ctx); err != nil {

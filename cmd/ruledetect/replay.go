@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/internal/feed"
@@ -142,6 +143,7 @@ type replayStats struct {
 }
 
 func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx := context.Background()
 	cfg, code, ok := parseReplayFlags(args, stdout, stderr)
 	if !ok {
 		return code
@@ -252,7 +254,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			skipped.add(re.Line, "%s", recordMessage(re))
 			continue
 		}
-		drops, err := feed.Apply(e, &rec)
+		drops, err := feed.Apply(ctx, e, &rec)
 		if err != nil {
 			if !isInputRejection(err) || !cfg.skipBad {
 				finish()
@@ -294,9 +296,9 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// close and held datapoints are judged.
 	switch {
 	case !cfg.until.IsZero():
-		e.Advance(cfg.until.Add(cfg.lateness))
+		e.Advance(ctx, cfg.until.Add(cfg.lateness))
 	case !last.IsZero():
-		e.Advance(closingTime(last, cfg.period).Add(cfg.lateness))
+		e.Advance(ctx, closingTime(last, cfg.period).Add(cfg.lateness))
 	}
 	if err := stream.finish(); err != nil {
 		return fail("%v", err)

@@ -209,7 +209,7 @@ func TestServeLogsGivenUpAlerts(t *testing.T) {
 	_, err = eng.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
-	require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: time.Now(), Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
+	require.NoError(t, eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: time.Now(), Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
 	// The input is applied once the ticker passes it by the allowed lateness.
 	deadline := time.Now().Add(15 * time.Second)
 	for eng.Stats().Delivery.Failed < 1 {

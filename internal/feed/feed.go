@@ -4,6 +4,7 @@
 package feed
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ruledetect/ruledetect"
@@ -16,7 +17,7 @@ import (
 // ruledetect.ErrInvalidRequest, ErrMalformedReport, ErrLateInput or
 // ErrClockJump), or, wrapping ErrInvalidRequest, one for a record the
 // reader could not have produced (an invalid Kind or report format).
-func Apply(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
+func Apply(ctx context.Context, e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
 	switch rec.Kind {
 	case replay.Report:
 		var format ruledetect.ReportFormat
@@ -28,23 +29,23 @@ func Apply(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue,
 		default:
 			return nil, fmt.Errorf("report format %v: %w", rec.ReportFormat, ruledetect.ErrInvalidRequest)
 		}
-		res, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
+		res, err := e.IngestReport(ctx, rec.ThingName, rec.Time, format, rec.Report)
 		return res.Dropped, err
 	case replay.MessageSent, replay.MessageReceived:
 		dir := ruledetect.Sent
 		if rec.Kind == replay.MessageReceived {
 			dir = ruledetect.Received
 		}
-		return nil, e.IngestMessage(ruledetect.Message{
+		return nil, e.IngestMessage(ctx, ruledetect.Message{
 			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
 			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
 		})
 	case replay.AuthorizationFailure:
-		return nil, e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+		return nil, e.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return nil, e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
+		return nil, e.IngestConnect(ctx, ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
 	case replay.Disconnect:
-		return nil, e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+		return nil, e.IngestDisconnect(ctx, ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}
 	return nil, fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
 }

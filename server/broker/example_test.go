@@ -67,7 +67,7 @@ func ExampleNew() {
 		for {
 			select {
 			case now := <-tick.C:
-				e.Advance(now)
+				e.Advance(ctx, now)
 			case <-ctx.Done():
 				return
 			}
