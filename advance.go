@@ -492,8 +492,8 @@ func (e *Engine) judgeFleetBatch(b *fleetBatch, T int64) {
 }
 
 // expire handles a thing that has had no input for the invalidation
-// horizon: its open alarms become alarm-invalidated at its last input +
-// horizon (DESIGN rule 7) and its state is dropped. A thing whose
+// horizon: its open alarms become alarm-invalidated, dated its last input +
+// horizon (the moment it went silent too long), and its state is dropped. A thing whose
 // registration or groups were told to the engine keeps that, nothing else.
 func (e *Engine) expire(ts *thingState) {
 	at := ts.lastInput + int64(e.opts.invalidationHorizon)
@@ -538,7 +538,7 @@ func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
 
 // invalidateWhere turns every open alarm matching match into
 // alarm-invalidated at the watermark, and resets the streaks behind them,
-// because what they monitored changed (DESIGN rule 7). Called with every
+// because what they monitored changed or stopped applying. Called with every
 // lock held (lockAll).
 func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 	at := time.Unix(0, e.watermark)

@@ -128,8 +128,9 @@ func (e *Engine) ingestReport(ctx context.Context, h *Thing, thing string, t tim
 	return res, nil
 }
 
-// applyReport feeds every report-side behavior of ts from r (DESIGN rule 5).
-// A behavior gets a datapoint only if the report has its metric's block.
+// applyReport feeds every report-side behavior of ts from r. A behavior gets
+// a datapoint only if the report has its metric's block; a block present
+// with an empty list is a compliant datapoint.
 func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
 	ns := r.NetworkStats
 	if ns.Present && e.opts.cumulativeNetStats {

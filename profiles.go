@@ -154,8 +154,8 @@ func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (Secu
 //
 // Behaviors that keep their name, metric, dimension and criteria keep their
 // alarm state; the open alarms of behaviors that are removed or changed
-// become alarm-invalidated at the watermark (DESIGN rule 7). The change
-// applies from the next input on.
+// become alarm-invalidated at the watermark, since what they monitored is
+// gone. The change applies from the next input on.
 func (e *Engine) UpdateSecurityProfile(ctx context.Context, in UpdateSecurityProfileInput) (SecurityProfile, error) {
 	const op = "UpdateSecurityProfile"
 	if err := ctx.Err(); err != nil {

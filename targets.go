@@ -104,7 +104,7 @@ func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn s
 
 // DetachSecurityProfile stops applying a profile to a target's things. The
 // open alarms of things it no longer covers become alarm-invalidated at the
-// watermark (DESIGN rule 7).
+// watermark, since nothing monitors them any more.
 func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn string) error {
 	const op = "DetachSecurityProfile"
 	if err := ctx.Err(); err != nil {
