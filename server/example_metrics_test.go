@@ -37,7 +37,9 @@ func ExampleServer_Advance() {
 
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		srv.Advance(ctx, start.Add(time.Duration(i)*time.Second))
+		if err := srv.Advance(ctx, start.Add(time.Duration(i)*time.Second)); err != nil {
+			panic(err)
+		}
 	}
 
 	resp, err := http.Get(ts.URL + "/metrics")
