@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -502,8 +503,8 @@ func (e *Engine) judgeFleetBatch(b *fleetBatch, T int64) {
 }
 
 // expire handles a thing that has had no input for the invalidation
-// horizon: its open alarms become alarm-invalidated at its last input +
-// horizon (DESIGN rule 7) and its state is dropped. A thing whose
+// horizon: its open alarms become alarm-invalidated, dated its last input +
+// horizon (the moment it went silent too long), and its state is dropped. A thing whose
 // registration or groups were told to the engine keeps that, nothing else.
 func (e *Engine) expire(ts *thingState) {
 	at := ts.lastInput + int64(e.opts.invalidationHorizon)
@@ -548,7 +549,7 @@ func (e *Engine) expireIfIdle(ts *thingState, t int64) bool {
 
 // invalidateWhere turns every open alarm matching match into
 // alarm-invalidated at the watermark, and resets the streaks behind them,
-// because what they monitored changed (DESIGN rule 7). Called with every
+// because what they monitored changed or stopped applying. Called with every
 // lock held (lockAll).
 func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 	at := time.Unix(0, e.watermark)
@@ -568,10 +569,10 @@ func (e *Engine) invalidateWhere(match func(violation.Key) bool) {
 }
 
 // unlockClock releases mu, taken alone to move the clock, and waits for
-// room in the delivery queue.
-func (e *Engine) unlockClock() {
+// room in the delivery queue, no longer than ctx.
+func (e *Engine) unlockClock(ctx context.Context) {
 	e.mu.Unlock()
-	e.waitForRoom()
+	e.waitForRoom(ctx)
 }
 
 // signalClock wakes the inputs waiting in lockClock: the closed boundary

@@ -44,6 +44,7 @@ func portsReport(n int) []byte {
 // and kept 120 MB in IngestResult.Dropped. The result lists 100 drops and
 // counts the rest; decoding costs about the report's own size.
 func TestReportOfTenMegabytesOfInvalidPortsListsAHundred(t *testing.T) {
+	ctx := context.Background()
 	in := portsReport(1_000_000)
 	require.Greater(t, len(in), 10<<20)
 	e, err := New(WithMaxReportSize(16 << 20))
@@ -51,7 +52,7 @@ func TestReportOfTenMegabytesOfInvalidPortsListsAHundred(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var res IngestResult
 	alloc := allocatedBy(func() {
-		res, err = e.IngestReport("dev-1", at, JSON, in)
+		res, err = e.IngestReport(ctx, "dev-1", at, JSON, in)
 	})
 	require.NoError(t, err)
 	assert.Less(t, alloc, uint64(3*len(in)), "decoding allocates about the report's size (the decoder's copy of it, grown by doubling), not per port")
@@ -63,27 +64,28 @@ func TestReportOfTenMegabytesOfInvalidPortsListsAHundred(t *testing.T) {
 // A report over the maximum size is rejected before decoding, counted, and
 // changes nothing.
 func TestReportLargerThanMaxReportSizeRejected(t *testing.T) {
+	ctx := context.Background()
 	e, err := New()
 	require.NoError(t, err)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	in := portsReport(11_908) // just over 128 KiB
 	require.Equal(t, DefaultMaxReportSize+4, len(in))
-	_, err = e.IngestReport("dev-1", at, JSON, in)
+	_, err = e.IngestReport(ctx, "dev-1", at, JSON, in)
 	require.ErrorIs(t, err, ErrReportTooLarge)
 	assert.EqualError(t, err, "IngestReport: report of 131076 bytes is larger than the maximum of 131072 bytes (resource dev-1)")
 	assert.Equal(t, Stats{Rejected: 1}, e.Stats())
-	_, err = e.IngestReport("dev-1", at, CBOR, make([]byte, DefaultMaxReportSize+1))
+	_, err = e.IngestReport(ctx, "dev-1", at, CBOR, make([]byte, DefaultMaxReportSize+1))
 	require.ErrorIs(t, err, ErrReportTooLarge)
 
 	small := portsReport(11_907)
 	require.LessOrEqual(t, len(small), DefaultMaxReportSize)
-	res, err := e.IngestReport("dev-1", at, JSON, small)
+	res, err := e.IngestReport(ctx, "dev-1", at, JSON, small)
 	require.NoError(t, err)
 	assert.Equal(t, 11_907, res.DroppedCount)
 
 	e, err = New(WithMaxReportSize(len(small) - 1))
 	require.NoError(t, err)
-	_, err = e.IngestReport("dev-1", at, JSON, small)
+	_, err = e.IngestReport(ctx, "dev-1", at, JSON, small)
 	require.ErrorIs(t, err, ErrReportTooLarge)
 	_, err = New(WithMaxReportSize(0))
 	require.Error(t, err)
@@ -101,20 +103,20 @@ func TestErrorsEchoTenMegabyteInputBounded(t *testing.T) {
 	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[
 	  {"name":"n","metric":"aws:num-messages-sent","criteria":{"comparisonOperator":"less-than","value":{"count":2},"durationSeconds":300}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	_, cmErr := e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "m", MetricType: evil})
 	_, dimErr := e.CreateDimension(ctx, CreateDimensionInput{Name: "d", Type: DimensionTypeTopicFilter, StringValues: []string{evil + "#"}})
 	_, dimTypeErr := e.CreateDimension(ctx, CreateDimensionInput{Name: "d", Type: evil, StringValues: []string{"a"}})
 	_, descErr := e.DescribeSecurityProfile(ctx, evil)
-	_, reportErr := e.IngestReport(evil, at, JSON, []byte(`{}`))
-	_, badReportErr := e.IngestReport("dev-1", at, JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"`+strings.ReplaceAll(evil[:1000], "\n", `\n`)+`":{}}`))
+	_, reportErr := e.IngestReport(ctx, evil, at, JSON, []byte(`{}`))
+	_, badReportErr := e.IngestReport(ctx, "dev-1", at, JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"`+strings.ReplaceAll(evil[:1000], "\n", `\n`)+`":{}}`))
 	badProfile := *sp
 	badProfile.SecurityProfileName = "q"
 	badProfile.Behaviors = []behavior.Behavior{sp.Behaviors[0]}
 	badProfile.Behaviors[0].Name = evil[:120] // within 128 characters, with control characters
 	badProfile.Behaviors[0].Criteria = &behavior.BehaviorCriteria{ComparisonOperator: "less-than"}
-	_, profileErr := e.CreateSecurityProfile(ctx, &badProfile)
+	_, profileErr := e.CreateSecurityProfile(ctx, badProfile)
 	errs := map[string]error{
 		"custom metric type": cmErr,
 		"dimension filter":   dimErr,
@@ -124,13 +126,13 @@ func TestErrorsEchoTenMegabyteInputBounded(t *testing.T) {
 		"detach":             e.DetachSecurityProfile(ctx, evil, e.Arn("all/things")),
 		"thing groups":       e.SetThingGroups(ctx, evil, nil),
 		"thing group":        e.SetThingGroups(ctx, "dev-1", []string{evil}),
-		"message thing":      e.IngestMessage(Message{Thing: evil, Time: at, Direction: Sent, Topic: "t", Bytes: 1}),
-		"message topic":      e.IngestMessage(Message{Thing: "dev-1", Time: at, Direction: Sent, Topic: evil + "#", Bytes: 1}),
+		"message thing":      e.IngestMessage(ctx, Message{Thing: evil, Time: at, Direction: Sent, Topic: "t", Bytes: 1}),
+		"message topic":      e.IngestMessage(ctx, Message{Thing: "dev-1", Time: at, Direction: Sent, Topic: evil + "#", Bytes: 1}),
 		"report thing":       reportErr,
 		"report key":         badReportErr,
 		"behavior name":      profileErr,
-		"auth topic":         e.IngestAuthorizationFailure(AuthorizationFailure{Thing: "dev-1", Time: at, Topic: evil + "+"}),
-		"verification":       e.PutVerificationStateOnViolation(PutVerificationStateOnViolationInput{ViolationID: evil, VerificationState: "TRUE_POSITIVE"}),
+		"auth topic":         e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: "dev-1", Time: at, Topic: evil + "+"}),
+		"verification":       e.PutVerificationStateOnViolation(ctx, PutVerificationStateOnViolationInput{ViolationID: evil, VerificationState: "TRUE_POSITIVE"}),
 	}
 	for name, err := range errs {
 		t.Run(name, func(t *testing.T) {
@@ -188,10 +190,10 @@ func TestSnapshotRestoreWithinMemoryLimit(t *testing.T) {
 		bs = append(bs, behavior.Behavior{Name: fmt.Sprint("hour-", i), Metric: "aws:num-messages-sent", Criteria: &behavior.BehaviorCriteria{
 			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: ptr(int64(1000))}, DurationSeconds: ptr(int64(3600))}})
 	}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
-	require.NoError(t, e.IngestMessage(Message{Thing: "t0000", Time: time.Unix(1767225600, 0), Direction: Sent, Topic: "x", Bytes: 1}))
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: "t0000", Time: time.Unix(1767225600, 0), Direction: Sent, Topic: "x", Bytes: 1}))
 	var buf bytes.Buffer
 	require.NoError(t, e.WriteSnapshot(ctx, &buf))
 	ctl, log, things := snapSections(t, buf.Bytes())

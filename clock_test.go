@@ -56,6 +56,7 @@ type clockInput struct {
 // clockStream generates two hours of inputs for n things, in time order,
 // ending with some things disconnected.
 func clockStream(seed uint64, n int) []clockInput {
+	ctx := context.Background()
 	r := rand.New(rand.NewPCG(seed, 1))
 	var out []clockInput
 	for th := range n {
@@ -66,21 +67,21 @@ func clockStream(seed uint64, n int) []clockInput {
 			switch k := r.IntN(10); {
 			case k < 4:
 				apply = func(e *Engine) error {
-					return e.IngestMessage(Message{Thing: thing, Time: at, Direction: Sent, Topic: "dt/" + thing, Bytes: 10})
+					return e.IngestMessage(ctx, Message{Thing: thing, Time: at, Direction: Sent, Topic: "dt/" + thing, Bytes: 10})
 				}
 			case k < 5:
 				apply = func(e *Engine) error {
-					return e.IngestAuthorizationFailure(AuthorizationFailure{Thing: thing, Time: at, Topic: "cmd/x"})
+					return e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: thing, Time: at, Topic: "cmd/x"})
 				}
 			case k < 8:
 				ports := []string{"22", "443", "8080", "23"}[:1+r.IntN(4)]
 				rep := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[%s]},"network_stats":{"bytes_in":1,"bytes_out":%d,"packets_in":1,"packets_out":1}}}`,
 					s+1, joinPorts(ports), r.IntN(1500))
-				apply = func(e *Engine) error { _, err := e.IngestReport(thing, at, JSON, []byte(rep)); return err }
+				apply = func(e *Engine) error { _, err := e.IngestReport(ctx, thing, at, JSON, []byte(rep)); return err }
 			case k < 9:
-				apply = func(e *Engine) error { return e.IngestDisconnect(Disconnect{Thing: thing, Time: at}) }
+				apply = func(e *Engine) error { return e.IngestDisconnect(ctx, Disconnect{Thing: thing, Time: at}) }
 			default:
-				apply = func(e *Engine) error { return e.IngestConnect(Connect{Thing: thing, Time: at}) }
+				apply = func(e *Engine) error { return e.IngestConnect(ctx, Connect{Thing: thing, Time: at}) }
 			}
 			out = append(out, clockInput{at, thing, apply})
 		}
@@ -106,7 +107,7 @@ func clockEngine(t testing.TB, opts ...Option) *Engine {
 	e, err := New(opts...)
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: clockProfile()})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: clockProfile()})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	return e
@@ -124,6 +125,7 @@ func feed(t testing.TB, e *Engine, in []clockInput) {
 // violations (last violation times included), stats and state. Before, one
 // far call cost things × boundaries under the lock (3.4 s for 20k things).
 func TestLongGapInOneStepEqualsSteps(t *testing.T) {
+	ctx := context.Background()
 	stream := clockStream(1, 24)
 	end := stream[len(stream)-1].at
 	for _, lateness := range []time.Duration{0, 2 * time.Minute} {
@@ -134,19 +136,19 @@ func TestLongGapInOneStepEqualsSteps(t *testing.T) {
 				feed(t, jump, stream)
 				feed(t, steps, stream)
 				to := end.Add(gap)
-				jump.Advance(to)
+				jump.Advance(ctx, to)
 				for at := end; at.Before(to); at = at.Add(300 * time.Second) {
-					steps.Advance(at)
+					steps.Advance(ctx, at)
 				}
-				steps.Advance(to)
+				steps.Advance(ctx, to)
 				require.Equal(t, viewOf(t, steps), viewOf(t, jump))
 				require.Equal(t, thingStates(steps), thingStates(jump))
 
 				// And both go on alike: a new input after the gap.
 				after := to.Add(time.Minute)
 				for _, e := range []*Engine{jump, steps} {
-					require.NoError(t, e.IngestMessage(Message{Thing: "dev-01", Time: after, Direction: Sent, Topic: "dt/dev-01", Bytes: 1}))
-					e.Advance(after.Add(time.Hour))
+					require.NoError(t, e.IngestMessage(ctx, Message{Thing: "dev-01", Time: after, Direction: Sent, Topic: "dt/dev-01", Bytes: 1}))
+					e.Advance(ctx, after.Add(time.Hour))
 				}
 				require.Equal(t, viewOf(t, steps), viewOf(t, jump))
 			})
@@ -187,6 +189,7 @@ func thingStates(e *Engine) map[string]string {
 // rejected (ErrClockJump), counted, and changes nothing; and the far call
 // returns at once.
 func TestFarFutureInputIsRejectedAndMovesNothing(t *testing.T) {
+	ctx := context.Background()
 	stream := clockStream(2, 16)
 	with, without := clockEngine(t), clockEngine(t)
 	half := len(stream) / 2
@@ -196,8 +199,8 @@ func TestFarFutureInputIsRejectedAndMovesNothing(t *testing.T) {
 
 	future := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, err := range []error{
-		with.IngestMessage(Message{Thing: "dev-03", Time: future, Direction: Sent, Topic: "dt/dev-03", Bytes: 1}),
-		with.IngestConnect(Connect{Thing: "dev-04", Time: stream[half].at.Add(8 * 24 * time.Hour)}),
+		with.IngestMessage(ctx, Message{Thing: "dev-03", Time: future, Direction: Sent, Topic: "dt/dev-03", Bytes: 1}),
+		with.IngestConnect(ctx, Connect{Thing: "dev-04", Time: stream[half].at.Add(8 * 24 * time.Hour)}),
 	} {
 		require.ErrorIs(t, err, ErrClockJump)
 		var e *Error
@@ -209,8 +212,8 @@ func TestFarFutureInputIsRejectedAndMovesNothing(t *testing.T) {
 	feed(t, with, stream[half:])
 	feed(t, without, stream[half:])
 	end := stream[len(stream)-1].at.Add(time.Hour)
-	with.Advance(end)
-	without.Advance(end)
+	with.Advance(ctx, end)
+	without.Advance(ctx, end)
 	got, want := viewOf(t, with), viewOf(t, without)
 	assert.Equal(t, want.Events, got.Events)
 	assert.Equal(t, want.Active, got.Active)
@@ -219,12 +222,13 @@ func TestFarFutureInputIsRejectedAndMovesNothing(t *testing.T) {
 }
 
 func TestMaxClockJumpOptions(t *testing.T) {
+	ctx := context.Background()
 	e := clockEngine(t, WithMaxClockJump(time.Hour))
-	require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: clockT0, Direction: Sent, Topic: "t"}))
-	require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: clockT0.Add(time.Hour), Direction: Sent, Topic: "t"}), "exactly the limit is allowed")
-	require.ErrorIs(t, e.IngestMessage(Message{Thing: "a", Time: clockT0.Add(2*time.Hour + time.Nanosecond), Direction: Sent, Topic: "t"}), ErrClockJump)
-	e.Advance(clockT0.Add(10 * time.Hour)) // the host's clock is exempt
-	require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: clockT0.Add(10 * time.Hour), Direction: Sent, Topic: "t"}))
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: "a", Time: clockT0, Direction: Sent, Topic: "t"}))
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: "a", Time: clockT0.Add(time.Hour), Direction: Sent, Topic: "t"}), "exactly the limit is allowed")
+	require.ErrorIs(t, e.IngestMessage(ctx, Message{Thing: "a", Time: clockT0.Add(2*time.Hour + time.Nanosecond), Direction: Sent, Topic: "t"}), ErrClockJump)
+	e.Advance(ctx, clockT0.Add(10*time.Hour)) // the host's clock is exempt
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: "a", Time: clockT0.Add(10 * time.Hour), Direction: Sent, Topic: "t"}))
 
 	_, err := New(WithMaxClockJump(-time.Second))
 	require.Error(t, err)
@@ -252,12 +256,13 @@ func shuffleWithin(r *rand.Rand, in []clockInput, d time.Duration) []clockInput 
 // With an allowed lateness, the same inputs give the same events whatever
 // their order within it.
 func TestAllowedLatenessMakesOrderIrrelevant(t *testing.T) {
+	ctx := context.Background()
 	const d = 2 * time.Minute
 	stream := clockStream(3, 16)
 	end := stream[len(stream)-1].at.Add(time.Hour)
 	ref := clockEngine(t, WithAllowedLateness(d))
 	feed(t, ref, stream)
-	ref.Advance(end)
+	ref.Advance(ctx, end)
 	want := viewOf(t, ref)
 	require.NotEmpty(t, want.Events)
 	for seed := range uint64(4) {
@@ -266,7 +271,7 @@ func TestAllowedLatenessMakesOrderIrrelevant(t *testing.T) {
 		require.NotEqual(t, stream, shuffled)
 		e := clockEngine(t, WithAllowedLateness(d))
 		feed(t, e, shuffled)
-		e.Advance(end)
+		e.Advance(ctx, end)
 		got := viewOf(t, e)
 		assert.Equal(t, want.Events, got.Events, "seed %d", seed)
 		assert.Equal(t, want.Active, got.Active, "seed %d", seed)
@@ -279,12 +284,13 @@ func TestAllowedLatenessMakesOrderIrrelevant(t *testing.T) {
 // lateness at least their skew, none is lost and the events are those of a
 // sequential run.
 func TestConcurrentFeedersWithinLatenessLoseNothing(t *testing.T) {
+	ctx := context.Background()
 	const workers, d = 8, 5 * time.Minute
 	stream := clockStream(4, 32)
 	end := stream[len(stream)-1].at.Add(time.Hour)
 	seq := clockEngine(t, WithAllowedLateness(d))
 	feed(t, seq, stream)
-	seq.Advance(end)
+	seq.Advance(ctx, end)
 
 	// Each worker feeds its own things in time order; the workers move
 	// through simulated time together, a minute at a time, so their skew
@@ -309,7 +315,7 @@ func TestConcurrentFeedersWithinLatenessLoseNothing(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	e.Advance(end)
+	e.Advance(ctx, end)
 	got, want := viewOf(t, e), viewOf(t, seq)
 	assert.Zero(t, got.Stats.Late)
 	assert.Zero(t, got.Stats.Rejected)
@@ -322,6 +328,7 @@ func TestConcurrentFeedersWithinLatenessLoseNothing(t *testing.T) {
 // driven by a ticker through Advance. With an allowed lateness above the
 // time between stamping and applying, nothing is rejected.
 func TestLiveReceiptTimeWithTickerRejectsNothing(t *testing.T) {
+	ctx := context.Background()
 	e := clockEngine(t, WithEvaluationPeriod(time.Second), WithAllowedLateness(5*time.Second))
 	stop := make(chan struct{})
 	var ticker sync.WaitGroup
@@ -333,7 +340,7 @@ func TestLiveReceiptTimeWithTickerRejectsNothing(t *testing.T) {
 			case <-stop:
 				return
 			case now := <-tk.C:
-				e.Advance(now)
+				e.Advance(ctx, now)
 			}
 		}
 	})
@@ -343,7 +350,7 @@ func TestLiveReceiptTimeWithTickerRejectsNothing(t *testing.T) {
 		wg.Go(func() {
 			thing := fmt.Sprintf("live-%d", w)
 			for i := 0; time.Now().Before(deadline) && i < 20000; i++ {
-				if err := e.IngestMessage(Message{Thing: thing, Time: time.Now(), Direction: Sent, Topic: "dt/" + thing, Bytes: 1}); err != nil {
+				if err := e.IngestMessage(ctx, Message{Thing: thing, Time: time.Now(), Direction: Sent, Topic: "dt/" + thing, Bytes: 1}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -370,20 +377,20 @@ func TestWindowedSumsSaturate(t *testing.T) {
 		return behavior.Behavior{Name: name, Metric: metric, Criteria: &behavior.BehaviorCriteria{
 			ComparisonOperator: "less-than", Value: &behavior.MetricValue{Count: ptr(int64(1000))}, DurationSeconds: ptr(int64(300))}}
 	}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{
 		lim("bytes-out", "aws:all-bytes-out"), lim("msg-bytes", "aws:message-byte-size")}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	for i, v := range []int64{9223372036854775807, 9223372036854775807, 2} {
 		at := clockT0.Add(time.Duration(i+1) * time.Second)
 		rep := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{"network_stats":{"bytes_in":0,"bytes_out":%d,"packets_in":0,"packets_out":0}}}`, i+1, v)
-		_, err := e.IngestReport("a", at, JSON, []byte(rep))
+		_, err := e.IngestReport(ctx, "a", at, JSON, []byte(rep))
 		require.NoError(t, err)
-		require.NoError(t, e.IngestMessage(Message{Thing: "a", Time: at, Direction: Sent, Topic: "t", Bytes: v}))
+		require.NoError(t, e.IngestMessage(ctx, Message{Thing: "a", Time: at, Direction: Sent, Topic: "t", Bytes: v}))
 	}
-	e.Advance(clockT0.Add(300 * time.Second))
+	e.Advance(ctx, clockT0.Add(300*time.Second))
 	var got []string
-	for v, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+	for v, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 		require.NoError(t, err)
 		got = append(got, fmt.Sprintf("%s %d", v.Behavior.Name, *v.LastViolationValue.Count))
 	}
@@ -394,6 +401,7 @@ func TestWindowedSumsSaturate(t *testing.T) {
 // A snapshot taken while per-input datapoints wait for the allowed lateness
 // restores them: the restored engine goes on exactly as the original.
 func TestSnapshotWithHeldDatapoints(t *testing.T) {
+	ctx := context.Background()
 	const d = 2 * time.Minute
 	stream := clockStream(5, 12)
 	orig := clockEngine(t, WithAllowedLateness(d))
@@ -408,7 +416,7 @@ func TestSnapshotWithHeldDatapoints(t *testing.T) {
 	end := stream[len(stream)-1].at.Add(time.Hour)
 	for _, e := range []*Engine{orig, restored} {
 		feed(t, e, stream[half:])
-		e.Advance(end)
+		e.Advance(ctx, end)
 	}
 	assert.Equal(t, viewOf(t, orig), viewOf(t, restored))
 
@@ -433,6 +441,7 @@ func (w *nopBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); retu
 // population, so the busy one judges every boundary with no exchange
 // error, and neither holds its lock while it waits.
 func TestExchangeWithAnEngineSilentFor50Hours(t *testing.T) {
+	ctx := context.Background()
 	x := &rendezvous{parties: 2, limit: 10_000, rounds: map[string]*round{}, timeout: 20 * time.Second}
 	bs := []behavior.Behavior{statBehavior("msgs-p90", "aws:num-messages-sent", "p90", 300)}
 	busy := statEngine(t, bs, WithPopulationExchange(x.exchange))
@@ -453,12 +462,12 @@ func TestExchangeWithAnEngineSilentFor50Hours(t *testing.T) {
 				}
 				sendMessages(t, busy, i, n, 1, at.Add(-time.Minute))
 			}
-			busy.Advance(at)
+			busy.Advance(ctx, at)
 		}
 	})
 	wg.Go(func() {
 		for m := 1; m <= boundaries; m++ {
-			silent.Advance(statT0.Add(time.Duration(m) * 300 * time.Second))
+			silent.Advance(ctx, statT0.Add(time.Duration(m)*300*time.Second))
 		}
 	})
 	wg.Wait()
@@ -476,6 +485,7 @@ func TestExchangeWithAnEngineSilentFor50Hours(t *testing.T) {
 // period its boundary closes was accepted and added to a window the close
 // had already read: counted nowhere. It is late now.
 func TestInputDuringExchangeOfItsBoundaryIsLate(t *testing.T) {
+	ctx := context.Background()
 	asked := make(chan struct{})
 	release := make(chan struct{})
 	var once sync.Once
@@ -488,12 +498,12 @@ func TestInputDuringExchangeOfItsBoundaryIsLate(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.Advance(statT0.Add(300 * time.Second))
+		e.Advance(ctx, statT0.Add(300*time.Second))
 	}()
 	<-asked
-	err := e.IngestMessage(Message{Thing: thingName(2), Time: statT0.Add(299 * time.Second), Direction: Sent, Topic: "t", Bytes: 1})
+	err := e.IngestMessage(ctx, Message{Thing: thingName(2), Time: statT0.Add(299 * time.Second), Direction: Sent, Topic: "t", Bytes: 1})
 	require.ErrorIs(t, err, ErrLateInput, "the boundary being closed has read its windows")
-	require.NoError(t, e.IngestMessage(Message{Thing: thingName(2), Time: statT0.Add(300 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}),
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: thingName(2), Time: statT0.Add(300 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}),
 		"an input of the next period goes in meanwhile")
 	close(release)
 	<-done

@@ -21,12 +21,12 @@ func ExampleEngine_ClosedBoundary() {
 	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"small","metric":"aws:message-byte-size",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":100}}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
+	e.CreateSecurityProfile(ctx, *profile)
 	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
 
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	send := func(at time.Duration, bytes int64) {
-		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t0.Add(at), Direction: ruledetect.Sent, Topic: "dt/a", Bytes: bytes})
+		e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t0.Add(at), Direction: ruledetect.Sent, Topic: "dt/a", Bytes: bytes})
 		b, _ := e.ClosedBoundary()
 		fmt.Println("after", at, "events before", b.Format(time.TimeOnly), "are final")
 	}
@@ -38,6 +38,7 @@ func ExampleEngine_ClosedBoundary() {
 }
 
 func TestClosedBoundary(t *testing.T) {
+	ctx := context.Background()
 	e, err := ruledetect.New(ruledetect.WithEvaluationPeriod(60 * time.Second))
 	require.NoError(t, err)
 	_, ok := e.ClosedBoundary()
@@ -45,7 +46,7 @@ func TestClosedBoundary(t *testing.T) {
 
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	msg := func(at time.Duration) error {
-		return e.IngestMessage(ruledetect.Message{Thing: "a", Time: t0.Add(at), Direction: ruledetect.Sent, Topic: "x", Bytes: 1})
+		return e.IngestMessage(ctx, ruledetect.Message{Thing: "a", Time: t0.Add(at), Direction: ruledetect.Sent, Topic: "x", Bytes: 1})
 	}
 	tests := []struct {
 		at   time.Duration
@@ -68,7 +69,7 @@ func TestClosedBoundary(t *testing.T) {
 	b, _ := e.ClosedBoundary()
 	assert.Equal(t, t0.Add(10*time.Minute), b)
 	// Advance closes boundaries too.
-	e.Advance(t0.Add(15*time.Minute + 30*time.Second))
+	e.Advance(ctx, t0.Add(15*time.Minute+30*time.Second))
 	b, _ = e.ClosedBoundary()
 	assert.Equal(t, t0.Add(15*time.Minute), b)
 }

@@ -22,7 +22,8 @@ const (
 	numInputs
 )
 
-// agg is how a behavior turns inputs into datapoints (DESIGN rule 5).
+// agg is how a behavior turns inputs into datapoints: counted, summed, last
+// value, or one per input, as its metric and duration say.
 type agg uint8
 
 const (
@@ -72,7 +73,7 @@ const (
 // compiledBehavior is one behavior of one profile version, ready for the hot
 // path. It is immutable; a profile update compiles new ones and keeps the
 // identity (id) of behaviors that did not change, so their alarm state carries
-// over (DESIGN rule 7).
+// over; the alarms of changed or removed behaviors are invalidated.
 type compiledBehavior struct {
 	id      uint64
 	profile string
@@ -175,7 +176,7 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 		}
 		cb.dim, cb.dimOp = d.matcher, dop
 		if b.Metric == "aws:source-ip-address" {
-			// With a dimension, source IPs come from the messages that pass it (DESIGN rule 5).
+			// With a dimension, source IPs come from the sent messages whose topic passes it.
 			cb.in = inMessageSent
 		}
 	}

@@ -40,7 +40,7 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.CreateDimension(ctx, CreateDimensionInput{Name: "telemetry", Type: DimensionTypeTopicFilter, StringValues: []string{"dt/+/telemetry"}})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(3)})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(3)})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 
@@ -66,9 +66,9 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 						n := (w + th + p) % 8
 						for i := range n {
 							at := base.Add(time.Duration(i*7+th) * time.Second)
-							err := e.IngestMessage(Message{Thing: thing, Time: at, Direction: Sent, Topic: "dt/" + thing + "/telemetry", Bytes: 10})
+							err := e.IngestMessage(ctx, Message{Thing: thing, Time: at, Direction: Sent, Topic: "dt/" + thing + "/telemetry", Bytes: 10})
 							if err == nil {
-								err = e.IngestAuthorizationFailure(AuthorizationFailure{Thing: thing, Time: at, Topic: "cmd/other"})
+								err = e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: thing, Time: at, Topic: "cmd/other"})
 							}
 							switch {
 							case errors.Is(err, ErrLateInput):
@@ -95,7 +95,7 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 				return
 			default:
 			}
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(int64(2 + i%5))})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: concurrencyProfile(int64(2 + i%5))})
 			assert.NoError(t, err)
 			values := []string{"dt/+/telemetry"}
 			if i%2 == 1 {
@@ -114,7 +114,7 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 				return
 			default:
 			}
-			for _, err := range e.ActiveViolations(ListActiveViolationsInput{MaxResults: 7}) {
+			for _, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{MaxResults: 7}) {
 				assert.NoError(t, err)
 			}
 		}
@@ -126,14 +126,14 @@ func TestConcurrentIngestAndControlPlane(t *testing.T) {
 	for err := range failures {
 		require.NoError(t, err)
 	}
-	e.Advance(t0.Add((periods + 1) * 300 * time.Second))
+	e.Advance(ctx, t0.Add((periods+1)*300*time.Second))
 
 	require.Positive(t, applied.Load())
 	t.Logf("applied %d inputs, %d late", applied.Load(), late.Load())
 	assert.Equal(t, late.Load(), int64(e.Stats().Late), "every late input is counted")
 
 	types := map[string]int{}
-	for ev, err := range e.ViolationEvents(ListViolationEventsInput{StartTime: behavior.At(t0), EndTime: behavior.At(t0.Add(48 * time.Hour))}) {
+	for ev, err := range e.ViolationEvents(ctx, ListViolationEventsInput{StartTime: behavior.At(t0), EndTime: behavior.At(t0.Add(48 * time.Hour))}) {
 		require.NoError(t, err)
 		types[string(ev.ViolationEventType)]++
 		if ev.ViolationEventType == "alarm-invalidated" {

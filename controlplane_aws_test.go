@@ -170,23 +170,23 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 		e := newTestEngine(t, "us-west-2", "123456789012", clockAt(1560278102.528))
 		var in CreateSecurityProfileInput
 		readJSON(t, "cli-create-security-profile.input.json", &in)
-		out, err := e.CreateSecurityProfile(ctx, &in)
+		out, err := e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
 		assertSameJSON(t, "cli-create-security-profile.output.json", out)
 
-		again, err := e.CreateSecurityProfile(ctx, &in)
+		again, err := e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err, "creating an identical profile again succeeds")
 		assert.Equal(t, out, again)
 		desc := "other"
 		in.SecurityProfileDescription = &desc
-		_, err = e.CreateSecurityProfile(ctx, &in)
+		_, err = e.CreateSecurityProfile(ctx, in)
 		require.ErrorIs(t, err, ErrResourceAlreadyExists)
 	})
 	t.Run("update", func(t *testing.T) {
 		e := newTestEngine(t, "us-west-2", "123456789012", clockAt(1560278102.528, 1560352711.207))
 		var in CreateSecurityProfileInput
 		readJSON(t, "cli-create-security-profile.input.json", &in)
-		_, err := e.CreateSecurityProfile(ctx, &in)
+		_, err := e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
 		var up UpdateSecurityProfileInput
 		readJSON(t, "cli-update-security-profile.input.json", &up)
@@ -198,7 +198,7 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 		up.SecurityProfileDescription = &d
 		v := int64(1)
 		up.ExpectedVersion = &v
-		got, err := e.UpdateSecurityProfile(ctx, &up)
+		got, err := e.UpdateSecurityProfile(ctx, up)
 		require.NoError(t, err)
 		assertSameJSON(t, "cli-update-security-profile.output.json", got)
 
@@ -206,7 +206,7 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, got, described)
 
-		_, err = e.UpdateSecurityProfile(ctx, &up) // expectedVersion 1, but it is 2 now
+		_, err = e.UpdateSecurityProfile(ctx, up) // expectedVersion 1, but it is 2 now
 		require.ErrorIs(t, err, ErrVersionConflict)
 	})
 	t.Run("describe", func(t *testing.T) {
@@ -215,7 +215,7 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 		e := newTestEngine(t, "us-west-2", "123456789012", clockAt(float64(want.CreationDate.UnixMilli())/1000))
 		in := want
 		in.SecurityProfileArn, in.Version, in.CreationDate, in.LastModifiedDate = "", 0, nil, nil
-		_, err := e.CreateSecurityProfile(ctx, &in)
+		_, err := e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
 		got, err := e.DescribeSecurityProfile(ctx, want.SecurityProfileName)
 		require.NoError(t, err)
@@ -227,7 +227,7 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 	})
 	t.Run("list, delete", func(t *testing.T) {
 		e := newTestEngine(t, "us-west-2", "123456789012", clockAt(1))
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "Testprofile"})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "Testprofile"})
 		require.NoError(t, err)
 		list, err := e.ListSecurityProfiles(ctx, ListSecurityProfilesInput{})
 		require.NoError(t, err)
@@ -265,9 +265,9 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 		var in CreateSecurityProfileInput
 		readJSON(t, "devguide-scoping-create-security-profile.input.json", &in)
 		in.SecurityProfileName = "ProfileForConnectedDevice"
-		_, err = e.CreateSecurityProfile(ctx, &in)
+		_, err = e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "Unrelated"})
+		_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "Unrelated"})
 		require.NoError(t, err)
 		var q ListSecurityProfilesInput
 		readJSON(t, "devguide-scoping-list-security-profiles-by-dimension.input.json", &q)
@@ -284,7 +284,7 @@ func TestAWSSecurityProfileExamples(t *testing.T) {
 func TestAWSTargetExamples(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEngine(t, "us-west-2", "123456789012", clockAt(1))
-	_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "Testprofile"})
+	_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "Testprofile"})
 	require.NoError(t, err)
 	var att struct{ SecurityProfileName, SecurityProfileTargetArn string }
 	readJSON(t, "cli-attach-security-profile.input.json", &att)

@@ -34,19 +34,19 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 	})
 	t.Run("an empty behaviors list does not clear; deleteBehaviors does", func(t *testing.T) {
 		e := newE(t)
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("a", 5)}})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("a", 5)}})
 		require.NoError(t, err)
-		got, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{}})
+		got, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{}})
 		require.NoError(t, err)
 		assert.Len(t, got.Behaviors, 1)
-		got, err = e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", DeleteBehaviors: true})
+		got, err = e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", DeleteBehaviors: true})
 		require.NoError(t, err)
 		assert.Empty(t, got.Behaviors)
 		assert.Equal(t, int64(3), got.Version)
 	})
 	t.Run("a delete flag with a value in the same call is refused and changes nothing", func(t *testing.T) {
 		e := newE(t)
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("a", 5)}})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("a", 5)}})
 		require.NoError(t, err)
 		for _, in := range []UpdateSecurityProfileInput{
 			{SecurityProfileName: "p", DeleteBehaviors: true, Behaviors: []behavior.Behavior{authBehavior("b", 1)}},
@@ -54,7 +54,7 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 			{SecurityProfileName: "p", DeleteAdditionalMetricsToRetain: true, AdditionalMetricsToRetain: []string{"aws:num-messages-sent"}},
 			{SecurityProfileName: "p", DeleteMetricsExportConfig: true, MetricsExportConfig: &behavior.MetricsExportConfig{MQTTTopic: "x", RoleArn: "y"}},
 		} {
-			_, err := e.UpdateSecurityProfile(ctx, &in)
+			_, err := e.UpdateSecurityProfile(ctx, in)
 			require.ErrorIs(t, err, ErrInvalidRequest)
 		}
 		got, err := e.DescribeSecurityProfile(ctx, "p")
@@ -65,12 +65,12 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 	t.Run("create with identical parameters is idempotent; differing tags raise AlreadyExists", func(t *testing.T) {
 		e := newE(t)
 		in := CreateSecurityProfileInput{SecurityProfileName: "p", Tags: []behavior.Tag{{Key: "team", Value: ptr("a")}}}
-		_, err := e.CreateSecurityProfile(ctx, &in)
+		_, err := e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &in)
+		_, err = e.CreateSecurityProfile(ctx, in)
 		require.NoError(t, err)
 		in.Tags = append(in.Tags, behavior.Tag{Key: "aws:cloudformation:stack-name", Value: ptr("s")})
-		_, err = e.CreateSecurityProfile(ctx, &in)
+		_, err = e.CreateSecurityProfile(ctx, in)
 		require.ErrorIs(t, err, ErrResourceAlreadyExists)
 	})
 	t.Run("dimension idempotency is keyed on clientRequestToken", func(t *testing.T) {
@@ -91,9 +91,9 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 	})
 	t.Run("delete and update check expectedVersion", func(t *testing.T) {
 		e := newE(t)
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p"})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p"})
 		require.NoError(t, err)
-		_, err = e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", ExpectedVersion: ptr(int64(2))})
+		_, err = e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", ExpectedVersion: ptr(int64(2))})
 		require.ErrorIs(t, err, ErrVersionConflict)
 		require.ErrorIs(t, e.DeleteSecurityProfile(ctx, "p", ptr(int64(2))), ErrVersionConflict)
 		require.NoError(t, e.DeleteSecurityProfile(ctx, "p", ptr(int64(1))))
@@ -102,7 +102,7 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 		e := newE(t)
 		for i := range 6 {
 			name := "p" + strconv.Itoa(i)
-			_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: name})
+			_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: name})
 			require.NoError(t, err)
 			err = e.AttachSecurityProfile(ctx, name, e.Arn("all/things"))
 			if i < 5 {
@@ -138,7 +138,7 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 		e := newE(t)
 		_, err := e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "battery", MetricType: "number"})
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{{
+		_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{{
 			Name: "b", Metric: "battery", Criteria: &behavior.BehaviorCriteria{ComparisonOperator: "greater-than", Value: &behavior.MetricValue{Number: ptr(20.0)}},
 		}}})
 		require.NoError(t, err)
@@ -150,7 +150,7 @@ func TestServiceBehaviorsFromPeers(t *testing.T) {
 		e := newE(t)
 		b := authBehavior("Authorization", 5)
 		b.Criteria.ConsecutiveDatapointsToAlarm = ptr(int64(100000))
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{b}})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{b}})
 		require.ErrorIs(t, err, ErrInvalidRequest)
 		assert.Contains(t, err.Error(), "Behavior Authorization is malformed. consecutiveDatapointsToAlarm 100000 should be in range[1,10]")
 		_, err = e.DescribeSecurityProfile(ctx, "p")
@@ -173,7 +173,7 @@ func TestPagingStableUnderInserts(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEngine(t, "us-east-1", "123456789012", clockAt(1))
 	for i := range 1000 {
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: fmt.Sprintf("p%04d", i)})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: fmt.Sprintf("p%04d", i)})
 		require.NoError(t, err)
 	}
 	seen := map[string]int{}
@@ -187,7 +187,7 @@ func TestPagingStableUnderInserts(t *testing.T) {
 		}
 		// Insert new profiles on both sides of the cursor while paging.
 		for _, name := range []string{fmt.Sprintf("a-%d", pages), fmt.Sprintf("p%04d-new", pages*7+50)} {
-			_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: name})
+			_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: name})
 			require.NoError(t, err)
 		}
 		pages++

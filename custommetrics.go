@@ -90,27 +90,32 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 	if !slices.Contains(customMetricTypes, in.MetricType) {
 		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %s: want one of %s", echo.Quote(in.MetricType), strings.Join(customMetricTypes, ", "))
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if m, ok := cfg.customs[in.MetricName]; ok {
-		if in.ClientRequestToken != "" && m.token == in.ClientRequestToken && m.metricType == in.MetricType && m.displayName == in.DisplayName {
-			return CreateCustomMetricOutput{MetricName: m.name, MetricArn: m.arn}, nil
+	var out CreateCustomMetricOutput
+	err := e.update(ctx, func(cfg *config) (cpChange, error) {
+		if m, ok := cfg.customs[in.MetricName]; ok {
+			if in.ClientRequestToken != "" && m.token == in.ClientRequestToken && m.metricType == in.MetricType && m.displayName == in.DisplayName {
+				out = CreateCustomMetricOutput{MetricName: m.name, MetricArn: m.arn}
+				return cpChange{}, nil
+			}
+			return cpChange{}, newError(op, ErrResourceAlreadyExists, in.MetricName, "custom metric %s already exists", in.MetricName)
 		}
-		return CreateCustomMetricOutput{}, newError(op, ErrResourceAlreadyExists, in.MetricName, "custom metric %s already exists", in.MetricName)
+		if len(cfg.customs) >= MaxCustomMetrics {
+			return cpChange{}, newError(op, ErrLimitExceeded, in.MetricName, "an account can have at most %d custom metrics", MaxCustomMetrics)
+		}
+		now := e.opts.clock().UTC()
+		rec := &customMetricRecord{
+			name: in.MetricName, arn: e.arn("custommetric/" + in.MetricName), token: in.ClientRequestToken,
+			displayName: in.DisplayName, metricType: in.MetricType, tags: cloneTags(in.Tags), created: now, updated: now,
+		}
+		next := cfg.clone()
+		next.customs[in.MetricName] = rec
+		out = CreateCustomMetricOutput{MetricName: rec.name, MetricArn: rec.arn}
+		return cpChange{next: next}, nil
+	})
+	if err != nil {
+		return CreateCustomMetricOutput{}, err
 	}
-	if len(cfg.customs) >= MaxCustomMetrics {
-		return CreateCustomMetricOutput{}, newError(op, ErrLimitExceeded, in.MetricName, "an account can have at most %d custom metrics", MaxCustomMetrics)
-	}
-	now := e.opts.clock().UTC()
-	rec := &customMetricRecord{
-		name: in.MetricName, arn: e.arn("custommetric/" + in.MetricName), token: in.ClientRequestToken,
-		displayName: in.DisplayName, metricType: in.MetricType, tags: slices.Clone(in.Tags), created: now, updated: now,
-	}
-	next := cfg.clone()
-	next.customs[in.MetricName] = rec
-	e.cfg.Store(next)
-	return CreateCustomMetricOutput{MetricName: rec.name, MetricArn: rec.arn}, nil
+	return out, nil
 }
 
 // DescribeCustomMetric returns a custom metric.
@@ -141,19 +146,23 @@ func (e *Engine) UpdateCustomMetric(ctx context.Context, in UpdateCustomMetricIn
 	if err := checkDisplayName(op, in.MetricName, in.DisplayName); err != nil {
 		return CustomMetric{}, err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	old, ok := cfg.customs[in.MetricName]
-	if !ok {
-		return CustomMetric{}, errNotFound(op, "custom metric", in.MetricName)
+	var out CustomMetric
+	err := e.update(ctx, func(cfg *config) (cpChange, error) {
+		old, ok := cfg.customs[in.MetricName]
+		if !ok {
+			return cpChange{}, errNotFound(op, "custom metric", in.MetricName)
+		}
+		m := *old
+		m.displayName, m.updated = in.DisplayName, e.opts.clock().UTC()
+		next := cfg.clone()
+		next.customs[in.MetricName] = &m
+		out = m.describe()
+		return cpChange{next: next}, nil
+	})
+	if err != nil {
+		return CustomMetric{}, err
 	}
-	m := *old
-	m.displayName, m.updated = in.DisplayName, e.opts.clock().UTC()
-	next := cfg.clone()
-	next.customs[in.MetricName] = &m
-	e.cfg.Store(next)
-	return m.describe(), nil
+	return out, nil
 }
 
 // DeleteCustomMetric deletes a custom metric. Deleting one that does not
@@ -164,26 +173,24 @@ func (e *Engine) DeleteCustomMetric(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if _, ok := cfg.customs[name]; !ok {
-		return nil
-	}
-	var users []string
-	for pname, p := range cfg.profiles {
-		if p.usesMetric(name) {
-			users = append(users, pname)
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		if _, ok := cfg.customs[name]; !ok {
+			return cpChange{}, nil
 		}
-	}
-	if len(users) > 0 {
-		slices.Sort(users)
-		return newError(op, ErrInvalidRequest, name, "custom metric %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
-	}
-	next := cfg.clone()
-	delete(next.customs, name)
-	e.cfg.Store(next)
-	return nil
+		var users []string
+		for pname, p := range cfg.profiles {
+			if p.usesMetric(name) {
+				users = append(users, pname)
+			}
+		}
+		if len(users) > 0 {
+			slices.Sort(users)
+			return cpChange{}, newError(op, ErrInvalidRequest, name, "custom metric %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
+		}
+		next := cfg.clone()
+		delete(next.customs, name)
+		return cpChange{next: next}, nil
+	})
 }
 
 // ListCustomMetrics lists custom metric names in lexical order.

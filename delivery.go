@@ -126,20 +126,22 @@ func (e *Engine) emit(ev violation.Event) {
 	e.out.Push(outgoing{alert: a})
 }
 
-// unlock releases mu and every shard's lock (lockAll) and waits, boundedly,
-// for room in the delivery queue. Every section that takes lockAll ends
-// with it.
-func (e *Engine) unlock() {
+// unlock releases mu and every shard's lock (lockAll) and waits, boundedly
+// and no longer than ctx, for room in the delivery queue. Every section that
+// takes lockAll ends with it.
+func (e *Engine) unlock(ctx context.Context) {
 	e.unlockShards()
 	e.mu.Unlock()
-	e.waitForRoom()
+	e.waitForRoom(ctx)
 }
 
 // waitForRoom waits, if the delivery queue is over its bound, for the sinks
-// to catch up (see DeliveryPolicy). Called with no lock held.
-func (e *Engine) waitForRoom() {
+// to catch up (see DeliveryPolicy), or until ctx ends; a wait that ends with
+// the queue still over its bound is counted as a spill. Called with no lock
+// held.
+func (e *Engine) waitForRoom(ctx context.Context) {
 	if e.out != nil {
-		e.out.WaitForRoom(context.Background())
+		e.out.WaitForRoom(ctx)
 	}
 }
 

@@ -23,7 +23,7 @@ func sinkEngine(t *testing.T, opts ...Option) *Engine {
 	ctx := context.Background()
 	e, err := New(opts...)
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), msgBehavior("msgs", 100)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	return e
@@ -38,9 +38,10 @@ func flushed(t *testing.T, e *Engine) {
 
 // activeSet lists the engine's active violations as "thing/behavior@start".
 func activeSet(t *testing.T, e *Engine) []string {
+	ctx := context.Background()
 	t.Helper()
 	var got []string
-	for v, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+	for v, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 		require.NoError(t, err)
 		got = append(got, fmt.Sprintf("%s/%s@%d", v.ThingName, v.Behavior.Name, v.ViolationStartTime.Unix()))
 	}
@@ -52,6 +53,7 @@ func activeSet(t *testing.T, e *Engine) []string {
 // and may quarantine the device, detach the profile, advance, ingest and
 // snapshot.
 func TestAlertSinkCallingBackIntoEngineDoesNotDeadlock(t *testing.T) {
+	ctx := context.Background()
 	var e *Engine
 	var calls []string
 	sink := violation.AlertFunc(func(ctx context.Context, ev violation.Alert) error {
@@ -61,8 +63,8 @@ func TestAlertSinkCallingBackIntoEngineDoesNotDeadlock(t *testing.T) {
 		}
 		calls = append(calls, "in-alarm "+ev.ThingName)
 		require.NoError(t, e.SetThingGroups(ctx, ev.ThingName, []string{"quarantine"}))
-		require.NoError(t, e.IngestMessage(Message{Thing: "other", Time: lifeT0.Add(301 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}))
-		e.Advance(lifeT0.Add(302 * time.Second))
+		require.NoError(t, e.IngestMessage(ctx, Message{Thing: "other", Time: lifeT0.Add(301 * time.Second), Direction: Sent, Topic: "t", Bytes: 1}))
+		e.Advance(ctx, lifeT0.Add(302*time.Second))
 		var buf nopWriter
 		require.NoError(t, e.WriteSnapshot(ctx, &buf))
 		require.NoError(t, e.DetachSecurityProfile(ctx, "p", e.Arn("all/things")))
@@ -74,7 +76,7 @@ func TestAlertSinkCallingBackIntoEngineDoesNotDeadlock(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.Advance(lifeT0.Add(300 * time.Second))
+		e.Advance(ctx, lifeT0.Add(300*time.Second))
 		flushed(t, e)
 	}()
 	select {
@@ -95,6 +97,7 @@ func (w *nopWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p),
 // a sink that does not return at all holds up no ingest of another thing
 // (the queue is far from its bound).
 func TestSlowAlertSinkDoesNotStallUnrelatedIngest(t *testing.T) {
+	ctx := context.Background()
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	e := sinkEngine(t, WithAlertSink(violation.AlertFunc(func(context.Context, violation.Alert) error {
@@ -103,7 +106,7 @@ func TestSlowAlertSinkDoesNotStallUnrelatedIngest(t *testing.T) {
 		return nil
 	})))
 	failures(t, e, "a", lifeT0, 3)
-	e.Advance(lifeT0.Add(300 * time.Second)) // raises a's alarm: the sink blocks
+	e.Advance(ctx, lifeT0.Add(300*time.Second)) // raises a's alarm: the sink blocks
 	select {
 	case <-entered:
 	case <-time.After(30 * time.Second):
@@ -111,7 +114,7 @@ func TestSlowAlertSinkDoesNotStallUnrelatedIngest(t *testing.T) {
 	}
 	ingested := make(chan error, 1)
 	go func() {
-		ingested <- e.IngestMessage(Message{Thing: "b", Time: lifeT0.Add(310 * time.Second), Direction: Sent, Topic: "t", Bytes: 1})
+		ingested <- e.IngestMessage(ctx, Message{Thing: "b", Time: lifeT0.Add(310 * time.Second), Direction: Sent, Topic: "t", Bytes: 1})
 	}()
 	select {
 	case err := <-ingested:
@@ -130,6 +133,7 @@ func TestSlowAlertSinkDoesNotStallUnrelatedIngest(t *testing.T) {
 // datapoint. Now a panic (or an error) is the sink's own: retried, counted,
 // and the engine's state equals that of an engine without a sink.
 func TestPanickingAlertSinkDuringPeriodCloseLeavesStateIntact(t *testing.T) {
+	ctx := context.Background()
 	feed := func(e *Engine) {
 		for th := range 50 {
 			n := 1
@@ -139,7 +143,7 @@ func TestPanickingAlertSinkDuringPeriodCloseLeavesStateIntact(t *testing.T) {
 			failures(t, e, fmt.Sprintf("t%02d", th), lifeT0, n)
 		}
 		for p := 1; p <= 4; p++ {
-			e.Advance(lifeT0.Add(time.Duration(p) * 300 * time.Second))
+			e.Advance(ctx, lifeT0.Add(time.Duration(p)*300*time.Second))
 		}
 	}
 	panicking := sinkEngine(t,
@@ -174,23 +178,24 @@ func TestAlertSinkSkipsSuppressed(t *testing.T) {
 	require.NoError(t, err)
 	quiet := authBehavior("quiet", 2)
 	quiet.SuppressAlerts = ptr(true)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), quiet}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{authBehavior("auth", 2), quiet}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	failures(t, e, "a", lifeT0, 3)
-	e.Advance(lifeT0.Add(600 * time.Second))
+	e.Advance(ctx, lifeT0.Add(600*time.Second))
 	flushed(t, e)
 	assert.Equal(t, []string{"auth in-alarm", "auth alarm-cleared"}, got)
 	assert.Equal(t, []string{"in-alarm", "in-alarm", "alarm-cleared", "alarm-cleared"}, eventTypes(t, e, "a"))
 }
 
 func TestDatapointObserverSeesEveryJudgedDatapoint(t *testing.T) {
+	ctx := context.Background()
 	var got []string
 	e := sinkEngine(t, WithDatapointObserver(func(d Datapoint) {
 		got = append(got, fmt.Sprintf("%s %s %s %d %d %v", d.Thing, d.Profile, d.Behavior, d.Time.Sub(lifeT0)/time.Second, *d.Value.Count, d.Violating))
 	}))
 	failures(t, e, "a", lifeT0, 3)
-	e.Advance(lifeT0.Add(600 * time.Second))
+	e.Advance(ctx, lifeT0.Add(600*time.Second))
 	flushed(t, e)
 	assert.Equal(t, []string{
 		"a p auth 300 3 true", "a p msgs 300 0 false",
@@ -226,16 +231,16 @@ func TestAlertsCarryTheirProfilesAlertTargets(t *testing.T) {
 	})))
 	require.NoError(t, err)
 	sns := behavior.AlertTarget{AlertTargetArn: "arn:aws:sns:us-east-1:123456789012:alerts", RoleArn: "arn:aws:iam::123456789012:role/publish"}
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p",
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p",
 		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}, AlertTargets: map[string]behavior.AlertTarget{"SNS": sns}})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "quiet",
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "quiet",
 		Behaviors: []behavior.Behavior{authBehavior("auth", 2)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	require.NoError(t, e.AttachSecurityProfile(ctx, "quiet", e.Arn("all/things")))
 	failures(t, e, "a", lifeT0, 3)
-	e.Advance(lifeT0.Add(300 * time.Second))
+	e.Advance(ctx, lifeT0.Add(300*time.Second))
 	flushed(t, e)
 	require.Len(t, got, 2)
 	slices.SortFunc(got, func(a, b violation.Alert) int { return strings.Compare(a.SecurityProfileName, b.SecurityProfileName) })

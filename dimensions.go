@@ -79,27 +79,32 @@ func (e *Engine) CreateDimension(ctx context.Context, in CreateDimensionInput) (
 	if err != nil {
 		return CreateDimensionOutput{}, err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if d, ok := cfg.dims[in.Name]; ok {
-		if in.ClientRequestToken != "" && d.token == in.ClientRequestToken && slices.Equal(d.values, in.StringValues) {
-			return CreateDimensionOutput{Name: d.name, Arn: d.arn}, nil
+	var out CreateDimensionOutput
+	err = e.update(ctx, func(cfg *config) (cpChange, error) {
+		if d, ok := cfg.dims[in.Name]; ok {
+			if in.ClientRequestToken != "" && d.token == in.ClientRequestToken && slices.Equal(d.values, in.StringValues) {
+				out = CreateDimensionOutput{Name: d.name, Arn: d.arn}
+				return cpChange{}, nil
+			}
+			return cpChange{}, newError(op, ErrResourceAlreadyExists, in.Name, "dimension %s already exists", in.Name)
 		}
-		return CreateDimensionOutput{}, newError(op, ErrResourceAlreadyExists, in.Name, "dimension %s already exists", in.Name)
+		if len(cfg.dims) >= MaxDimensions {
+			return cpChange{}, newError(op, ErrLimitExceeded, in.Name, "an account can have at most %d dimensions", MaxDimensions)
+		}
+		now := e.opts.clock().UTC()
+		next := cfg.clone()
+		next.dims[in.Name] = &dimensionRecord{
+			name: in.Name, arn: e.arn("dimension/" + in.Name), token: in.ClientRequestToken,
+			values: slices.Clone(in.StringValues), tags: cloneTags(in.Tags), matcher: m,
+			created: now, updated: now,
+		}
+		out = CreateDimensionOutput{Name: in.Name, Arn: next.dims[in.Name].arn}
+		return cpChange{next: next}, nil
+	})
+	if err != nil {
+		return CreateDimensionOutput{}, err
 	}
-	if len(cfg.dims) >= MaxDimensions {
-		return CreateDimensionOutput{}, newError(op, ErrLimitExceeded, in.Name, "an account can have at most %d dimensions", MaxDimensions)
-	}
-	now := e.opts.clock().UTC()
-	next := cfg.clone()
-	next.dims[in.Name] = &dimensionRecord{
-		name: in.Name, arn: e.arn("dimension/" + in.Name), token: in.ClientRequestToken,
-		values: slices.Clone(in.StringValues), tags: slices.Clone(in.Tags), matcher: m,
-		created: now, updated: now,
-	}
-	e.cfg.Store(next)
-	return CreateDimensionOutput{Name: in.Name, Arn: next.dims[in.Name].arn}, nil
+	return out, nil
 }
 
 // compileDimension validates a dimension's values and compiles its matcher.
@@ -145,29 +150,33 @@ func (e *Engine) UpdateDimension(ctx context.Context, in UpdateDimensionInput) (
 	if err != nil {
 		return Dimension{}, err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	old, ok := cfg.dims[in.Name]
-	if !ok {
-		return Dimension{}, errNotFound(op, "dimension", in.Name)
-	}
-	next := cfg.clone()
-	d := *old
-	d.values, d.matcher, d.updated = slices.Clone(in.StringValues), m, e.opts.clock().UTC()
-	next.dims[in.Name] = &d
-	for name, p := range cfg.profiles {
-		if !p.usesDimension(in.Name) {
-			continue
+	var out Dimension
+	err = e.update(ctx, func(cfg *config) (cpChange, error) {
+		old, ok := cfg.dims[in.Name]
+		if !ok {
+			return cpChange{}, errNotFound(op, "dimension", in.Name)
 		}
-		rec, err := e.recompile(next, p)
-		if err != nil {
-			return Dimension{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		next := cfg.clone()
+		d := *old
+		d.values, d.matcher, d.updated = slices.Clone(in.StringValues), m, e.opts.clock().UTC()
+		next.dims[in.Name] = &d
+		for name, p := range cfg.profiles {
+			if !p.usesDimension(in.Name) {
+				continue
+			}
+			rec, err := e.recompile(next, p)
+			if err != nil {
+				return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+			}
+			next.profiles[name] = rec
 		}
-		next.profiles[name] = rec
+		out = d.describe()
+		return cpChange{next: next}, nil
+	})
+	if err != nil {
+		return Dimension{}, err
 	}
-	e.cfg.Store(next)
-	return d.describe(), nil
+	return out, nil
 }
 
 // DeleteDimension deletes a dimension. Deleting one that does not exist
@@ -178,26 +187,24 @@ func (e *Engine) DeleteDimension(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if _, ok := cfg.dims[name]; !ok {
-		return nil
-	}
-	var users []string
-	for pname, p := range cfg.profiles {
-		if p.usesDimension(name) {
-			users = append(users, pname)
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		if _, ok := cfg.dims[name]; !ok {
+			return cpChange{}, nil
 		}
-	}
-	if len(users) > 0 {
-		slices.Sort(users)
-		return newError(op, ErrInvalidRequest, name, "dimension %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
-	}
-	next := cfg.clone()
-	delete(next.dims, name)
-	e.cfg.Store(next)
-	return nil
+		var users []string
+		for pname, p := range cfg.profiles {
+			if p.usesDimension(name) {
+				users = append(users, pname)
+			}
+		}
+		if len(users) > 0 {
+			slices.Sort(users)
+			return cpChange{}, newError(op, ErrInvalidRequest, name, "dimension %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
+		}
+		next := cfg.clone()
+		delete(next.dims, name)
+		return cpChange{next: next}, nil
+	})
 }
 
 // ListDimensions lists dimension names in lexical order.

@@ -23,7 +23,8 @@ var (
 	// 5 profiles per target, …) would be exceeded.
 	ErrLimitExceeded = errors.New("limit exceeded")
 	// ErrLateInput: an input is older than the end of the newest closed
-	// evaluation period (DESIGN rule 3). It is counted, never applied.
+	// evaluation period: that period's datapoints are already judged, and
+	// evaluation runs on event time only. It is counted, never applied.
 	ErrLateInput = errors.New("input older than the newest closed evaluation period")
 	// ErrClockJump: an input is further ahead of the watermark than the
 	// engine allows (WithMaxClockJump). It is counted, never applied.

@@ -1,6 +1,7 @@
 package ruledetect_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ func ExampleEngine_PrepareReport() {
 	}
 	wg.Wait()
 	for i := range prepared {
-		res, err := e.ApplyReport(&prepared[i])
+		res, err := e.ApplyReport(context.Background(), &prepared[i])
 		fmt.Println(res.ReportID, res.DroppedCount, err != nil)
 	}
 	// Output:

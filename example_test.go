@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"sync"
 	"time"
 
 	"github.com/ruledetect/ruledetect"
@@ -35,7 +37,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		return err
 	}
 	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
@@ -43,14 +45,16 @@ func run() error {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+		err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
 		if err != nil {
 			return err
 		}
 	}
-	e.Advance(t.Add(5 * time.Minute)) // close the evaluation period
-	for v, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	if err := e.Advance(ctx, t.Add(5*time.Minute)); err != nil { // close the evaluation period
+		return err
+	}
+	for v, err := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		if err != nil {
 			return err
 		}
@@ -59,11 +63,81 @@ func run() error {
 	return nil
 }
 
+// An Engine is safe for concurrent use: here four goroutines, as a broker's
+// connections would, each feed their own things through handles, in
+// parallel, while the main goroutine waits; then the clock moves and the
+// listing shows every chatty thing in alarm. Inputs from several goroutines
+// need an allowed lateness of at least their skew (WithAllowedLateness);
+// these all fall in one evaluation period.
+func ExampleEngine_concurrent() {
+	ctx := context.Background()
+	e, err := ruledetect.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	  {"name":"chatty","metric":"aws:num-messages-sent",
+	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
+		log.Fatal(err)
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		log.Fatal(err)
+	}
+	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 25 {
+				name := fmt.Sprintf("cam-%03d", g*25+k)
+				cam, err := e.Thing(name) // once per connection in a broker
+				if err != nil {
+					errs[g] = err
+					return
+				}
+				sent := 1 + k%2*4 // every other thing sends 5 messages, the rest 1
+				for i := range sent {
+					err := cam.IngestMessage(ctx, ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
+						Direction: ruledetect.Sent, Topic: "dt/" + name + "/telemetry", Bytes: 120})
+					if err != nil {
+						errs[g] = err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		log.Fatal(err)
+	}
+	if err := e.Advance(ctx, t.Add(5*time.Minute)); err != nil {
+		log.Fatal(err)
+	}
+	inAlarm := 0
+	for _, err := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		inAlarm++
+	}
+	fmt.Println(e.Stats().Inputs, "inputs,", inAlarm, "things in alarm")
+	// Output:
+	// 292 inputs, 48 things in alarm
+}
+
 // Errors carry the operation, the resource and one of the service's error
 // kinds, matched with errors.Is.
 func ExampleEngine_DescribeSecurityProfile_notFound() {
-	e, _ := ruledetect.New()
-	_, err := e.DescribeSecurityProfile(context.Background(), "missing")
+	e, err := ruledetect.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = e.DescribeSecurityProfile(context.Background(), "missing")
 	fmt.Println(errors.Is(err, ruledetect.ErrResourceNotFound))
 	fmt.Println(err)
 	// Output:
@@ -76,58 +150,90 @@ func ExampleEngine_DescribeSecurityProfile_notFound() {
 // when it starts again.
 func ExampleEngine_WriteSnapshot() {
 	ctx := context.Background()
-	e, _ := ruledetect.New()
-	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	e, err := ruledetect.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"chatty","metric":"aws:num-messages-sent",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":3},"durationSeconds":300}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
-	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
+		log.Fatal(err)
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		log.Fatal(err)
+	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	send := func(e *ruledetect.Engine, at time.Time) {
-		e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: at, Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+		err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: at, Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120})
+		if err != nil {
+			log.Fatal(err)
+		}
 	}
 	send(e, t)
 	send(e, t.Add(time.Second))
 
 	var saved bytes.Buffer // a file in a real service
 	if err := e.WriteSnapshot(ctx, &saved); err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	restarted, err := ruledetect.RestoreSnapshot(ctx, &saved)
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	send(restarted, t.Add(2*time.Second)) // the third message of the same window
-	restarted.Advance(t.Add(5 * time.Minute))
-	for v, err := range restarted.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
-		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count, err)
+	if err := restarted.Advance(ctx, t.Add(5*time.Minute)); err != nil {
+		log.Fatal(err)
+	}
+	for v, err := range restarted.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count)
 	}
 	// Output:
-	// cam-1 chatty 3 <nil>
+	// cam-1 chatty 3
 }
 
 // A broker integration resolves the thing once, when the client connects,
 // and ingests every message of the connection through the handle.
 func ExampleEngine_Thing() {
 	ctx := context.Background()
-	e, _ := ruledetect.New()
-	profile, _ := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
+	e, err := ruledetect.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	profile, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cams","behaviors":[
 	  {"name":"big","metric":"aws:message-byte-size",
 	   "criteria":{"comparisonOperator":"less-than-equals","value":{"count":1024}}}]}`))
-	e.CreateSecurityProfile(ctx, profile)
-	e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
+		log.Fatal(err)
+	}
+	if err := e.AttachSecurityProfile(ctx, "cams", e.Arn("all/things")); err != nil {
+		log.Fatal(err)
+	}
 	cam, err := e.Thing("cam-1")
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i, size := range []int64{200, 4096} {
-		cam.IngestMessage(ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
+		err := cam.IngestMessage(ctx, ruledetect.Message{Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/video", Bytes: size})
+		if err != nil {
+			log.Fatal(err)
+		}
 	}
-	for v := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	for v, err := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Println(v.ThingName, v.Behavior.Name, *v.LastViolationValue.Count)
 	}
 	// Output:
@@ -138,13 +244,17 @@ func ExampleEngine_Thing() {
 // decoded; one that breaks value rules is applied without the bad values,
 // which are counted and (the first 100) listed.
 func ExampleWithMaxReportSize() {
-	e, _ := ruledetect.New(ruledetect.WithMaxReportSize(1 << 10))
+	ctx := context.Background()
+	e, err := ruledetect.New(ruledetect.WithMaxReportSize(1 << 10))
+	if err != nil {
+		log.Fatal(err)
+	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	big := append([]byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{}}`), bytes.Repeat([]byte(" "), 2000)...)
-	_, err := e.IngestReport("cam-1", t, ruledetect.JSON, big)
+	_, err = e.IngestReport(ctx, "cam-1", t, ruledetect.JSON, big)
 	fmt.Println(errors.Is(err, ruledetect.ErrReportTooLarge), err)
 
-	res, err := e.IngestReport("cam-1", t, ruledetect.JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},
+	res, err := e.IngestReport(ctx, "cam-1", t, ruledetect.JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},
 	  "metrics":{"listening_tcp_ports":{"ports":[{"port":0},{"port":443},{"port":70000}]}}}`))
 	fmt.Println(res.DroppedCount, res.Dropped[0].Path, res.Dropped[0].Reason, err)
 	// Output:
@@ -180,7 +290,7 @@ func ExampleWithAlertSink() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -190,13 +300,16 @@ func ExampleWithAlertSink() {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
+		if err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(time.Duration(i) * time.Second),
 			Direction: ruledetect.Sent, Topic: "dt/cam-1/telemetry", Bytes: 120}); err != nil {
 			fmt.Println(err)
 			return
 		}
 	}
-	e.Advance(t.Add(5 * time.Minute))
+	if err := e.Advance(ctx, t.Add(5*time.Minute)); err != nil {
+		fmt.Println(err)
+		return
+	}
 	if err := e.Flush(ctx); err != nil {
 		fmt.Println(err)
 	}
@@ -222,7 +335,7 @@ func ExampleEngine_ListMetricValues() {
 		fmt.Println(err)
 		return
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -232,15 +345,18 @@ func ExampleEngine_ListMetricValues() {
 	}
 	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	report := []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[{"port":22},{"port":443}]}}}`)
-	if _, err := e.IngestReport("cam-1", t.Add(time.Minute), ruledetect.JSON, report); err != nil {
+	if _, err := e.IngestReport(ctx, "cam-1", t.Add(time.Minute), ruledetect.JSON, report); err != nil {
 		fmt.Println(err)
 		return
 	}
-	if err := e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t.Add(2 * time.Minute), Direction: ruledetect.Sent, Topic: "dt/x", Bytes: 1}); err != nil {
+	if err := e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t.Add(2 * time.Minute), Direction: ruledetect.Sent, Topic: "dt/x", Bytes: 1}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	e.Advance(t.Add(5 * time.Minute))
+	if err := e.Advance(ctx, t.Add(5*time.Minute)); err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, metric := range []string{"aws:listening-tcp-ports", "aws:num-messages-sent"} {
 		in := ruledetect.ListMetricValuesInput{ThingName: "cam-1", MetricName: metric,
 			StartTime: behavior.At(t), EndTime: behavior.At(t.Add(time.Hour))}

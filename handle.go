@@ -1,6 +1,9 @@
 package ruledetect
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Thing is a handle on one thing of an Engine: its name, checked once, and
 // its state, found once. Ingesting through a handle skips the name lookup,
@@ -35,32 +38,32 @@ func (e *Engine) Thing(name string) (*Thing, error) {
 func (t *Thing) Name() string { return t.name }
 
 // IngestMessage is Engine.IngestMessage for this thing; m.Thing is ignored.
-func (t *Thing) IngestMessage(m Message) error {
+func (t *Thing) IngestMessage(ctx context.Context, m Message) error {
 	m.Thing = t.name
-	return t.e.ingestMessage(t, m)
+	return t.e.ingestMessage(ctx, t, m)
 }
 
 // IngestAuthorizationFailure is Engine.IngestAuthorizationFailure for this
 // thing; f.Thing is ignored.
-func (t *Thing) IngestAuthorizationFailure(f AuthorizationFailure) error {
+func (t *Thing) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
 	f.Thing = t.name
-	return t.e.ingestAuthorizationFailure(t, f)
+	return t.e.ingestAuthorizationFailure(ctx, t, f)
 }
 
 // IngestConnect is Engine.IngestConnect for this thing; c.Thing is ignored.
-func (t *Thing) IngestConnect(c Connect) error {
+func (t *Thing) IngestConnect(ctx context.Context, c Connect) error {
 	c.Thing = t.name
-	return t.e.ingestConnect(t, c)
+	return t.e.ingestConnect(ctx, t, c)
 }
 
 // IngestDisconnect is Engine.IngestDisconnect for this thing; d.Thing is
 // ignored.
-func (t *Thing) IngestDisconnect(d Disconnect) error {
+func (t *Thing) IngestDisconnect(ctx context.Context, d Disconnect) error {
 	d.Thing = t.name
-	return t.e.ingestDisconnect(t, d)
+	return t.e.ingestDisconnect(ctx, t, d)
 }
 
 // IngestReport is Engine.IngestReport for this thing.
-func (t *Thing) IngestReport(at time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	return t.e.ingestReport(t, t.name, at, format, data)
+func (t *Thing) IngestReport(ctx context.Context, at time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	return t.e.ingestReport(ctx, t, t.name, at, format, data)
 }

@@ -24,7 +24,7 @@ func TestThingHandleMatchesByName(t *testing.T) {
 	newEngine := func() *Engine {
 		e, err := New()
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: profile})
+		_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: profile})
 		require.NoError(t, err)
 		require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 		return e
@@ -41,18 +41,18 @@ func TestThingHandleMatchesByName(t *testing.T) {
 			m := Message{Thing: "cam-1", Time: at, Direction: Sent, Topic: "dt/cam-1", Bytes: 10}
 			f := AuthorizationFailure{Thing: "cam-1", Time: at, Topic: "cmd/x"}
 			c := Connect{Thing: "cam-1", Time: at, SourceIP: netip.MustParseAddr("203.0.113.9")}
-			require.NoError(t, byName.IngestMessage(m))
-			require.NoError(t, byName.IngestAuthorizationFailure(f))
-			require.NoError(t, byName.IngestConnect(c))
-			require.NoError(t, byName.IngestDisconnect(Disconnect{Thing: "cam-1", Time: at}))
+			require.NoError(t, byName.IngestMessage(ctx, m))
+			require.NoError(t, byName.IngestAuthorizationFailure(ctx, f))
+			require.NoError(t, byName.IngestConnect(ctx, c))
+			require.NoError(t, byName.IngestDisconnect(ctx, Disconnect{Thing: "cam-1", Time: at}))
 			m.Thing, f.Thing, c.Thing = "ignored", "ignored", "ignored"
-			require.NoError(t, h.IngestMessage(m))
-			require.NoError(t, h.IngestAuthorizationFailure(f))
-			require.NoError(t, h.IngestConnect(c))
-			require.NoError(t, h.IngestDisconnect(Disconnect{Time: at}))
+			require.NoError(t, h.IngestMessage(ctx, m))
+			require.NoError(t, h.IngestAuthorizationFailure(ctx, f))
+			require.NoError(t, h.IngestConnect(ctx, c))
+			require.NoError(t, h.IngestDisconnect(ctx, Disconnect{Time: at}))
 		}
-		byName.Advance(start.Add(time.Hour))
-		byHandle.Advance(start.Add(time.Hour))
+		byName.Advance(ctx, start.Add(time.Hour))
+		byHandle.Advance(ctx, start.Add(time.Hour))
 	}
 	want, got := eventTypes(t, byName, "cam-1"), eventTypes(t, byHandle, "cam-1")
 	assert.Contains(t, want, "alarm-invalidated", "the idle gap must drop the state")
@@ -62,7 +62,7 @@ func TestThingHandleMatchesByName(t *testing.T) {
 
 	_, err = byHandle.Thing("bad\x00name")
 	require.ErrorIs(t, err, ErrInvalidRequest)
-	_, err = h.IngestReport(lifeT0.Add(80*time.Hour), JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{}}`))
+	_, err = h.IngestReport(ctx, lifeT0.Add(80*time.Hour), JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{}}`))
 	require.NoError(t, err)
 }
 
@@ -71,7 +71,7 @@ func TestThingHandleConcurrent(t *testing.T) {
 	ctx := context.Background()
 	e, err := New()
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 1000)}})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: "p", Behaviors: []behavior.Behavior{msgBehavior("msgs", 1000)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	h, err := e.Thing("shared")
@@ -80,11 +80,11 @@ func TestThingHandleConcurrent(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for i := range 200 {
-				assert.NoError(t, h.IngestMessage(Message{Time: lifeT0.Add(time.Duration(i) * time.Second), Direction: Sent, Topic: "t", Bytes: 1}))
+				assert.NoError(t, h.IngestMessage(ctx, Message{Time: lifeT0.Add(time.Duration(i) * time.Second), Direction: Sent, Topic: "t", Bytes: 1}))
 			}
 		})
 	}
 	wg.Wait()
-	e.Advance(lifeT0.Add(300 * time.Second))
+	e.Advance(ctx, lifeT0.Add(300*time.Second))
 	assert.Equal(t, uint64(800), e.Stats().Inputs)
 }

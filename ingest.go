@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"time"
@@ -10,11 +11,25 @@ import (
 )
 
 // IngestMessage applies a message a thing sent or received.
-func (e *Engine) IngestMessage(m Message) error { return e.ingestMessage(nil, m) }
+//
+// The context of every ingest call and of Advance works the same way. A call
+// whose ctx is already done is rejected with ctx.Err() and changes nothing
+// (not even the counters of Stats). Otherwise the input is applied, and ctx
+// bounds only what may follow: when the delivery queue is over its bound
+// (DeliveryPolicy), the call waits for the sinks to catch up until the
+// policy's Wait passes or ctx ends, whichever is first. A wait cut short by
+// ctx ends as one that timed out: the input stays applied, the call returns
+// nil, and the queue's overflow is counted in Stats().Delivery.Spilled.
+func (e *Engine) IngestMessage(ctx context.Context, m Message) error {
+	return e.ingestMessage(ctx, nil, m)
+}
 
 // ingestMessage applies m; h, when not nil, is the handle of m.Thing,
 // whose name was checked when it was made.
-func (e *Engine) ingestMessage(h *Thing, m Message) error {
+func (e *Engine) ingestMessage(ctx context.Context, h *Thing, m Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if h == nil {
 		if err := checkThing("IngestMessage", m.Thing); err != nil {
 			return e.reject(err)
@@ -31,7 +46,7 @@ func (e *Engine) ingestMessage(h *Thing, m Message) error {
 	if err != nil {
 		return err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	t := m.Time.UnixNano()
 	k := e.periodOf(t)
 	var dims dimMemo
@@ -86,13 +101,17 @@ func (d *dimMemo) passes(cb *compiledBehavior, topic, client string) bool {
 	return cb.dimOp.Admits(match)
 }
 
-// IngestAuthorizationFailure applies an authorization failure.
-func (e *Engine) IngestAuthorizationFailure(f AuthorizationFailure) error {
-	return e.ingestAuthorizationFailure(nil, f)
+// IngestAuthorizationFailure applies an authorization failure; ctx is as
+// for IngestMessage.
+func (e *Engine) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
+	return e.ingestAuthorizationFailure(ctx, nil, f)
 }
 
-func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) error {
+func (e *Engine) ingestAuthorizationFailure(ctx context.Context, h *Thing, f AuthorizationFailure) error {
 	const op = "IngestAuthorizationFailure"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := firstErr(checkThingUnless(h, op, f.Thing), checkTime(op, f.Thing, f.Time), checkTopic(op, f.Thing, f.Topic)); err != nil {
 		return e.reject(err)
 	}
@@ -100,7 +119,7 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 	if err != nil {
 		return err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	k := e.periodOf(f.Time.UnixNano())
 	var dims dimMemo
 	for _, i := range ts.cov.byInput[inAuthFailure] {
@@ -113,11 +132,16 @@ func (e *Engine) ingestAuthorizationFailure(h *Thing, f AuthorizationFailure) er
 	return nil
 }
 
-// IngestConnect applies a connection attempt.
-func (e *Engine) IngestConnect(c Connect) error { return e.ingestConnect(nil, c) }
+// IngestConnect applies a connection attempt; ctx is as for IngestMessage.
+func (e *Engine) IngestConnect(ctx context.Context, c Connect) error {
+	return e.ingestConnect(ctx, nil, c)
+}
 
-func (e *Engine) ingestConnect(h *Thing, c Connect) error {
+func (e *Engine) ingestConnect(ctx context.Context, h *Thing, c Connect) error {
 	const op = "IngestConnect"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := firstErr(checkThingUnless(h, op, c.Thing), checkTime(op, c.Thing, c.Time)); err != nil {
 		return e.reject(err)
 	}
@@ -125,7 +149,7 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 	if err != nil {
 		return err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	t := c.Time.UnixNano()
 	k := e.periodOf(t)
 	if c.Failed {
@@ -160,11 +184,16 @@ func (e *Engine) ingestConnect(h *Thing, c Connect) error {
 	return nil
 }
 
-// IngestDisconnect applies a disconnection.
-func (e *Engine) IngestDisconnect(d Disconnect) error { return e.ingestDisconnect(nil, d) }
+// IngestDisconnect applies a disconnection; ctx is as for IngestMessage.
+func (e *Engine) IngestDisconnect(ctx context.Context, d Disconnect) error {
+	return e.ingestDisconnect(ctx, nil, d)
+}
 
-func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
+func (e *Engine) ingestDisconnect(ctx context.Context, h *Thing, d Disconnect) error {
 	const op = "IngestDisconnect"
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := firstErr(checkThingUnless(h, op, d.Thing), checkTime(op, d.Thing, d.Time)); err != nil {
 		return e.reject(err)
 	}
@@ -172,7 +201,7 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 	if err != nil {
 		return err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	t := d.Time.UnixNano()
 	if ts.disconnectedAt == 0 {
 		ts.disconnectedAt = t
@@ -191,16 +220,21 @@ func (e *Engine) ingestDisconnect(h *Thing, d Disconnect) error {
 // invalidations due by t and drops violation events past retention. Use it
 // at the end of a replay, or on a timer in a live system, so that windows
 // close even when the fleet goes quiet. Advancing to a time before the
-// watermark does nothing.
-func (e *Engine) Advance(t time.Time) {
+// watermark does nothing. ctx is as for IngestMessage: an Advance whose ctx
+// is already done returns ctx.Err() and moves nothing; otherwise it returns
+// nil, and ctx bounds only its wait for room in the delivery queue.
+func (e *Engine) Advance(ctx context.Context, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if t.Before(minTime) {
-		return
+		return nil
 	}
 	if t.After(maxTime) {
 		t = maxTime // beyond it, Unix nanoseconds wrap
 	}
 	e.mu.Lock()
-	defer e.unlockClock()
+	defer e.unlockClock(ctx)
 	ns := t.UnixNano()
 	if !e.started.Load() {
 		e.start(ns)
@@ -208,6 +242,7 @@ func (e *Engine) Advance(t time.Time) {
 	e.advanceTo(ns)
 	e.expireIdle(ns)
 	e.log.Prune(t)
+	return nil
 }
 
 // enter admits an input of thing at t and returns the thing's shard,
@@ -286,13 +321,14 @@ func (e *Engine) tooFarAhead(t, w int64) bool {
 	return jump > 0 && t-w > int64(jump)
 }
 
-// leave ends the section enter began.
-func (e *Engine) leave(sh *shard) {
+// leave ends the section enter began, and waits for room in the delivery
+// queue no longer than ctx.
+func (e *Engine) leave(ctx context.Context, sh *shard) {
 	sh.mu.Unlock()
 	if e.serial {
 		e.mu.Unlock()
 	}
-	e.waitForRoom()
+	e.waitForRoom(ctx)
 }
 
 // admitInShard reports whether an input at t can be applied with only its
@@ -398,8 +434,7 @@ func (e *Engine) closeInBackground(t int64) bool {
 		e.closeDone.Broadcast()
 		e.log.Prune(time.Unix(0, m*int64(e.opts.period)))
 		e.bgClose.Store(false)
-		e.mu.Unlock()
-		e.waitForRoom()
+		e.mu.Unlock() // it holds back no caller: the next input waits for room in the queue
 	}()
 	return true
 }

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"math"
 	"slices"
 	"time"
@@ -69,24 +70,31 @@ type DroppedValue struct {
 //
 // Decoding happens before the engine's lock is taken, so goroutines that
 // ingest reports decode in parallel.
-func (e *Engine) IngestReport(thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	return e.ingestReport(nil, thing, t, format, data)
+//
+// ctx is as for IngestMessage; a ctx that ends while the report is being
+// decoded also rejects it with ctx.Err(), having changed nothing.
+func (e *Engine) IngestReport(ctx context.Context, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	return e.ingestReport(ctx, nil, thing, t, format, data)
 }
 
 // ingestReport is PrepareReport and ApplyReport in one go, with a pooled
 // PreparedReport: the one path of a report into the engine.
-func (e *Engine) ingestReport(h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+func (e *Engine) ingestReport(ctx context.Context, h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+	if err := ctx.Err(); err != nil {
+		return IngestResult{}, err
+	}
 	s := e.decoders.Get().(*reportScratch)
 	defer e.decoders.Put(s)
 	_ = e.prepareReport(&s.d, &s.p, h, thing, t, format, data) // ApplyReport returns the error
-	res, err := e.ApplyReport(&s.p)
+	res, err := e.ApplyReport(ctx, &s.p)
 	// The pooled PreparedReport keeps its buffer; the caller owns the result.
 	res.Dropped = slices.Clone(res.Dropped)
 	return res, err
 }
 
-// applyReport feeds every report-side behavior of ts from r (DESIGN rule 5).
-// A behavior gets a datapoint only if the report has its metric's block.
+// applyReport feeds every report-side behavior of ts from r. A behavior gets
+// a datapoint only if the report has its metric's block; a block present
+// with an empty list is a compliant datapoint.
 func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
 	ns := r.NetworkStats
 	if ns.Present && e.opts.cumulativeNetStats {

@@ -38,8 +38,9 @@ type Message struct {
 	Direction Direction
 	Topic     string
 	Bytes     int64
-	// SourceIP, when valid, is the address the message came from; it feeds
-	// aws:source-ip-address behaviors that have a dimension (DESIGN rule 5).
+	// SourceIP, when valid, is the address the message came from. It feeds
+	// aws:source-ip-address behaviors that have a dimension: with one, the
+	// metric is the source of each sent message whose topic passes it.
 	SourceIP netip.Addr
 }
 

@@ -32,6 +32,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // datapoint clears it (consecutiveDatapointsToClear 1), with the same
 // violation id.
 func TestKeptAlarmClearsWithItsID(t *testing.T) {
+	ctx := context.Background()
 	s := detecttest.New(t, lifecycleProfile(100))
 	s.Series(map[string]string{"a authorization-failure cmd/x": "3"})
 	inAlarm := detecttest.Event{Time: detecttest.T(5 * time.Minute), Type: "in-alarm", Thing: "a", Behavior: "auth", Value: `{"count":3}`}
@@ -39,7 +40,7 @@ func TestKeptAlarmClearsWithItsID(t *testing.T) {
 
 	sp, err := behavior.ParseSecurityProfile([]byte(lifecycleProfile(10)))
 	require.NoError(t, err)
-	_, err = s.Engine.UpdateSecurityProfile(context.Background(), &ruledetect.UpdateSecurityProfileInput{
+	_, err = s.Engine.UpdateSecurityProfile(context.Background(), ruledetect.UpdateSecurityProfileInput{
 		SecurityProfileName: "p", Behaviors: sp.Behaviors})
 	require.NoError(t, err)
 	s.At(400*time.Second).Sent("a", "t", 1).AdvanceTo(600 * time.Second)
@@ -47,7 +48,7 @@ func TestKeptAlarmClearsWithItsID(t *testing.T) {
 		Thing: "a", Behavior: "auth", Value: `{"count":0}`})
 
 	ids := map[string]bool{}
-	for ev, err := range s.Engine.ViolationEvents(ruledetect.ListViolationEventsInput{
+	for ev, err := range s.Engine.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(detecttest.Start), EndTime: behavior.At(detecttest.T(time.Hour))}) {
 		require.NoError(t, err)
 		ids[ev.ViolationID] = true

@@ -26,7 +26,7 @@ func TestListingIterators(t *testing.T) {
 		m, p := fmt.Sprintf("m%02d", i), fmt.Sprintf("p%02d", i)
 		_, err := e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: m, MetricType: "number"})
 		require.NoError(t, err)
-		_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: p})
+		_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: p})
 		require.NoError(t, err)
 		if i < 4 {
 			require.NoError(t, e.AttachSecurityProfile(ctx, p, e.Arn("all/things")))

@@ -34,7 +34,7 @@ func mvEngine(t *testing.T, opts ...Option) *Engine {
 	require.NoError(t, err)
 	yes := ptr(true)
 	count := func(n int64) *behavior.MetricValue { return &behavior.MetricValue{Count: ptr(n)} }
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{
 		SecurityProfileName: "p",
 		Behaviors: []behavior.Behavior{
 			{Name: "msgs", Metric: "aws:num-messages-sent", MetricDimension: &behavior.MetricDimension{DimensionName: "telemetry"}, ExportMetric: yes,
@@ -57,23 +57,23 @@ func mvEngine(t *testing.T, opts ...Option) *Engine {
 
 	at := func(m, s int) time.Time { return mvT0.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
 	msg := func(at time.Time, topic string) {
-		require.NoError(t, e.IngestMessage(Message{Thing: "cam-1", Time: at, Direction: Sent, Topic: topic, Bytes: 10}))
+		require.NoError(t, e.IngestMessage(ctx, Message{Thing: "cam-1", Time: at, Direction: Sent, Topic: topic, Bytes: 10}))
 	}
 	report := func(at time.Time, id int, ports string, total, bytesOut int, temp float64) {
 		r := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[%s],"total":%d},
 		  "network_stats":{"bytes_in":1,"bytes_out":%d,"packets_in":1,"packets_out":1}},"custom_metrics":{"temperature":[{"number":%g}]}}`,
 			id, ports, total, bytesOut, temp)
-		_, err := e.IngestReport("cam-1", at, JSON, []byte(r))
+		_, err := e.IngestReport(ctx, "cam-1", at, JSON, []byte(r))
 		require.NoError(t, err)
 	}
 	msg(at(1, 0), "dt/a")
 	msg(at(1, 30), "dt/a")
 	msg(at(2, 0), "other/x")
 	report(at(3, 0), 1, `{"port":22},{"port":443}`, 2, 100, 20)
-	require.NoError(t, e.IngestAuthorizationFailure(AuthorizationFailure{Thing: "cam-1", Time: at(4, 0), Topic: "cmd/x"}))
+	require.NoError(t, e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: "cam-1", Time: at(4, 0), Topic: "cmd/x"}))
 	msg(at(6, 0), "dt/b")
 	report(at(7, 0), 2, `{"port":443}`, 1, 50, 30)
-	e.Advance(at(10, 0))
+	e.Advance(ctx, at(10, 0))
 	return e
 }
 
@@ -139,7 +139,7 @@ func TestListMetricValuesPaging(t *testing.T) {
 	require.Len(t, p1.MetricDatumList, 1)
 	require.NotEmpty(t, p1.NextToken)
 	// A value added behind the cursor does not shift the next page.
-	_, err = e.IngestReport("cam-1", mvT0.Add(11*time.Minute), JSON, []byte(`{"header":{"report_id":3,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[]}}}`))
+	_, err = e.IngestReport(ctx, "cam-1", mvT0.Add(11*time.Minute), JSON, []byte(`{"header":{"report_id":3,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[]}}}`))
 	require.NoError(t, err)
 	in.NextToken = p1.NextToken
 	p2, err := e.ListMetricValues(ctx, in)
@@ -193,10 +193,11 @@ func TestListMetricValuesErrors(t *testing.T) {
 // Retention keeps the last Duration and at most MaxValuesPerSeries of each
 // series, and ages out the values of things gone quiet.
 func TestMetricRetentionBounds(t *testing.T) {
+	ctx := context.Background()
 	e := mvEngine(t, WithMetricRetention(MetricRetention{Duration: time.Hour, MaxValuesPerSeries: 3}))
 	for i := range 5 {
 		at := mvT0.Add(time.Duration(11+i) * time.Minute)
-		_, err := e.IngestReport("cam-1", at, JSON, []byte(fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{},"custom_metrics":{"temperature":[{"number":%d}]}}`, 10+i, i)))
+		_, err := e.IngestReport(ctx, "cam-1", at, JSON, []byte(fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{},"custom_metrics":{"temperature":[{"number":%d}]}}`, 10+i, i)))
 		require.NoError(t, err)
 	}
 	assert.Equal(t, []string{`13m0s {"number":2}`, `14m0s {"number":3}`, `15m0s {"number":4}`},
@@ -211,12 +212,12 @@ func TestMetricRetentionBounds(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	e.Advance(mvT0.Add(3 * time.Hour))
+	e.Advance(ctx, mvT0.Add(3*time.Hour))
 	assert.Equal(t, []string{"aws:num-authorization-failures", "aws:num-messages-sent"}, series(),
 		"the reported values aged out; the cloud-side counts go on (0) while the thing is within the horizon")
 	assert.Len(t, values(t, e, ListMetricValuesInput{ThingName: "cam-1", MetricName: "aws:num-authorization-failures",
 		StartTime: behavior.At(mvT0), EndTime: behavior.At(mvT0.Add(4 * time.Hour))}), 3, "the cap")
-	e.Advance(mvT0.Add(52 * time.Hour))
+	e.Advance(ctx, mvT0.Add(52*time.Hour))
 	assert.Empty(t, series(), "the thing expired at its last input + 48 h, and its values aged out an hour later")
 	_, err := New(WithMetricRetention(MetricRetention{Duration: -time.Second}))
 	require.Error(t, err)

@@ -90,58 +90,60 @@ func (e *Engine) ValidateSecurityProfileBehaviors(ctx context.Context, behaviors
 // does); with any difference, tags included, it fails with
 // ErrResourceAlreadyExists. A new profile applies to no thing until it is
 // attached to a target.
-func (e *Engine) CreateSecurityProfile(ctx context.Context, in *CreateSecurityProfileInput) (CreateSecurityProfileOutput, error) {
+func (e *Engine) CreateSecurityProfile(ctx context.Context, in CreateSecurityProfileInput) (CreateSecurityProfileOutput, error) {
 	const op = "CreateSecurityProfile"
 	if err := ctx.Err(); err != nil {
 		return CreateSecurityProfileOutput{}, err
-	}
-	if in == nil {
-		return CreateSecurityProfileOutput{}, newError(op, ErrInvalidRequest, "", "input is required")
 	}
 	name := in.SecurityProfileName
 	if in.SecurityProfileArn != "" || in.Version != 0 || in.CreationDate != nil || in.LastModifiedDate != nil {
 		return CreateSecurityProfileOutput{}, newError(op, ErrInvalidRequest, name, "securityProfileArn, version, creationDate and lastModifiedDate are output fields")
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if r := in.Validate(cfg.validateOptions()); !r.Valid {
-		return CreateSecurityProfileOutput{}, invalid(op, name, r)
-	}
-	if old, ok := cfg.profiles[name]; ok {
-		if sameRequest(&old.sp, in) {
-			return CreateSecurityProfileOutput{SecurityProfileName: name, SecurityProfileArn: old.sp.SecurityProfileArn}, nil
+	var out CreateSecurityProfileOutput
+	err := e.update(ctx, func(cfg *config) (cpChange, error) {
+		if r := in.Validate(cfg.validateOptions()); !r.Valid {
+			return cpChange{}, invalid(op, name, r)
 		}
-		return CreateSecurityProfileOutput{}, newError(op, ErrResourceAlreadyExists, name, "security profile %s already exists with other parameters", name)
-	}
-	sp, err := deepCopy(in)
+		if old, ok := cfg.profiles[name]; ok {
+			if sameRequest(&old.sp, &in) {
+				out = CreateSecurityProfileOutput{SecurityProfileName: name, SecurityProfileArn: old.sp.SecurityProfileArn}
+				return cpChange{}, nil
+			}
+			return cpChange{}, newError(op, ErrResourceAlreadyExists, name, "security profile %s already exists with other parameters", name)
+		}
+		sp, err := deepCopy(&in)
+		if err != nil {
+			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		}
+		now := behavior.At(e.opts.clock().UTC())
+		sp.SecurityProfileArn, sp.Version = e.arn("securityprofile/"+name), 1
+		sp.CreationDate, sp.LastModifiedDate = &now, &now
+		next := cfg.clone()
+		rec, err := e.recompile(next, &profileRecord{sp: *sp})
+		if err != nil {
+			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		}
+		next.profiles[name] = rec
+		out = CreateSecurityProfileOutput{SecurityProfileName: name, SecurityProfileArn: sp.SecurityProfileArn}
+		return cpChange{next: next}, nil
+	})
 	if err != nil {
-		return CreateSecurityProfileOutput{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		return CreateSecurityProfileOutput{}, err
 	}
-	now := behavior.At(e.opts.clock().UTC())
-	sp.SecurityProfileArn, sp.Version = e.arn("securityprofile/"+name), 1
-	sp.CreationDate, sp.LastModifiedDate = &now, &now
-	next := cfg.clone()
-	rec, err := e.recompile(next, &profileRecord{sp: *sp})
-	if err != nil {
-		return CreateSecurityProfileOutput{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
-	}
-	next.profiles[name] = rec
-	e.cfg.Store(next)
-	return CreateSecurityProfileOutput{SecurityProfileName: name, SecurityProfileArn: sp.SecurityProfileArn}, nil
+	return out, nil
 }
 
 // DescribeSecurityProfile returns a security profile with its version,
 // dates and ARN.
-func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (*SecurityProfile, error) {
+func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (SecurityProfile, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return SecurityProfile{}, err
 	}
 	p, ok := e.cfg.Load().profiles[name]
 	if !ok {
-		return nil, errNotFound("DescribeSecurityProfile", "security profile", name)
+		return SecurityProfile{}, errNotFound("DescribeSecurityProfile", "security profile", name)
 	}
-	return deepCopy(&p.sp)
+	return copyOut(&p.sp)
 }
 
 // UpdateSecurityProfile changes a security profile and bumps its version.
@@ -152,61 +154,60 @@ func (e *Engine) DescribeSecurityProfile(ctx context.Context, name string) (*Sec
 //
 // Behaviors that keep their name, metric, dimension and criteria keep their
 // alarm state; the open alarms of behaviors that are removed or changed
-// become alarm-invalidated at the watermark (DESIGN rule 7). The change
-// applies from the next input on.
-func (e *Engine) UpdateSecurityProfile(ctx context.Context, in *UpdateSecurityProfileInput) (*SecurityProfile, error) {
+// become alarm-invalidated at the watermark, since what they monitored is
+// gone. The change applies from the next input on.
+func (e *Engine) UpdateSecurityProfile(ctx context.Context, in UpdateSecurityProfileInput) (SecurityProfile, error) {
 	const op = "UpdateSecurityProfile"
 	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if in == nil {
-		return nil, newError(op, ErrInvalidRequest, "", "input is required")
+		return SecurityProfile{}, err
 	}
 	name := in.SecurityProfileName
-	if err := checkDeleteFlags(op, in); err != nil {
-		return nil, err
+	if err := checkDeleteFlags(op, &in); err != nil {
+		return SecurityProfile{}, err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	old, ok := cfg.profiles[name]
-	if !ok {
-		return nil, errNotFound(op, "security profile", name)
-	}
-	if in.ExpectedVersion != nil && *in.ExpectedVersion != old.sp.Version {
-		return nil, newError(op, ErrVersionConflict, name, "expectedVersion %d does not match the current version %d", *in.ExpectedVersion, old.sp.Version)
-	}
-	sp, err := deepCopy(&old.sp)
-	if err != nil {
-		return nil, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
-	}
-	if err := applyUpdate(sp, in); err != nil {
-		return nil, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
-	}
-	if r := sp.Validate(cfg.validateOptions()); !r.Valid {
-		return nil, invalid(op, name, r)
-	}
-	now := behavior.At(e.opts.clock().UTC())
-	sp.Version, sp.LastModifiedDate = old.sp.Version+1, &now
-	next := cfg.clone()
-	rec, err := e.recompile(next, &profileRecord{sp: *sp, behaviors: old.behaviors})
-	if err != nil {
-		return nil, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
-	}
-	next.profiles[name] = rec
-	e.cfg.Store(next)
-	kept := map[uint64]bool{}
-	for _, cb := range rec.behaviors {
-		kept[cb.id] = true
-	}
-	gone := map[string]bool{}
-	for _, cb := range old.behaviors {
-		if !kept[cb.id] {
-			gone[cb.b.Name] = true
+	var sp *SecurityProfile
+	err := e.update(ctx, func(cfg *config) (cpChange, error) {
+		old, ok := cfg.profiles[name]
+		if !ok {
+			return cpChange{}, errNotFound(op, "security profile", name)
 		}
+		if in.ExpectedVersion != nil && *in.ExpectedVersion != old.sp.Version {
+			return cpChange{}, newError(op, ErrVersionConflict, name, "expectedVersion %d does not match the current version %d", *in.ExpectedVersion, old.sp.Version)
+		}
+		var err error
+		if sp, err = deepCopy(&old.sp); err != nil {
+			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		}
+		if err := applyUpdate(sp, &in); err != nil {
+			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		}
+		if r := sp.Validate(cfg.validateOptions()); !r.Valid {
+			return cpChange{}, invalid(op, name, r)
+		}
+		now := behavior.At(e.opts.clock().UTC())
+		sp.Version, sp.LastModifiedDate = old.sp.Version+1, &now
+		next := cfg.clone()
+		rec, err := e.recompile(next, &profileRecord{sp: *sp, behaviors: old.behaviors})
+		if err != nil {
+			return cpChange{}, &Error{Op: op, Kind: ErrInvalidRequest, Resource: name, Message: err.Error(), Cause: err}
+		}
+		next.profiles[name] = rec
+		kept := map[uint64]bool{}
+		for _, cb := range rec.behaviors {
+			kept[cb.id] = true
+		}
+		gone := map[string]bool{}
+		for _, cb := range old.behaviors {
+			if !kept[cb.id] {
+				gone[cb.b.Name] = true
+			}
+		}
+		return cpChange{next: next, ends: func(k violationKey) bool { return k.Profile == name && gone[k.Behavior] }}, nil
+	})
+	if err != nil {
+		return SecurityProfile{}, err
 	}
-	e.invalidateWhere(func(k violationKey) bool { return k.Profile == name && gone[k.Behavior] })
-	return deepCopy(sp)
+	return copyOut(sp)
 }
 
 // checkDeleteFlags rejects a delete flag sent together with a value for the
@@ -274,24 +275,21 @@ func (e *Engine) DeleteSecurityProfile(ctx context.Context, name string, expecte
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	old, ok := cfg.profiles[name]
-	if !ok {
-		return nil
-	}
-	if expectedVersion != nil && *expectedVersion != old.sp.Version {
-		return newError(op, ErrVersionConflict, name, "expectedVersion %d does not match the current version %d", *expectedVersion, old.sp.Version)
-	}
-	next := cfg.clone()
-	delete(next.profiles, name)
-	for target := range cfg.targets {
-		next.detach(name, target)
-	}
-	e.cfg.Store(next)
-	e.invalidateWhere(func(k violationKey) bool { return k.Profile == name })
-	return nil
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		old, ok := cfg.profiles[name]
+		if !ok {
+			return cpChange{}, nil
+		}
+		if expectedVersion != nil && *expectedVersion != old.sp.Version {
+			return cpChange{}, newError(op, ErrVersionConflict, name, "expectedVersion %d does not match the current version %d", *expectedVersion, old.sp.Version)
+		}
+		next := cfg.clone()
+		delete(next.profiles, name)
+		for target := range cfg.targets {
+			next.detach(name, target)
+		}
+		return cpChange{next: next, ends: func(k violationKey) bool { return k.Profile == name }}, nil
+	})
 }
 
 // ListSecurityProfiles lists security profiles in lexical order, optionally
@@ -357,6 +355,16 @@ func sameRequest(sp, in *behavior.SecurityProfile) bool {
 	ja, err1 := json.Marshal(&a)
 	jb, err2 := json.Marshal(&b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+// copyOut returns a copy of a stored profile for the caller, who may change
+// it freely.
+func copyOut(sp *SecurityProfile) (SecurityProfile, error) {
+	c, err := deepCopy(sp)
+	if err != nil {
+		return SecurityProfile{}, err
+	}
+	return *c, nil
 }
 
 // deepCopy returns a copy of v that shares nothing with it, through its JSON

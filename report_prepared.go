@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/report"
@@ -66,7 +67,14 @@ func (e *Engine) PrepareReport(p *PreparedReport, thing string, t time.Time, for
 // The result's Dropped list is p's own and stays valid until p is prepared
 // again. Applying p empties it: a second ApplyReport without a new
 // PrepareReport fails with an error matching ErrInvalidRequest.
-func (e *Engine) ApplyReport(p *PreparedReport) (IngestResult, error) {
+//
+// A ctx already done rejects the call with ctx.Err(), leaving p prepared;
+// ctx also bounds the wait for room in the delivery queue, as for
+// IngestMessage.
+func (e *Engine) ApplyReport(ctx context.Context, p *PreparedReport) (IngestResult, error) {
+	if err := ctx.Err(); err != nil {
+		return IngestResult{}, err
+	}
 	if !p.ready {
 		return IngestResult{}, newError("ApplyReport", ErrInvalidRequest, p.thing, "no prepared report to apply (PrepareReport first)")
 	}
@@ -79,7 +87,7 @@ func (e *Engine) ApplyReport(p *PreparedReport) (IngestResult, error) {
 	if err != nil {
 		return IngestResult{}, err
 	}
-	defer e.leave(sh)
+	defer e.leave(ctx, sh)
 	e.applyReport(ts, &p.r, p.t.UnixNano())
 	return p.res, nil
 }

@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestPrepareReportThenApplyIsIngestReport(t *testing.T) {
 	run := func(ingest func(e *Engine) []outcome) ([]outcome, []ViolationEvent, Stats) {
 		e := rpNewEngine(t)
 		out := ingest(e)
-		e.Advance(reportsT0.Add(time.Hour))
+		e.Advance(context.Background(), reportsT0.Add(time.Hour))
 		return out, rpAllEvents(t, e), e.Stats()
 	}
 	errText := func(err error) string {
@@ -41,7 +42,7 @@ func TestPrepareReportThenApplyIsIngestReport(t *testing.T) {
 	wantOut, wantEvents, wantStats := run(func(e *Engine) []outcome {
 		var out []outcome
 		for _, r := range reports {
-			res, err := e.IngestReport("dev-1", reportsT0.Add(r.at), r.format, r.data)
+			res, err := e.IngestReport(context.Background(), "dev-1", reportsT0.Add(r.at), r.format, r.data)
 			out = append(out, outcome{res, errText(err)})
 		}
 		return out
@@ -57,7 +58,7 @@ func TestPrepareReportThenApplyIsIngestReport(t *testing.T) {
 		wg.Wait()
 		var out []outcome
 		for i := range prepared {
-			res, err := e.ApplyReport(&prepared[i])
+			res, err := e.ApplyReport(context.Background(), &prepared[i])
 			out = append(out, outcome{res, errText(err)})
 		}
 		return out
@@ -78,18 +79,18 @@ func TestPrepareReportLeavesNoTrace(t *testing.T) {
 	err := e.PrepareReport(&p, "dev-1", reportsT0, JSON, []byte(`[]`))
 	require.ErrorIs(t, err, ErrMalformedReport)
 	assert.Zero(t, e.Stats().Rejected)
-	_, err2 := e.ApplyReport(&p)
+	_, err2 := e.ApplyReport(context.Background(), &p)
 	assert.Equal(t, err, err2)
 	assert.Equal(t, uint64(1), e.Stats().Rejected)
 
 	require.NoError(t, e.PrepareReport(&p, "dev-1", reportsT0, JSON, rpReadAWS(t, "agent-report-embeddedc-demo-short.json")))
 	assert.Zero(t, e.Stats().Inputs)
-	_, err = e.ApplyReport(&p)
+	_, err = e.ApplyReport(context.Background(), &p)
 	require.NoError(t, err)
-	_, err = e.ApplyReport(&p)
+	_, err = e.ApplyReport(context.Background(), &p)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 	var zero PreparedReport
-	_, err = e.ApplyReport(&zero)
+	_, err = e.ApplyReport(context.Background(), &zero)
 	require.ErrorIs(t, err, ErrInvalidRequest)
 }
 

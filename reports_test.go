@@ -102,7 +102,7 @@ func rpNewEngine(t *testing.T, opts ...Option) *Engine {
 	}
 	sp, err := behavior.ParseSecurityProfile([]byte(reportsProfile()))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "reports", e.Arn("all/things")))
 	return e
@@ -118,25 +118,27 @@ type rpIngest struct {
 // ingestReports ingests the reports as thing "dev-1" on a fresh engine,
 // advances past their last window and returns the events.
 func rpIngestReports(t *testing.T, reports []rpIngest, opts ...Option) []ViolationEvent {
+	ctx := context.Background()
 	t.Helper()
 	e := rpNewEngine(t, opts...)
 	var last time.Duration
 	for i, r := range reports {
-		res, err := e.IngestReport("dev-1", reportsT0.Add(r.at), r.format, r.data)
+		res, err := e.IngestReport(ctx, "dev-1", reportsT0.Add(r.at), r.format, r.data)
 		require.NoError(t, err, "report %d", i)
 		for _, d := range res.Dropped {
 			t.Logf("report %d: dropped %s %s: %s", i, d.Metric, d.Path, d.Reason)
 		}
 		last = max(last, r.at)
 	}
-	e.Advance(reportsT0.Add((last/(300*time.Second) + 1) * 300 * time.Second))
+	e.Advance(ctx, reportsT0.Add((last/(300*time.Second)+1)*300*time.Second))
 	return rpAllEvents(t, e)
 }
 
 func rpAllEvents(t *testing.T, e *Engine) []ViolationEvent {
+	ctx := context.Background()
 	t.Helper()
 	var out []ViolationEvent
-	for ev, err := range e.ViolationEvents(ListViolationEventsInput{
+	for ev, err := range e.ViolationEvents(ctx, ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0)),
 		EndTime:   behavior.At(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)),
 	}) {
@@ -412,11 +414,12 @@ func TestReportsIngestAsDocumented(t *testing.T) {
 // engine decides, it must say so in IngestResult.Dropped when it leaves them
 // out, and JSON and CBOR must agree (checked above).
 func TestReportsEmbeddedCDemoStrings(t *testing.T) {
+	ctx := context.Background()
 	e := rpNewEngine(t)
-	res, err := e.IngestReport("dev-1", reportsT0.Add(10*time.Second), JSON, rpReadAWS(t, "agent-report-embeddedc-demo-short.json"))
+	res, err := e.IngestReport(ctx, "dev-1", reportsT0.Add(10*time.Second), JSON, rpReadAWS(t, "agent-report-embeddedc-demo-short.json"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1625700661), res.ReportID, "header.rid of the report, echoed by the broker's accepted reply")
-	e.Advance(reportsT0.Add(300 * time.Second))
+	e.Advance(ctx, reportsT0.Add(300*time.Second))
 	got := rpByBehavior(t, rpAllEvents(t, e))
 	mem, ok := got["custom-memory-info"]
 	droppedMem := 0
@@ -489,14 +492,14 @@ func TestReportsDuplicatePortsInSet(t *testing.T) {
 		{"name":"tcp-in","metric":"aws:listening-tcp-ports","criteria":{"comparisonOperator":"in-port-set","value":{"ports":[80,88,8000]}}},
 		{"name":"tcp-not-in","metric":"aws:listening-tcp-ports","criteria":{"comparisonOperator":"not-in-port-set","value":{"ports":[8000]}}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "dups", e.Arn("all/things")))
 	for i, name := range []string{"agent-report-python-long.json", "agent-report-python-short.json"} {
-		_, err := e.IngestReport("dev-"+name, reportsT0.Add(time.Duration(10+i)*time.Second), JSON, rpReadAWS(t, name))
+		_, err := e.IngestReport(ctx, "dev-"+name, reportsT0.Add(time.Duration(10+i)*time.Second), JSON, rpReadAWS(t, name))
 		require.NoError(t, err)
 	}
-	e.Advance(reportsT0.Add(300 * time.Second))
+	e.Advance(ctx, reportsT0.Add(300*time.Second))
 	evs := rpAllEvents(t, e)
 	require.Len(t, evs, 2, "only the not-in behavior, once per thing")
 	for _, ev := range evs {
@@ -542,6 +545,7 @@ func TestReportsNetworkStatsDeltas(t *testing.T) {
 // is rejected whole with ErrMalformedReport and changes nothing: no thing, no
 // rpPoint, no event, not even the watermark.
 func TestReportsMalformedRejected(t *testing.T) {
+	ctx := context.Background()
 	bad := rpReadAWS(t, "devguide-troubleshoot-report-custom-number-not-array.input.json")
 	rejected := rpReadAWS(t, "devguide-troubleshoot-report-custom-number-not-array.rejected.json")
 	require.Contains(t, string(rejected), "Malformed metrics report")
@@ -555,7 +559,7 @@ func TestReportsMalformedRejected(t *testing.T) {
 			e := rpNewEngine(t)
 			before := e.Stats()
 			// Far in the future: had it moved the watermark, the next report would be late.
-			_, err := e.IngestReport("dev-1", reportsT0.Add(24*time.Hour), format, data)
+			_, err := e.IngestReport(ctx, "dev-1", reportsT0.Add(24*time.Hour), format, data)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, ErrMalformedReport), "%v", err)
 			after := e.Stats()
@@ -570,9 +574,9 @@ func TestReportsMalformedRejected(t *testing.T) {
 			if format == CBOR {
 				good = rpJSONToCBOR(t, good)
 			}
-			_, err = e.IngestReport("dev-1", reportsT0.Add(10*time.Second), format, good)
+			_, err = e.IngestReport(ctx, "dev-1", reportsT0.Add(10*time.Second), format, good)
 			require.NoError(t, err, "the rejected report must not have moved the watermark")
-			e.Advance(reportsT0.Add(300 * time.Second))
+			e.Advance(ctx, reportsT0.Add(300*time.Second))
 			assert.Equal(t, troubleshootAccepted, rpByBehavior(t, rpAllEvents(t, e)))
 		})
 	}

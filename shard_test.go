@@ -76,7 +76,7 @@ func TestConcurrentIngestEqualsSequential(t *testing.T) {
 		e, err := New(WithShards(8), WithClock(func() time.Time { return start }))
 		require.NoError(t, err)
 		ctx := context.Background()
-		_, err = e.CreateSecurityProfile(ctx, sp)
+		_, err = e.CreateSecurityProfile(ctx, *sp)
 		require.NoError(t, err)
 		require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 		return e
@@ -88,26 +88,26 @@ func TestConcurrentIngestEqualsSequential(t *testing.T) {
 		// The boundary is crossed by Advance, so no worker's input is
 		// late because another's closed its period first.
 		boundary := start.Add(time.Duration(p) * 5 * time.Minute)
-		seq.Advance(boundary)
-		par.Advance(boundary)
+		seq.Advance(context.Background(), boundary)
+		par.Advance(context.Background(), boundary)
 		for w := range workers {
 			for _, m := range inputs[p][w] {
-				require.NoError(t, seq.IngestMessage(m))
+				require.NoError(t, seq.IngestMessage(context.Background(), m))
 			}
 		}
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() {
 				for _, m := range inputs[p][w] {
-					assert.NoError(t, par.IngestMessage(m))
+					assert.NoError(t, par.IngestMessage(context.Background(), m))
 				}
 			})
 		}
 		wg.Wait()
 	}
 	end := start.Add(periods * 5 * time.Minute)
-	seq.Advance(end)
-	par.Advance(end)
+	seq.Advance(context.Background(), end)
+	par.Advance(context.Background(), end)
 	want, got := viewOf(t, seq), viewOf(t, par)
 	for _, b := range []string{`"many"`, `"outlier"`, `"big"`} {
 		require.True(t, slices.ContainsFunc(want.Events, func(ev string) bool { return strings.Contains(ev, b) }), b)
@@ -128,7 +128,7 @@ func TestSnapshotDuringIngestIsConsistent(t *testing.T) {
 	e, err := New(WithShards(16))
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	// Bounded: every other input raises or clears an alarm, and the log
@@ -146,7 +146,7 @@ func TestSnapshotDuringIngestIsConsistent(t *testing.T) {
 					bytes = 900 // alternately raise and clear every thing's alarm
 				}
 				at := start.Add(time.Duration(k%200) * time.Second)
-				if err := e.IngestMessage(Message{Thing: fmt.Sprint("t", i), Time: at, Direction: Sent, Topic: "a", Bytes: bytes}); err != nil {
+				if err := e.IngestMessage(context.Background(), Message{Thing: fmt.Sprint("t", i), Time: at, Direction: Sent, Topic: "a", Bytes: bytes}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -159,7 +159,7 @@ func TestSnapshotDuringIngestIsConsistent(t *testing.T) {
 		r, err := RestoreSnapshot(ctx, &buf)
 		require.NoError(t, err)
 		active := map[string]bool{}
-		for a, err := range r.ActiveViolations(ListActiveViolationsInput{}) {
+		for a, err := range r.ActiveViolations(context.Background(), ListActiveViolationsInput{}) {
 			require.NoError(t, err)
 			active[a.ThingName] = true
 		}

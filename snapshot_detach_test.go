@@ -23,7 +23,7 @@ func TestSnapshotAfterDeletingOnlyAttachedProfile(t *testing.T) {
 			  {"name":"auth","metric":"aws:num-authorization-failures",
 			   "criteria":{"comparisonOperator":"less-than","value":{"count":2},"durationSeconds":300}}]}`))
 			require.NoError(t, err)
-			_, err = e.CreateSecurityProfile(ctx, sp)
+			_, err = e.CreateSecurityProfile(ctx, *sp)
 			require.NoError(t, err)
 			for _, target := range []string{"all/things", "thinggroup/g1"} {
 				require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn(target)))

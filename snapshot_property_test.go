@@ -136,7 +136,7 @@ func (r *propRun) run() {
 			if err3 != nil {
 				return err3
 			}
-			_, err4 := e.CreateSecurityProfile(ctx, sp)
+			_, err4 := e.CreateSecurityProfile(ctx, *sp)
 			return errors.Join(err1, err2, err4, e.AttachSecurityProfile(ctx, "p1", e.Arn("all/things")))
 		})
 	}
@@ -247,13 +247,13 @@ func (r *propRun) step() {
 		if op == 6 {
 			r.each("CreateSecurityProfile "+doc, func(e *Engine) error {
 				c := *sp
-				_, err := e.CreateSecurityProfile(ctx, &c)
+				_, err := e.CreateSecurityProfile(ctx, c)
 				return err
 			})
 			break
 		}
 		r.each("UpdateSecurityProfile "+doc, func(e *Engine) error {
-			_, err := e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: name, Behaviors: slices.Clone(sp.Behaviors)})
+			_, err := e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: name, Behaviors: slices.Clone(sp.Behaviors)})
 			return err
 		})
 	case 8:
@@ -277,7 +277,7 @@ func (r *propRun) step() {
 		r.each(fmt.Sprint("SetThingGroups ", thing, groups), func(e *Engine) error { return e.SetThingGroups(ctx, thing, groups) })
 	case 12:
 		var ids []string
-		for a, err := range r.engines[0].ActiveViolations(ListActiveViolationsInput{}) {
+		for a, err := range r.engines[0].ActiveViolations(ctx, ListActiveViolationsInput{}) {
 			require.NoError(r.t, err)
 			ids = append(ids, a.ViolationID)
 		}
@@ -288,7 +288,7 @@ func (r *propRun) step() {
 		}
 		state := []VerificationState{"TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE", "UNKNOWN"}[s.pick(4)]
 		r.each("PutVerificationState "+id, func(e *Engine) error {
-			return e.PutVerificationStateOnViolation(PutVerificationStateOnViolationInput{ViolationID: id, VerificationState: state})
+			return e.PutVerificationStateOnViolation(ctx, PutVerificationStateOnViolationInput{ViolationID: id, VerificationState: state})
 		})
 	case 13:
 		r.snapshot()
@@ -304,26 +304,26 @@ func (r *propRun) step() {
 				if err != nil {
 					return err
 				}
-				return h.IngestMessage(Message{Time: at, Direction: dir, Topic: topic, Bytes: size})
+				return h.IngestMessage(ctx, Message{Time: at, Direction: dir, Topic: topic, Bytes: size})
 			}
-			return e.IngestMessage(Message{Thing: thing, Time: at, Direction: dir, Topic: topic, Bytes: size})
+			return e.IngestMessage(ctx, Message{Thing: thing, Time: at, Direction: dir, Topic: topic, Bytes: size})
 		})
 	case 16:
 		thing, topic := propThings[s.pick(len(propThings))], propTopics[s.pick(len(propTopics))]
 		r.each(fmt.Sprint("IngestAuthorizationFailure ", thing, " ", at.Unix()), func(e *Engine) error {
-			return e.IngestAuthorizationFailure(AuthorizationFailure{Thing: thing, Time: at, Topic: topic})
+			return e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: thing, Time: at, Topic: topic})
 		})
 	case 17:
 		thing := propThings[s.pick(len(propThings))]
 		if s.pick(2) == 0 {
 			ip := fmt.Sprintf("%d.0.0.%d", []int{10, 203}[s.pick(2)], s.pick(5))
 			r.each(fmt.Sprint("IngestConnect ", thing, " ", ip, " ", at.Unix()), func(e *Engine) error {
-				return e.IngestConnect(Connect{Thing: thing, Time: at, SourceIP: netip.MustParseAddr(ip)})
+				return e.IngestConnect(ctx, Connect{Thing: thing, Time: at, SourceIP: netip.MustParseAddr(ip)})
 			})
 			break
 		}
 		r.each(fmt.Sprint("IngestDisconnect ", thing, " ", at.Unix()), func(e *Engine) error {
-			return e.IngestDisconnect(Disconnect{Thing: thing, Time: at})
+			return e.IngestDisconnect(ctx, Disconnect{Thing: thing, Time: at})
 		})
 	case 18:
 		thing := propThings[s.pick(len(propThings))]
@@ -336,13 +336,13 @@ func (r *propRun) step() {
 			format, data = CBOR, rpJSONToCBOR(r.t, []byte(report))
 		}
 		r.each(fmt.Sprint("IngestReport ", thing, " ", at.Unix(), " ", report), func(e *Engine) error {
-			_, err := e.IngestReport(thing, at, format, data)
+			_, err := e.IngestReport(ctx, thing, at, format, data)
 			return err
 		})
 	case 19:
 		r.now = r.now.Add(time.Duration(s.pick(40)) * 5 * time.Minute)
 		to := r.now
-		r.each(fmt.Sprint("Advance ", to.Unix()), func(e *Engine) error { e.Advance(to); return nil })
+		r.each(fmt.Sprint("Advance ", to.Unix()), func(e *Engine) error { e.Advance(ctx, to); return nil })
 	}
 }
 

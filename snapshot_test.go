@@ -74,7 +74,7 @@ func snapSetup(t testing.TB, e *Engine) {
 	  {"name":"offline","metric":"aws:disconnect-duration",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":10}}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, p)
+	_, err = e.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
 	q, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"q","behaviors":[
@@ -83,7 +83,7 @@ func snapSetup(t testing.TB, e *Engine) {
 	  {"name":"recv","metric":"aws:num-messages-received",
 	   "criteria":{"comparisonOperator":"less-than","value":{"count":1},"durationSeconds":300,"consecutiveDatapointsToClear":2}}]}`))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, q)
+	_, err = e.CreateSecurityProfile(ctx, *q)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "q", e.Arn("thinggroup/g1")))
 	for i := range 10 {
@@ -98,6 +98,7 @@ func snapThing(i int) string { return fmt.Sprintf("dev-%02d", i) }
 // (cumulative network stats when cumulative), and at fixed times a profile
 // update, group changes, a dimension update and a verification state.
 func snapStream(n int, cumulative bool) []snapStep {
+	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
 	var steps []snapStep
 	totals := make([]int64, n)
@@ -123,11 +124,11 @@ func snapStream(n int, cumulative bool) []snapStep {
 					dir = Received
 				}
 				s = snapStep{ts, "message", func(t testing.TB, e *Engine) {
-					require.NoError(t, e.IngestMessage(Message{Thing: thing, Time: ts, Direction: dir, Topic: topic, Bytes: bytes}))
+					require.NoError(t, e.IngestMessage(ctx, Message{Thing: thing, Time: ts, Direction: dir, Topic: topic, Bytes: bytes}))
 				}}
 			case k < 4 || (noisy && k < 6):
 				s = snapStep{ts, "auth", func(t testing.TB, e *Engine) {
-					require.NoError(t, e.IngestAuthorizationFailure(AuthorizationFailure{Thing: thing, Time: ts, Topic: "cmd/other"}))
+					require.NoError(t, e.IngestAuthorizationFailure(ctx, AuthorizationFailure{Thing: thing, Time: ts, Topic: "cmd/other"}))
 				}}
 			case k < 5:
 				ip := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
@@ -135,11 +136,11 @@ func snapStream(n int, cumulative bool) []snapStep {
 					ip = netip.AddrFrom4([4]byte{203, 0, 113, byte(i)})
 				}
 				s = snapStep{ts, "connect", func(t testing.TB, e *Engine) {
-					require.NoError(t, e.IngestConnect(Connect{Thing: thing, Time: ts, SourceIP: ip}))
+					require.NoError(t, e.IngestConnect(ctx, Connect{Thing: thing, Time: ts, SourceIP: ip}))
 				}}
 			case k < 6:
 				s = snapStep{ts, "disconnect", func(t testing.TB, e *Engine) {
-					require.NoError(t, e.IngestDisconnect(Disconnect{Thing: thing, Time: ts}))
+					require.NoError(t, e.IngestDisconnect(ctx, Disconnect{Thing: thing, Time: ts}))
 				}}
 			default:
 				ports := []int{443}
@@ -165,14 +166,13 @@ func snapStream(n int, cumulative bool) []snapStep {
 					`"custom_metrics":{"cpu":[{"number":%g}]}}`,
 					ts.Unix(), strings.Join(ps, ","), len(ports), out/2, out, out/100, out/90, cpu)
 				s = snapStep{ts, "report", func(t testing.TB, e *Engine) {
-					_, err := e.IngestReport(thing, ts, JSON, []byte(report))
+					_, err := e.IngestReport(ctx, thing, ts, JSON, []byte(report))
 					require.NoError(t, err)
 				}}
 			}
 			steps = append(steps, s)
 		}
 	}
-	ctx := context.Background()
 	steps = append(steps,
 		snapStep{snapT0.Add(50*time.Minute + 7*time.Second), "update profile", func(t testing.TB, e *Engine) {
 			sp, err := e.DescribeSecurityProfile(ctx, "p")
@@ -181,7 +181,7 @@ func snapStream(n int, cumulative bool) []snapStep {
 			bs[1].Criteria.Value.Count = ptr(int64(3)) // telemetry changes: a new behavior
 			bs[2].SuppressAlerts = ptr(true)           // ports keeps its state
 			bs[0], bs[4] = bs[4], bs[0]                // and the order changes
-			_, err = e.UpdateSecurityProfile(ctx, &UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs, ExpectedVersion: ptr(int64(1))})
+			_, err = e.UpdateSecurityProfile(ctx, UpdateSecurityProfileInput{SecurityProfileName: "p", Behaviors: bs, ExpectedVersion: ptr(int64(1))})
 			require.NoError(t, err)
 		}},
 		snapStep{snapT0.Add(70*time.Minute + 3*time.Second), "groups", func(t testing.TB, e *Engine) {
@@ -192,14 +192,14 @@ func snapStream(n int, cumulative bool) []snapStep {
 		}},
 		snapStep{snapT0.Add(95*time.Minute + 1*time.Second), "verification", func(t testing.TB, e *Engine) {
 			var ids []string
-			for a, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+			for a, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 				require.NoError(t, err)
 				ids = append(ids, a.ViolationID)
 			}
 			if len(ids) == 0 {
 				return
 			}
-			require.NoError(t, e.PutVerificationStateOnViolation(PutVerificationStateOnViolationInput{
+			require.NoError(t, e.PutVerificationStateOnViolation(ctx, PutVerificationStateOnViolationInput{
 				ViolationID: slices.Min(ids), VerificationState: "TRUE_POSITIVE", VerificationStateDescription: ptr("checked")}))
 		}},
 		snapStep{snapT0.Add(110*time.Minute + 9*time.Second), "update dimension", func(t testing.TB, e *Engine) {
@@ -262,7 +262,7 @@ func viewOf(t testing.TB, e *Engine) snapView {
 		return out
 	}
 	var evs []timed
-	for ev, err := range e.ViolationEvents(ListViolationEventsInput{StartTime: behavior.At(time.Unix(0, 0)), EndTime: behavior.At(time.Unix(1<<40, 0))}) {
+	for ev, err := range e.ViolationEvents(ctx, ListViolationEventsInput{StartTime: behavior.At(time.Unix(0, 0)), EndTime: behavior.At(time.Unix(1<<40, 0))}) {
 		require.NoError(t, err)
 		j, err := json.Marshal(ev)
 		require.NoError(t, err)
@@ -271,7 +271,7 @@ func viewOf(t testing.TB, e *Engine) snapView {
 	}
 	v.Events = stable(evs)
 	var acts []timed
-	for a, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+	for a, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 		require.NoError(t, err)
 		j, err := json.Marshal(a)
 		require.NoError(t, err)
@@ -325,6 +325,7 @@ func snapRoundTrip(t testing.TB, e *Engine, opts ...Option) (*Engine, []byte) {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
+	ctx := context.Background()
 	const things = 24
 	optionSets := []struct {
 		name string
@@ -342,7 +343,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			whole, clock := snapEngine(t, os.opts...)
 			snapApply(t, whole, clock, steps)
 			clock.now = end
-			whole.Advance(end)
+			whole.Advance(ctx, end)
 			want := viewOf(t, whole)
 			require.NotEmpty(t, want.Events)
 			require.NotEmpty(t, want.Active)
@@ -380,7 +381,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 					require.Equal(t, before, viewOf(t, r), "the restored engine shows what the original did")
 					snapApply(t, r, clock, steps[split:])
 					clock.now = end
-					r.Advance(end)
+					r.Advance(ctx, end)
 					got := viewOf(t, r)
 					assert.Equal(t, want.Events, got.Events)
 					assert.Equal(t, want.Active, got.Active)
@@ -395,12 +396,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 // Restoring twice in a row, with inputs in between, still matches.
 func TestSnapshotChained(t *testing.T) {
+	ctx := context.Background()
 	opts := []Option{WithInvalidationHorizon(time.Hour)}
 	steps := snapStream(12, false)
 	end := snapT0.Add(5 * time.Hour)
 	whole, clock := snapEngine(t, opts...)
 	snapApply(t, whole, clock, steps)
-	whole.Advance(end)
+	whole.Advance(ctx, end)
 
 	e, clock := snapEngine(t, opts...)
 	for i, chunk := range slices.Collect(slices.Chunk(steps, len(steps)/7+1)) {
@@ -408,7 +410,7 @@ func TestSnapshotChained(t *testing.T) {
 		e, _ = snapRoundTrip(t, e, append([]Option{WithClock(clock.Now)}, opts...)...)
 		t.Logf("restore %d: %d things", i, e.Stats().Things)
 	}
-	e.Advance(end)
+	e.Advance(ctx, end)
 	assert.Equal(t, viewOf(t, whole), viewOf(t, e))
 }
 
@@ -421,7 +423,7 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 	snapApply(t, e, clock, steps[:len(steps)/3])
 	// Burn ids so that the restored engine's ids differ from these.
 	for i := range 5 {
-		_, err := e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: fmt.Sprint("tmp", i), Behaviors: []behavior.Behavior{authBehavior("x", 3)}})
+		_, err := e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: fmt.Sprint("tmp", i), Behaviors: []behavior.Behavior{authBehavior("x", 3)}})
 		require.NoError(t, err)
 		require.NoError(t, e.DeleteSecurityProfile(ctx, fmt.Sprint("tmp", i), nil))
 	}
@@ -517,12 +519,12 @@ func exercise(t testing.TB, e *Engine) {
 	ctx := context.Background()
 	at := time.Unix(0, e.watermark).Add(time.Second)
 	for i := range 4 {
-		_ = e.IngestMessage(Message{Thing: snapThing(i), Time: at, Direction: Sent, Topic: "dt/" + snapThing(i) + "/x", Bytes: 10})
-		_, _ = e.IngestReport(snapThing(i), at, JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"network_stats":{"bytes_out":5}}}`))
+		_ = e.IngestMessage(ctx, Message{Thing: snapThing(i), Time: at, Direction: Sent, Topic: "dt/" + snapThing(i) + "/x", Bytes: 10})
+		_, _ = e.IngestReport(ctx, snapThing(i), at, JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"network_stats":{"bytes_out":5}}}`))
 	}
 	_ = e.SetThingGroups(ctx, snapThing(1), []string{"g1"})
-	e.Advance(at.Add(3 * time.Hour))
-	for range e.ActiveViolations(ListActiveViolationsInput{}) {
+	e.Advance(ctx, at.Add(3*time.Hour))
+	for range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, e.WriteSnapshot(ctx, &buf))
@@ -775,6 +777,7 @@ func FuzzRestoreSnapshot(f *testing.F) {
 // benchEngine returns an engine with n things that each have a window in
 // progress, a few in alarm.
 func benchEngine(b testing.TB, n int) *Engine {
+	ctx := context.Background()
 	e, clock := snapEngine(b)
 	at := snapT0.Add(time.Minute)
 	clock.now = at
@@ -783,12 +786,12 @@ func benchEngine(b testing.TB, n int) *Engine {
 	for i := range n {
 		th, err := e.Thing(fmt.Sprintf("thing-%07d", i))
 		require.NoError(b, err)
-		require.NoError(b, th.IngestMessage(Message{Time: at, Direction: Sent, Topic: "dt/" + th.Name() + "/t", Bytes: 100}))
+		require.NoError(b, th.IngestMessage(ctx, Message{Time: at, Direction: Sent, Topic: "dt/" + th.Name() + "/t", Bytes: 100}))
 		if i%100 == 0 {
-			require.NoError(b, th.IngestAuthorizationFailure(AuthorizationFailure{Time: at, Topic: "x"}))
-			require.NoError(b, th.IngestAuthorizationFailure(AuthorizationFailure{Time: at, Topic: "x"}))
+			require.NoError(b, th.IngestAuthorizationFailure(ctx, AuthorizationFailure{Time: at, Topic: "x"}))
+			require.NoError(b, th.IngestAuthorizationFailure(ctx, AuthorizationFailure{Time: at, Topic: "x"}))
 		}
-		_, err = th.IngestReport(at, JSON, report)
+		_, err = th.IngestReport(ctx, at, JSON, report)
 		require.NoError(b, err)
 	}
 	return e

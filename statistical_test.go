@@ -42,7 +42,7 @@ func statEngine(t *testing.T, bs []behavior.Behavior, opts ...Option) *Engine {
 	e, err := New(opts...)
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: statProfileName, Behaviors: bs})
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: statProfileName, Behaviors: bs})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, statProfileName, e.Arn("all/things")))
 	return e
@@ -54,22 +54,24 @@ func thingName(i int) string { return fmt.Sprintf("thing-%04d", i) }
 // that sends none connects instead, so that it is active and gets a zero
 // datapoint for the message counters (DESIGN rule 5).
 func sendMessages(t *testing.T, e *Engine, i, n int, bytes int64, at time.Time) {
+	ctx := context.Background()
 	t.Helper()
 	if n == 0 {
-		require.NoError(t, e.IngestConnect(Connect{Thing: thingName(i), Time: at}))
+		require.NoError(t, e.IngestConnect(ctx, Connect{Thing: thingName(i), Time: at}))
 		return
 	}
 	for range n {
-		require.NoError(t, e.IngestMessage(Message{Thing: thingName(i), Time: at, Direction: Sent, Topic: "dt/" + thingName(i) + "/telemetry", Bytes: bytes}))
+		require.NoError(t, e.IngestMessage(ctx, Message{Thing: thingName(i), Time: at, Direction: Sent, Topic: "dt/" + thingName(i) + "/telemetry", Bytes: bytes}))
 	}
 }
 
 // sendReport ingests a JSON device report with network_stats.
 func sendReport(t *testing.T, e *Engine, i int, at time.Time, id int, bytesOut int64) {
+	ctx := context.Background()
 	t.Helper()
 	r := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{"network_stats":{"bytes_in":%d,"bytes_out":%d,"packets_in":%d,"packets_out":%d}}}`,
 		id, 7*bytesOut, bytesOut, 3, 1+bytesOut/1000)
-	res, err := e.IngestReport(thingName(i), at, JSON, []byte(r))
+	res, err := e.IngestReport(ctx, thingName(i), at, JSON, []byte(r))
 	require.NoError(t, err)
 	require.Empty(t, res.Dropped)
 }
@@ -77,9 +79,10 @@ func sendReport(t *testing.T, e *Engine, i int, at time.Time, id int, bytesOut i
 // alarms returns, per behavior, the things in alarm and their
 // lastViolationValue (a count), read through the ActiveViolations iterator.
 func alarms(t *testing.T, e *Engine) map[string]map[string]int64 {
+	ctx := context.Background()
 	t.Helper()
 	got := map[string]map[string]int64{}
-	for a, err := range e.ActiveViolations(ListActiveViolationsInput{MaxResults: 250}) {
+	for a, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{MaxResults: 250}) {
 		require.NoError(t, err)
 		require.Equal(t, statProfileName, a.SecurityProfileName)
 		require.NotNil(t, a.LastViolationValue)
@@ -134,6 +137,7 @@ func mapValues(m map[int]int64) []int64 {
 // limited to 100 the sketch answers; p90 of 1,000 values is within its
 // exact top tail, so the result is the same.
 func TestStatisticalP90(t *testing.T) {
+	ctx := context.Background()
 	const things = 1000
 	counts := map[int]int64{}
 	for i := range things {
@@ -150,14 +154,14 @@ func TestStatisticalP90(t *testing.T) {
 			for i := range things {
 				sendMessages(t, e, i, int(counts[i]), 10, statT0.Add(time.Duration(i%300)*time.Second))
 			}
-			e.Advance(statT0.Add(300*time.Second - time.Nanosecond))
+			e.Advance(ctx, statT0.Add(300*time.Second-time.Nanosecond))
 			assert.Empty(t, alarms(t, e), "the datapoint at T is produced when the watermark reaches T")
-			e.Advance(statT0.Add(300 * time.Second))
+			e.Advance(ctx, statT0.Add(300*time.Second))
 			assert.Equal(t, map[string]map[string]int64{"msgs-p90": want}, alarms(t, e))
 			assert.Equal(t, uint64(things), e.Stats().Datapoints, "every active thing gets a datapoint, zeros included")
 
 			// The violations start at T0+300s, the datapoint's time.
-			for a, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+			for a, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 				require.NoError(t, err)
 				assert.True(t, a.ViolationStartTime.Equal(statT0.Add(300*time.Second)))
 			}
@@ -217,9 +221,10 @@ func (r *rendezvous) exchange(_ context.Context, profile, behavior string, t tim
 // advanceAll advances every engine to at concurrently: with a blocking
 // exchange, one engine's boundary waits for the others'.
 func advanceAll(at time.Time, engines ...*Engine) {
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	for _, e := range engines {
-		wg.Go(func() { e.Advance(at) })
+		wg.Go(func() { e.Advance(ctx, at) })
 	}
 	wg.Wait()
 }
@@ -313,6 +318,7 @@ func TestStatisticalSplitFleet(t *testing.T) {
 // be visited in, or a blocking exchange deadlocks; and an engine none of
 // whose things has a datapoint for a behavior must still take part.
 func TestStatisticalSplitFleetSeveralBehaviors(t *testing.T) {
+	ctx := context.Background()
 	const things, periods = 400, 6
 	bs := []behavior.Behavior{
 		statBehavior("bytes-p50", "aws:all-bytes-out", "p50", 300),
@@ -348,7 +354,7 @@ func TestStatisticalSplitFleetSeveralBehaviors(t *testing.T) {
 				}
 				end := start.Add(300 * time.Second)
 				advanceAll(end, a, b)
-				single.Advance(end)
+				single.Advance(ctx, end)
 				require.Zero(t, exchangeErrors(a, b), "period %d, calls: %v", p, x.calls)
 				require.Equal(t, alarms(t, single), union(t, a, b), "period %d", p)
 			}
@@ -367,6 +373,7 @@ func TestStatisticalSplitFleetSeveralBehaviors(t *testing.T) {
 // [10,240, 10,240·(1+1/64)) and a ≤ 1 % error cannot change who is in alarm:
 // the 500 things above 10,240.
 func TestStatisticalSketchPath(t *testing.T) {
+	ctx := context.Background()
 	const things = 1000
 	sizes := map[int]int64{}
 	for i := range things {
@@ -393,7 +400,7 @@ func TestStatisticalSketchPath(t *testing.T) {
 	for i := range things {
 		sendMessages(t, e, i, 1, sizes[i], statT0)
 	}
-	e.Advance(statT0.Add(300 * time.Second))
+	e.Advance(ctx, statT0.Add(300*time.Second))
 	assert.Equal(t, want, alarms(t, e))
 
 	// Split across two engines whose sketches are merged: the same.
@@ -414,6 +421,7 @@ func TestStatisticalSketchPath(t *testing.T) {
 // error must be judged as the exact threshold would; only sizes within
 // 1/129 of it may go either way.
 func TestStatisticalSketchWithinBound(t *testing.T) {
+	ctx := context.Background()
 	const things = 5000
 	r := rand.New(rand.NewPCG(42, 5))
 	sizes := map[int]int64{}
@@ -430,7 +438,7 @@ func TestStatisticalSketchWithinBound(t *testing.T) {
 	for i := range things {
 		sendMessages(t, e, i, 1, sizes[i], statT0)
 	}
-	e.Advance(statT0.Add(300 * time.Second))
+	e.Advance(ctx, statT0.Add(300*time.Second))
 	got := alarms(t, e)
 	for name, per10k := range stats {
 		exact := float64(nearestRank(mapValues(sizes), per10k))
@@ -460,6 +468,7 @@ func TestStatisticalSketchWithinBound(t *testing.T) {
 // taken at each boundary over that boundary's datapoints, in one engine and
 // in two that exchange.
 func TestStatisticalSlidingWindow(t *testing.T) {
+	ctx := context.Background()
 	const things = 1000
 	first, second := map[int]int64{}, map[int]int64{}
 	for i := range things {
@@ -498,7 +507,7 @@ func TestStatisticalSlidingWindow(t *testing.T) {
 	}
 	t.Run("one engine", func(t *testing.T) {
 		e := statEngine(t, bs)
-		run(t, []*Engine{e}, func(at time.Time) { e.Advance(at) })
+		run(t, []*Engine{e}, func(at time.Time) { e.Advance(ctx, at) })
 	})
 	t.Run("two engines", func(t *testing.T) {
 		x := newRendezvous(2, sketch.DefaultExactLimit)
@@ -515,6 +524,7 @@ func TestStatisticalSlidingWindow(t *testing.T) {
 // are not zeros in its population. 800 of 1,000 things report (those with
 // i mod 5 = 0 send two reports, summed); the other 200 only send messages.
 func TestStatisticalReportMetric(t *testing.T) {
+	ctx := context.Background()
 	const things = 1000
 	bytesOut := map[int]int64{}
 	for i := range things {
@@ -549,7 +559,7 @@ func TestStatisticalReportMetric(t *testing.T) {
 		for i := range things {
 			ingest(t, e, i)
 		}
-		e.Advance(statT0.Add(300 * time.Second))
+		e.Advance(ctx, statT0.Add(300*time.Second))
 		assert.Equal(t, map[string]map[string]int64{"bytes-out-p90": want}, alarms(t, e))
 		assert.Equal(t, uint64(800), e.Stats().Datapoints)
 	})
@@ -570,6 +580,7 @@ func TestStatisticalReportMetric(t *testing.T) {
 // against its local population and count the failure; a fleet population
 // smaller than the local one is refused the same way.
 func TestStatisticalExchangeFailure(t *testing.T) {
+	ctx := context.Background()
 	bs := []behavior.Behavior{statBehavior("msgs-p90", "aws:num-messages-sent", "p90", 300)}
 	counts := map[int]int64{}
 	for i := range 100 {
@@ -595,7 +606,7 @@ func TestStatisticalExchangeFailure(t *testing.T) {
 			for i := range 100 {
 				sendMessages(t, e, i, int(counts[i]), 1, statT0)
 			}
-			e.Advance(statT0.Add(300 * time.Second))
+			e.Advance(ctx, statT0.Add(300*time.Second))
 			assert.Equal(t, want, alarms(t, e))
 			wantErrs := uint64(1)
 			if name == "echo (no peers)" {
@@ -650,21 +661,21 @@ func TestStatisticalNegativeCustomValuesHaveNoPercentile(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.CreateCustomMetric(ctx, CreateCustomMetricInput{MetricName: "temperature", MetricType: "number"})
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, &CreateSecurityProfileInput{SecurityProfileName: statProfileName,
+	_, err = e.CreateSecurityProfile(ctx, CreateSecurityProfileInput{SecurityProfileName: statProfileName,
 		Behaviors: []behavior.Behavior{statBehavior("temp-p50", "temperature", "p50", 300)}})
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, statProfileName, e.Arn("all/things")))
 	report := func(i int, at time.Time, v float64) {
 		t.Helper()
 		r := fmt.Sprintf(`{"header":{"report_id":%d,"version":"1.0"},"metrics":{},"custom_metrics":{"temperature":[{"number":%g}]}}`, at.Unix(), v)
-		_, err := e.IngestReport(thingName(i), at, JSON, []byte(r))
+		_, err := e.IngestReport(ctx, thingName(i), at, JSON, []byte(r))
 		require.NoError(t, err)
 	}
 	// Window 1: values -5, 10, 20, 30 (p50 would be 10): not judged.
 	for i, v := range []float64{-5, 10, 20, 30} {
 		report(i, statT0.Add(time.Minute), v)
 	}
-	e.Advance(statT0.Add(300 * time.Second))
+	e.Advance(ctx, statT0.Add(300*time.Second))
 	assert.Empty(t, alarms(t, e))
 	assert.Zero(t, e.Stats().Datapoints)
 	assert.Equal(t, uint64(1), e.Stats().PercentilesUnavailable)
@@ -672,11 +683,11 @@ func TestStatisticalNegativeCustomValuesHaveNoPercentile(t *testing.T) {
 	for i, v := range []float64{5, 10, 20, 30} {
 		report(i, statT0.Add(6*time.Minute), v)
 	}
-	e.Advance(statT0.Add(600 * time.Second))
+	e.Advance(ctx, statT0.Add(600*time.Second))
 	assert.Equal(t, uint64(4), e.Stats().Datapoints)
 	assert.Equal(t, uint64(1), e.Stats().PercentilesUnavailable)
 	var got []string
-	for a, err := range e.ActiveViolations(ListActiveViolationsInput{}) {
+	for a, err := range e.ActiveViolations(ctx, ListActiveViolationsInput{}) {
 		require.NoError(t, err)
 		got = append(got, fmt.Sprintf("%s %g", a.ThingName, *a.LastViolationValue.Number))
 	}

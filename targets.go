@@ -85,28 +85,26 @@ func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn s
 	if err := e.checkTarget(op, targetArn); err != nil {
 		return err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if _, ok := cfg.profiles[profile]; !ok {
-		return errNotFound(op, "security profile", profile)
-	}
-	attached := cfg.targets[targetArn]
-	if slices.Contains(attached, profile) {
-		return nil
-	}
-	if len(attached) >= MaxProfilesPerTarget {
-		return newError(op, ErrLimitExceeded, targetArn, "a target can have at most %d security profiles", MaxProfilesPerTarget)
-	}
-	next := cfg.clone()
-	next.targets[targetArn] = append(slices.Clone(attached), profile)
-	e.cfg.Store(next)
-	return nil
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		if _, ok := cfg.profiles[profile]; !ok {
+			return cpChange{}, errNotFound(op, "security profile", profile)
+		}
+		attached := cfg.targets[targetArn]
+		if slices.Contains(attached, profile) {
+			return cpChange{}, nil
+		}
+		if len(attached) >= MaxProfilesPerTarget {
+			return cpChange{}, newError(op, ErrLimitExceeded, targetArn, "a target can have at most %d security profiles", MaxProfilesPerTarget)
+		}
+		next := cfg.clone()
+		next.targets[targetArn] = append(slices.Clone(attached), profile)
+		return cpChange{next: next}, nil
+	})
 }
 
 // DetachSecurityProfile stops applying a profile to a target's things. The
 // open alarms of things it no longer covers become alarm-invalidated at the
-// watermark (DESIGN rule 7).
+// watermark, since nothing monitors them any more.
 func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn string) error {
 	const op = "DetachSecurityProfile"
 	if err := ctx.Err(); err != nil {
@@ -115,26 +113,23 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 	if err := e.checkTarget(op, targetArn); err != nil {
 		return err
 	}
-	e.lockAll()
-	defer e.unlock()
-	cfg := e.cfg.Load()
-	if _, ok := cfg.profiles[profile]; !ok {
-		return errNotFound(op, "security profile", profile)
-	}
-	if !slices.Contains(cfg.targets[targetArn], profile) {
-		return newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
-	}
-	next := cfg.clone()
-	next.detach(profile, targetArn)
-	e.cfg.Store(next)
-	e.invalidateUncovered(next, profile)
-	return nil
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		if _, ok := cfg.profiles[profile]; !ok {
+			return cpChange{}, errNotFound(op, "security profile", profile)
+		}
+		if !slices.Contains(cfg.targets[targetArn], profile) {
+			return cpChange{}, newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
+		}
+		next := cfg.clone()
+		next.detach(profile, targetArn)
+		return cpChange{next: next, ends: e.uncovered(next, profile)}, nil
+	})
 }
 
-// invalidateUncovered invalidates the open alarms of profile on things that
-// cfg no longer makes it cover.
-func (e *Engine) invalidateUncovered(cfg *config, profile string) {
-	e.invalidateWhere(func(k violationKey) bool {
+// uncovered matches the open alarms of profile on things that cfg does not
+// make it cover. It reads thing state: it is called with every lock held.
+func (e *Engine) uncovered(cfg *config, profile string) func(violationKey) bool {
+	return func(k violationKey) bool {
 		if k.Profile != profile {
 			return false
 		}
@@ -143,7 +138,7 @@ func (e *Engine) invalidateUncovered(cfg *config, profile string) {
 			kind = ts.kind
 		}
 		return !cfg.covers(e, kind, profile)
-	})
+	}
 }
 
 // ListTargetsForSecurityProfile lists the targets a profile is attached to,
@@ -256,21 +251,18 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 		}
 	}
 	kind := thingKind{registered: true, groups: slices.Compact(slices.Sorted(slices.Values(groups)))}
-	e.lockAll()
-	defer e.unlock()
-	ts := e.thing(thing)
-	if ts == nil {
-		ts = e.shardOf(thing).newThing(e, thing)
-	}
-	ts.kind, ts.told = kind, true
-	ts.cfgVersion = staleVersion // re-align with the new kind on next use, keeping what still applies
-	cfg := e.cfg.Load()
-	for _, p := range slices.Sorted(maps.Keys(cfg.profiles)) {
-		if !cfg.covers(e, kind, p) {
-			e.invalidateWhere(func(k violationKey) bool { return k.Thing == thing && k.Profile == p })
+	return e.update(ctx, func(cfg *config) (cpChange, error) {
+		// Membership is thing state, not config: it changes in place.
+		ts := e.thing(thing)
+		if ts == nil {
+			ts = e.shardOf(thing).newThing(e, thing)
 		}
-	}
-	return nil
+		ts.kind, ts.told = kind, true
+		ts.cfgVersion = staleVersion // re-align with the new kind on next use, keeping what still applies
+		return cpChange{ends: func(k violationKey) bool {
+			return k.Thing == thing && cfg.profiles[k.Profile] != nil && !cfg.covers(e, kind, k.Profile)
+		}}, nil
+	})
 }
 
 // ThingGroups returns the thing groups SetThingGroups last gave thing, sorted,

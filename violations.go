@@ -1,6 +1,7 @@
 package ruledetect
 
 import (
+	"context"
 	"errors"
 	"iter"
 
@@ -42,10 +43,14 @@ type PutVerificationStateOnViolationInput struct {
 
 // ListActiveViolations returns one page of the active violations that match
 // in's filters, by violationStartTime. It waits for no ingest: it takes only
-// the violation log's lock (after a period close an input started in the
+// the violation log's lock (after a period close that an input left to the
 // background, whose results it shows). Errors match ErrInvalidRequest (a bad filter,
-// maxResults outside 1..250, or a nextToken from another listing).
-func (e *Engine) ListActiveViolations(in ListActiveViolationsInput) (ListActiveViolationsOutput, error) {
+// maxResults outside 1..250, or a nextToken from another listing). A call
+// whose ctx is already done returns ctx.Err().
+func (e *Engine) ListActiveViolations(ctx context.Context, in ListActiveViolationsInput) (ListActiveViolationsOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return ListActiveViolationsOutput{}, err
+	}
 	e.awaitClose()
 	out, err := e.log.ListActiveViolations(in)
 	return out, violationError("ListActiveViolations", err)
@@ -54,48 +59,48 @@ func (e *Engine) ListActiveViolations(in ListActiveViolationsInput) (ListActiveV
 // ListViolationEvents returns one page of the violation events with
 // startTime <= violationEventTime <= endTime that match in's filters, by
 // time. Events older than the retention (30 days of event time by default)
-// are gone. Errors are as for ListActiveViolations.
-func (e *Engine) ListViolationEvents(in ListViolationEventsInput) (ListViolationEventsOutput, error) {
+// are gone. Errors, and ctx, are as for ListActiveViolations.
+func (e *Engine) ListViolationEvents(ctx context.Context, in ListViolationEventsInput) (ListViolationEventsOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return ListViolationEventsOutput{}, err
+	}
 	e.awaitClose()
 	out, err := e.log.ListViolationEvents(in)
 	return out, violationError("ListViolationEvents", err)
 }
 
 // ActiveViolations returns every active violation that matches in, walking
-// all pages from in.NextToken on. An error is yielded once and ends the
-// sequence.
-func (e *Engine) ActiveViolations(in ListActiveViolationsInput) iter.Seq2[ActiveViolation, error] {
-	return func(yield func(ActiveViolation, error) bool) {
-		e.awaitClose()
-		for a, err := range e.log.ActiveViolations(in) {
-			if !yield(a, violationError("ListActiveViolations", err)) || err != nil {
-				return
-			}
-		}
-	}
+// ListActiveViolations's pages from in.NextToken on (in.MaxResults sets the
+// page size). ctx is checked before each page: once it is done, ctx.Err()
+// is yielded. An error is yielded once and ends the sequence.
+func (e *Engine) ActiveViolations(ctx context.Context, in ListActiveViolationsInput) iter.Seq2[ActiveViolation, error] {
+	return walk(ctx, in.NextToken, func(ctx context.Context, token string) ([]ActiveViolation, string, error) {
+		in.NextToken = token
+		out, err := e.ListActiveViolations(ctx, in)
+		return out.ActiveViolations, out.NextToken, err
+	})
 }
 
 // ViolationEvents returns every violation event that matches in, walking
-// all pages from in.NextToken on. An error is yielded once and ends the
-// sequence.
-func (e *Engine) ViolationEvents(in ListViolationEventsInput) iter.Seq2[ViolationEvent, error] {
-	return func(yield func(ViolationEvent, error) bool) {
-		e.awaitClose()
-		for ev, err := range e.log.Events(in) {
-			if !yield(ev, violationError("ListViolationEvents", err)) || err != nil {
-				return
-			}
-		}
-	}
+// ListViolationEvents's pages as ActiveViolations does.
+func (e *Engine) ViolationEvents(ctx context.Context, in ListViolationEventsInput) iter.Seq2[ViolationEvent, error] {
+	return walk(ctx, in.NextToken, func(ctx context.Context, token string) ([]ViolationEvent, string, error) {
+		in.NextToken = token
+		out, err := e.ListViolationEvents(ctx, in)
+		return out.ViolationEvents, out.NextToken, err
+	})
 }
 
 // PutVerificationStateOnViolation sets the verification state (and its
 // description) of a violation, on the active violation and on all its
-// events (DESIGN rule 11). A violation the engine does not hold is
-// ErrResourceNotFound; a malformed id, state or description is
-// ErrInvalidRequest. A rejected call changes nothing.
-func (e *Engine) PutVerificationStateOnViolation(in PutVerificationStateOnViolationInput) error {
-	e.awaitClose()
+// events, so that a listing of either shows the same state. A violation the
+// engine does not hold is ErrResourceNotFound; a malformed id, state or
+// description is ErrInvalidRequest; a call whose ctx is already done returns
+// ctx.Err(). A rejected call changes nothing.
+func (e *Engine) PutVerificationStateOnViolation(ctx context.Context, in PutVerificationStateOnViolationInput) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	err := e.log.PutVerificationState(in.ViolationID, in.VerificationState, in.VerificationStateDescription)
 	return violationError("PutVerificationStateOnViolation", err)
 }

@@ -22,7 +22,7 @@ func list(name string, side Side, v ValueType, ops OperatorSet, dim bool) Metric
 // catalog lists the aws: metrics, cloud-side first, in the developer guide's order.
 var catalog = [...]Metric{
 	// aws:message-byte-size is per message without a duration, summed over
-	// the window with one (DESIGN rule 5).
+	// the window with one, and only when a message fell in it.
 	gauge("aws:message-byte-size", SideCloud, true),
 	counter("aws:num-messages-sent", SideCloud, true),
 	counter("aws:num-messages-received", SideCloud, true),

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -19,18 +20,19 @@ import (
 // OtherSent (more than 10 messages off the telemetry topics), and the
 // watermark just past the boundary that raised them.
 func alarmedFleet(b *testing.B, n int) (*ruledetect.Engine, time.Time) {
+	ctx := context.Background()
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
 	for i, name := range names {
 		at := benchStart.Add(time.Duration(i%290) * time.Second)
 		for range 11 {
-			if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: at, Direction: ruledetect.Sent, Topic: "other/" + name, Bytes: 1}); err != nil {
+			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: at, Direction: ruledetect.Sent, Topic: "other/" + name, Bytes: 1}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	now := benchStart.Add(301 * time.Second)
-	e.Advance(now)
+	e.Advance(ctx, now)
 	return e, now
 }
 
@@ -39,6 +41,7 @@ func alarmedFleet(b *testing.B, n int) (*ruledetect.Engine, time.Time) {
 // costs, whatever the fleet's size (before: 3.4 s at 2·10^4 things, with
 // every alarm invalidated and the log pruned).
 func BenchmarkFarFutureInput(b *testing.B) {
+	ctx := context.Background()
 	for _, n := range []int{20_000, 1_000_000} {
 		b.Run(fmt.Sprintf("things=%d", n), func(b *testing.B) {
 			e, _ := alarmedFleet(b, n)
@@ -47,7 +50,7 @@ func BenchmarkFarFutureInput(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if err := e.IngestMessage(m); !errors.Is(err, ruledetect.ErrClockJump) {
+				if err := e.IngestMessage(ctx, m); !errors.Is(err, ruledetect.ErrClockJump) {
 					b.Fatal(err)
 				}
 			}
@@ -60,6 +63,7 @@ func BenchmarkFarFutureInput(b *testing.B) {
 // thing's horizon and the fleet expires. It costs time in proportion to
 // the things, not to things × boundaries. ns/thing is the figure to read.
 func BenchmarkLongGapAdvance(b *testing.B) {
+	ctx := context.Background()
 	for _, n := range []int{20_000, 200_000} {
 		b.Run(fmt.Sprintf("things=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -69,7 +73,7 @@ func BenchmarkLongGapAdvance(b *testing.B) {
 				e, now := alarmedFleet(b, n)
 				b.StartTimer()
 				start := time.Now()
-				e.Advance(now.Add(30 * 24 * time.Hour))
+				e.Advance(ctx, now.Add(30*24*time.Hour))
 				total += time.Since(start)
 				b.StopTimer()
 				if s := e.Stats(); s.Things != 0 {

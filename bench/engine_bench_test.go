@@ -44,7 +44,7 @@ func newEngine(tb testing.TB, dims []ruledetect.CreateDimensionInput, customs []
 			tb.Fatal(err)
 		}
 	}
-	if _, err := e.CreateSecurityProfile(ctx, profile); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, *profile); err != nil {
 		tb.Fatal(err)
 	}
 	if err := e.AttachSecurityProfile(ctx, profile.SecurityProfileName, e.Arn("all/things")); err != nil {
@@ -155,6 +155,7 @@ func BenchmarkCloudMessageShuffled(b *testing.B) {
 }
 
 func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
+	ctx := context.Background()
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
 	msgs := cloudMessagesFor(names)
@@ -167,7 +168,7 @@ func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 		}
 		handles[i] = h
 		m := msgs[i]
-		if err := h.IngestMessage(ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+		if err := h.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -189,9 +190,9 @@ func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 		msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
 		var err error
 		if byHandle {
-			err = handles[i].IngestMessage(msg)
+			err = handles[i].IngestMessage(ctx, msg)
 		} else {
-			err = e.IngestMessage(msg)
+			err = e.IngestMessage(ctx, msg)
 		}
 		if err != nil {
 			b.Fatal(err)
@@ -210,6 +211,7 @@ func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 // with one message per period, advanced one period per iteration. ns/op is
 // per period; ns/thing is reported.
 func BenchmarkClosePeriod(b *testing.B) {
+	ctx := context.Background()
 	const n = 100_000
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
@@ -218,7 +220,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 	feed := func() {
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -227,7 +229,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		t = t.Add(300 * time.Second)
-		e.Advance(t)
+		e.Advance(ctx, t)
 		b.StopTimer()
 		feed()
 		b.StartTimer()
@@ -241,6 +243,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 // measurement, so they are not counted (an embedding service has them
 // anyway); the engine's own copy of the name's header is.
 func BenchmarkMemory(b *testing.B) {
+	ctx := context.Background()
 	const n = 100_000
 	const behaviors = 5
 	names := thingNames(n)
@@ -254,7 +257,7 @@ func BenchmarkMemory(b *testing.B) {
 		e := newEngine(b, cloudDims(), nil, cloudProfile())
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 				b.Fatal(err)
 			}
 		}

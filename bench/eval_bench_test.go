@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,6 +99,7 @@ func BenchmarkReportJSON(b *testing.B) { benchReport(b, ruledetect.JSON) }
 func BenchmarkReportCBOR(b *testing.B) { benchReport(b, ruledetect.CBOR) }
 
 func benchReport(b *testing.B, f ruledetect.ReportFormat) {
+	ctx := context.Background()
 	for _, c := range []struct {
 		name  string
 		clean bool
@@ -109,7 +111,7 @@ func benchReport(b *testing.B, f ruledetect.ReportFormat) {
 			names := thingNames(n)
 			t0 := benchStart.Add(time.Second)
 			for _, name := range names {
-				res, err := e.IngestReport(name, t0, f, in)
+				res, err := e.IngestReport(ctx, name, t0, f, in)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -122,7 +124,7 @@ func benchReport(b *testing.B, f ruledetect.ReportFormat) {
 			b.SetBytes(int64(len(in)))
 			i, step := 0, int64(0)
 			for b.Loop() {
-				if _, err := e.IngestReport(names[i], t0.Add(time.Duration(step)), f, in); err != nil {
+				if _, err := e.IngestReport(ctx, names[i], t0.Add(time.Duration(step)), f, in); err != nil {
 					b.Fatal(err)
 				}
 				if i++; i == n {
@@ -205,9 +207,10 @@ func hashString(s string) uint64 {
 
 // ingestRecord applies one fleet record, shifted by off.
 func ingestRecord(e *ruledetect.Engine, r *replay.Record, off time.Duration) error {
+	ctx := context.Background()
 	shifted := *r
 	shifted.Time = r.Time.Add(off)
-	_, err := feed.Apply(e, &shifted)
+	_, err := feed.Apply(ctx, e, &shifted)
 	return err
 }
 

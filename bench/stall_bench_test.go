@@ -53,7 +53,7 @@ func benchIngestStall(b *testing.B, n int, during string) {
 		}
 		handles[i] = h
 		m := msgs[i]
-		if err := h.IngestMessage(ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+		if err := h.IngestMessage(context.Background(), ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -78,7 +78,7 @@ func benchIngestStall(b *testing.B, n int, during string) {
 						at = base.Add(time.Second)
 					}
 					start := time.Now()
-					err := handles[i].IngestMessage(ruledetect.Message{Time: at, Direction: m.dir, Topic: m.topic, Bytes: m.bytes})
+					err := handles[i].IngestMessage(context.Background(), ruledetect.Message{Time: at, Direction: m.dir, Topic: m.topic, Bytes: m.bytes})
 					if d := time.Since(start); d > lat[w] {
 						lat[w] = d
 					}
@@ -105,7 +105,7 @@ func benchIngestStall(b *testing.B, n int, during string) {
 				b.Fatal(err)
 			}
 		case "advance":
-			e.Advance(base)
+			e.Advance(context.Background(), base)
 			after.Store(true)
 		case "snapshot":
 			if err := e.WriteSnapshot(context.Background(), io.Discard); err != nil {
@@ -117,7 +117,7 @@ func benchIngestStall(b *testing.B, n int, during string) {
 		stop.Store(true)
 		wg.Wait()
 		if during == "snapshot" {
-			e.Advance(base.Add(time.Second)) // the next iteration's inputs are after this boundary
+			e.Advance(context.Background(), base.Add(time.Second)) // the next iteration's inputs are after this boundary
 		}
 		for _, l := range lat {
 			worst = max(worst, l)

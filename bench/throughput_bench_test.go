@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -30,6 +31,7 @@ func BenchmarkCloudMessageThroughput(b *testing.B) {
 }
 
 func benchCloudThroughput(b *testing.B, n int, byHandle bool) {
+	ctx := context.Background()
 	e := newEngine(b, cloudDims(), nil, cloudProfile())
 	names := thingNames(n)
 	msgs := cloudMessagesFor(names)
@@ -42,7 +44,7 @@ func benchCloudThroughput(b *testing.B, n int, byHandle bool) {
 		}
 		handles[i] = h
 		m := msgs[i]
-		if err := h.IngestMessage(ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+		if err := h.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,9 +67,9 @@ func benchCloudThroughput(b *testing.B, n int, byHandle bool) {
 			msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(j * 1000 % span)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
 			var err error
 			if byHandle {
-				err = handles[i].IngestMessage(msg)
+				err = handles[i].IngestMessage(ctx, msg)
 			} else {
-				err = e.IngestMessage(msg)
+				err = e.IngestMessage(ctx, msg)
 			}
 			if err != nil {
 				b.Error(err)

@@ -19,7 +19,7 @@ var ErrInvalidCIDR = errors.New("invalid CIDR")
 //
 // An IPv4-mapped IPv6 prefix of length 96 or more (::ffff:10.0.0.0/104) is
 // returned as the IPv4 prefix it maps (10.0.0.0/8), because datapoint
-// addresses are unmapped before they are compared (DESIGN rule 2). Shorter
+// addresses are unmapped before they are compared. Shorter
 // prefixes stay IPv6.
 func ParseCIDR(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)

@@ -18,7 +18,8 @@ import (
 //
 // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are looked up as IPv4, and a
 // prefix inside ::ffff:0:0/96 of length ≥ 96 is stored as the IPv4 prefix it
-// maps (DESIGN rule 2). Consequently an IPv6 prefix such as ::/0 does not
+// maps, so that an address matches the same whichever way it is written.
+// Consequently an IPv6 prefix such as ::/0 does not
 // cover IPv4 or IPv4-mapped addresses. Zones are ignored. The zero CIDRSet
 // is empty and ready to use.
 type CIDRSet struct {

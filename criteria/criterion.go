@@ -6,7 +6,10 @@ import "net/netip"
 // ready to judge datapoints. It is immutable and safe for concurrent use.
 //
 // Each Compliant method evaluates one Kind of datapoint and reports whether
-// it is normal (DESIGN rules 1–2). Called on a Criterion of another Kind, or
+// it is normal: a behavior describes normal behavior, so a datapoint that
+// satisfies the criterion is compliant; for the set operators, a list is a
+// violation when any element is outside the set (in-*) or inside it
+// (not-in-*), and an empty list is compliant. Called on a Criterion of another Kind, or
 // on a nil Criterion, a Compliant method does no evaluation and returns true
 // (compliant), so a mismatched datapoint can neither raise nor keep an alarm
 // by accident; callers check Kind first.

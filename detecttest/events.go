@@ -2,6 +2,7 @@ package detecttest
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,12 +90,13 @@ func SortEvents(evs []Event) {
 
 // Events returns every violation event so far, sorted by SortEvents.
 func (s *Sim) Events() []Event {
+	ctx := context.Background()
 	var out []Event
 	in := ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
 		EndTime:   behavior.At(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)),
 	}
-	for ev, err := range s.Engine.ViolationEvents(in) {
+	for ev, err := range s.Engine.ViolationEvents(ctx, in) {
 		if err != nil {
 			s.fail(err)
 			return out
@@ -108,8 +110,9 @@ func (s *Sim) Events() []Event {
 // ActiveViolations returns the active violations now, sorted by thing,
 // profile and behavior.
 func (s *Sim) ActiveViolations() []Active {
+	ctx := context.Background()
 	var out []Active
-	for v, err := range s.Engine.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	for v, err := range s.Engine.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		if err != nil {
 			s.fail(err)
 			return out

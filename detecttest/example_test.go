@@ -31,9 +31,12 @@ func Example() {
 
 // Single inputs go at the simulated time At sets; Advance closes periods.
 func ExampleSim_At() {
-	s, _ := detecttest.Build(`{"securityProfileName":"auth","behaviors":[{"name":"auth-failures",
+	s, err := detecttest.Build(`{"securityProfileName":"auth","behaviors":[{"name":"auth-failures",
 	  "metric":"aws:num-authorization-failures","criteria":{"comparisonOperator":"less-than",
 	  "value":{"count":2},"durationSeconds":300}}]}`)
+	if err != nil {
+		panic(err)
+	}
 	s.At(10*time.Second).AuthFailure("cam-1", "cmd/other")
 	s.At(20*time.Second).AuthFailure("cam-1", "cmd/other")
 	s.Advance(5 * time.Minute)
@@ -47,7 +50,10 @@ func ExampleSim_At() {
 // A wrong expectation gives a diff (-want +got) and the datapoints that
 // decided the events in question.
 func ExampleSim_DiffEvents() {
-	s, _ := detecttest.Build(msgRate)
+	s, err := detecttest.Build(msgRate)
+	if err != nil {
+		panic(err)
+	}
 	s.Series(map[string]string{"cam-1 message-sent dt/cam-1/t": "3 3 3"})
 	fmt.Println(s.DiffEvents() != "")
 	fmt.Printf("%q\n", s.DiffEvents(detecttest.Event{Time: detecttest.T(15 * time.Minute), Type: "in-alarm",
@@ -87,7 +93,10 @@ func ExampleParseSeries() {
 // A series of counts becomes that many inputs in each period, spread
 // inside it.
 func ExampleSeriesInputs() {
-	ins, periods, _ := detecttest.SeriesInputs("cam-1 authorization-failure cmd/other", "2 0 1", detecttest.Start, 5*time.Minute)
+	ins, periods, err := detecttest.SeriesInputs("cam-1 authorization-failure cmd/other", "2 0 1", detecttest.Start, 5*time.Minute)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(periods, "periods")
 	for _, in := range ins {
 		fmt.Println(in.Time.Format(time.TimeOnly), in.Thing, in.Kind, in.Topic)

@@ -1,6 +1,7 @@
 package detecttest
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -58,6 +59,7 @@ func (s *Sim) Send(ins ...Input) *Sim {
 // is the engine's (ruledetect.ErrInvalidRequest, ErrMalformedReport,
 // ErrLateInput, ErrClockJump), or ErrInvalidRequest for an unknown Kind.
 func Ingest(e *ruledetect.Engine, in *Input) error {
+	ctx := context.Background()
 	rec := replay.Record{Time: in.Time, ThingName: in.Thing, Report: in.Report, ReportFormat: replay.JSON,
 		Topic: in.Topic, Bytes: in.Bytes, SourceIP: in.SourceIP, Failed: in.Failed}
 	if in.CBOR {
@@ -71,7 +73,7 @@ func Ingest(e *ruledetect.Engine, in *Input) error {
 	if rec.Kind == 0 {
 		return fmt.Errorf("input kind %q: %w", in.Kind, ruledetect.ErrInvalidRequest)
 	}
-	_, err := feed.Apply(e, &rec)
+	_, err := feed.Apply(ctx, e, &rec)
 	return err
 }
 
@@ -80,6 +82,7 @@ func Ingest(e *ruledetect.Engine, in *Input) error {
 // time order, then moves the clock to the end of the longest series and
 // advances the engine there, so every period of the series has closed.
 func (s *Sim) Series(series map[string]string) *Sim {
+	ctx := context.Background()
 	if !s.ok() {
 		return s
 	}
@@ -103,7 +106,7 @@ func (s *Sim) Series(series map[string]string) *Sim {
 	SortInputs(all)
 	s.Send(all...)
 	s.now = later(end, s.now)
-	s.Engine.Advance(s.now)
+	s.Engine.Advance(ctx, s.now)
 	return s
 }
 

@@ -189,7 +189,7 @@ func Build(profileJSON string, opts ...Option) (*Sim, error) {
 		if err != nil {
 			return nil, &BuildError{"profile", i + 1, err}
 		}
-		if _, err := e.CreateSecurityProfile(ctx, sp); err != nil {
+		if _, err := e.CreateSecurityProfile(ctx, *sp); err != nil {
 			return nil, &BuildError{"profile", i + 1, err}
 		}
 		for _, t := range st.targets {
@@ -262,23 +262,26 @@ func (s *Sim) At(d time.Duration) *Sim {
 // Advance moves the clock d forward and advances the engine to it,
 // closing every evaluation period that ended meanwhile.
 func (s *Sim) Advance(d time.Duration) *Sim {
+	ctx := context.Background()
 	s.now = s.now.Add(d)
-	s.Engine.Advance(s.now)
+	s.Engine.Advance(ctx, s.now)
 	return s
 }
 
 // AdvanceTo sets the clock to Start + d and advances the engine to it.
 func (s *Sim) AdvanceTo(d time.Duration) *Sim {
+	ctx := context.Background()
 	s.now = Start.Add(d)
-	s.Engine.Advance(s.now)
+	s.Engine.Advance(ctx, s.now)
 	return s
 }
 
 // AdvanceToTime sets the clock to t and advances the engine to it, for
 // callers whose times are not relative to Start.
 func (s *Sim) AdvanceToTime(t time.Time) *Sim {
+	ctx := context.Background()
 	s.now = t
-	s.Engine.Advance(t)
+	s.Engine.Advance(ctx, t)
 	return s
 }
 
@@ -301,24 +304,27 @@ func (s *Sim) ok() bool { return s.err == nil }
 
 // Sent sends one message of the given size from thing on topic.
 func (s *Sim) Sent(thing, topic string, bytes int64) *Sim {
+	ctx := context.Background()
 	if s.ok() {
-		s.fail(s.Engine.IngestMessage(ruledetect.Message{Thing: thing, Time: s.now, Direction: ruledetect.Sent, Topic: topic, Bytes: bytes}))
+		s.fail(s.Engine.IngestMessage(ctx, ruledetect.Message{Thing: thing, Time: s.now, Direction: ruledetect.Sent, Topic: topic, Bytes: bytes}))
 	}
 	return s
 }
 
 // Received delivers one message of the given size to thing on topic.
 func (s *Sim) Received(thing, topic string, bytes int64) *Sim {
+	ctx := context.Background()
 	if s.ok() {
-		s.fail(s.Engine.IngestMessage(ruledetect.Message{Thing: thing, Time: s.now, Direction: ruledetect.Received, Topic: topic, Bytes: bytes}))
+		s.fail(s.Engine.IngestMessage(ctx, ruledetect.Message{Thing: thing, Time: s.now, Direction: ruledetect.Received, Topic: topic, Bytes: bytes}))
 	}
 	return s
 }
 
 // AuthFailure records an authorization failure of thing on topic.
 func (s *Sim) AuthFailure(thing, topic string) *Sim {
+	ctx := context.Background()
 	if s.ok() {
-		s.fail(s.Engine.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: thing, Time: s.now, Topic: topic}))
+		s.fail(s.Engine.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Thing: thing, Time: s.now, Topic: topic}))
 	}
 	return s
 }
@@ -326,6 +332,7 @@ func (s *Sim) AuthFailure(thing, topic string) *Sim {
 // Connect records a connection attempt of thing from sourceIP ("" for
 // none).
 func (s *Sim) Connect(thing, sourceIP string) *Sim {
+	ctx := context.Background()
 	if !s.ok() {
 		return s
 	}
@@ -337,22 +344,24 @@ func (s *Sim) Connect(thing, sourceIP string) *Sim {
 			return s
 		}
 	}
-	s.fail(s.Engine.IngestConnect(ruledetect.Connect{Thing: thing, Time: s.now, SourceIP: ip}))
+	s.fail(s.Engine.IngestConnect(ctx, ruledetect.Connect{Thing: thing, Time: s.now, SourceIP: ip}))
 	return s
 }
 
 // Disconnect records a disconnection of thing.
 func (s *Sim) Disconnect(thing string) *Sim {
+	ctx := context.Background()
 	if s.ok() {
-		s.fail(s.Engine.IngestDisconnect(ruledetect.Disconnect{Thing: thing, Time: s.now}))
+		s.fail(s.Engine.IngestDisconnect(ctx, ruledetect.Disconnect{Thing: thing, Time: s.now}))
 	}
 	return s
 }
 
 // Report ingests a device metrics report (JSON) from thing.
 func (s *Sim) Report(thing, reportJSON string) *Sim {
+	ctx := context.Background()
 	if s.ok() {
-		_, err := s.Engine.IngestReport(thing, s.now, ruledetect.JSON, []byte(reportJSON))
+		_, err := s.Engine.IngestReport(ctx, thing, s.now, ruledetect.JSON, []byte(reportJSON))
 		s.fail(err)
 	}
 	return s

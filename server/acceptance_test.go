@@ -228,21 +228,23 @@ func assertShape(t *testing.T, ref string, got map[string]any) {
 // minutes), and advances the clock past the period's end, so that the
 // profile has active violations and events of both behaviors.
 func seedViolations(t *testing.T, eng *ruledetect.Engine, things []string, at time.Time) {
+	ctx := context.Background()
 	t.Helper()
 	for _, th := range things {
-		require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: th, Time: at, Direction: ruledetect.Sent, Topic: "t/" + th, Bytes: 10}))
+		require.NoError(t, eng.IngestMessage(ctx, ruledetect.Message{Thing: th, Time: at, Direction: ruledetect.Sent, Topic: "t/" + th, Bytes: 10}))
 	}
 	for range 12 {
-		require.NoError(t, eng.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: things[0], Time: at, Topic: "t/denied"}))
+		require.NoError(t, eng.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Thing: things[0], Time: at, Topic: "t/denied"}))
 	}
-	eng.Advance(at.Add(5 * time.Minute)) // one period end: the authorization alarm is not cleared yet
+	eng.Advance(ctx, at.Add(5*time.Minute)) // one period end: the authorization alarm is not cleared yet
 }
 
 // engineEvents lists the engine's violation events directly, as JSON.
 func engineEvents(t *testing.T, eng *ruledetect.Engine, from, to time.Time) []any {
+	ctx := context.Background()
 	t.Helper()
 	var all []ruledetect.ViolationEvent
-	for ev, err := range eng.ViolationEvents(ruledetect.ListViolationEventsInput{StartTime: at(from), EndTime: at(to)}) {
+	for ev, err := range eng.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{StartTime: at(from), EndTime: at(to)}) {
 		require.NoError(t, err)
 		all = append(all, ev)
 	}
@@ -498,7 +500,7 @@ func TestBoto3(t *testing.T) {
 		{"name":"CellularBandwidth","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"greater-than","value":{"count":128},"consecutiveDatapointsToAlarm":1,"consecutiveDatapointsToClear":1}},
 		{"name":"Authorization","metric":"aws:num-authorization-failures","criteria":{"comparisonOperator":"less-than","value":{"count":12},"durationSeconds":300}}]}`))
 	require.NoError(t, err)
-	_, err = eng.CreateSecurityProfile(ctx, seeded)
+	_, err = eng.CreateSecurityProfile(ctx, *seeded)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "Seeded", "arn:aws:iot:us-east-1:123456789012:all/things"))
 	start := time.Now().UTC().Truncate(time.Second)

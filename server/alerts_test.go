@@ -40,7 +40,7 @@ func alertEngine(t *testing.T, sink violation.AlertSink, attempts int) *ruledete
 	p, err := behavior.ParseSecurityProfile([]byte(alertProfile))
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = eng.CreateSecurityProfile(ctx, p)
+	_, err = eng.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
 	return eng
@@ -49,9 +49,10 @@ func alertEngine(t *testing.T, sink violation.AlertSink, attempts int) *ruledete
 // violate makes thing send one message of 500 bytes at at, closes the
 // period and waits for the alert's delivery.
 func violate(t *testing.T, eng *ruledetect.Engine, thing string, at time.Time) {
+	ctx := context.Background()
 	t.Helper()
-	require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: thing, Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
-	eng.Advance(at.Add(10 * time.Minute))
+	require.NoError(t, eng.IngestMessage(ctx, ruledetect.Message{Thing: thing, Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
+	eng.Advance(ctx, at.Add(10*time.Minute))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, eng.Flush(ctx))

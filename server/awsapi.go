@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/violation"
@@ -88,18 +90,17 @@ func createSecurityProfile(s *Server, q *apiRequest) (any, error) {
 		return nil, invalidRequest(err.Error())
 	}
 	in.SecurityProfileName = q.path("securityProfileName")
-	return s.engine.CreateSecurityProfile(q.r.Context(), in)
+	return s.engine.CreateSecurityProfile(q.r.Context(), *in)
 }
 
 // profileResponse is a profile as Describe/UpdateSecurityProfileResponse
 // carry it: the model's response shapes have no tags.
-func profileResponse(sp *ruledetect.SecurityProfile, err error) (any, error) {
+func profileResponse(sp ruledetect.SecurityProfile, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := *sp
-	out.Tags = nil
-	return &out, nil
+	sp.Tags = nil
+	return &sp, nil
 }
 
 func describeSecurityProfile(s *Server, q *apiRequest) (any, error) {
@@ -119,7 +120,7 @@ func updateSecurityProfile(s *Server, q *apiRequest) (any, error) {
 	if v != nil {
 		in.ExpectedVersion = v
 	}
-	return profileResponse(s.engine.UpdateSecurityProfile(q.r.Context(), in))
+	return profileResponse(s.engine.UpdateSecurityProfile(q.r.Context(), *in))
 }
 
 func deleteSecurityProfile(s *Server, q *apiRequest) (any, error) {
@@ -210,6 +211,7 @@ func violationFilter(q *apiRequest) (ruledetect.ViolationFilter, error) {
 }
 
 func listActiveViolations(s *Server, q *apiRequest) (any, error) {
+	ctx := context.Background()
 	f, err := violationFilter(q)
 	if err != nil {
 		return nil, err
@@ -218,10 +220,11 @@ func listActiveViolations(s *Server, q *apiRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.engine.ListActiveViolations(ruledetect.ListActiveViolationsInput{Filter: f, NextToken: q.str("nextToken"), MaxResults: n})
+	return s.engine.ListActiveViolations(ctx, ruledetect.ListActiveViolationsInput{Filter: f, NextToken: q.str("nextToken"), MaxResults: n})
 }
 
 func listViolationEvents(s *Server, q *apiRequest) (any, error) {
+	ctx := context.Background()
 	f, err := violationFilter(q)
 	if err != nil {
 		return nil, err
@@ -238,19 +241,20 @@ func listViolationEvents(s *Server, q *apiRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.engine.ListViolationEvents(ruledetect.ListViolationEventsInput{
+	return s.engine.ListViolationEvents(ctx, ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(start), EndTime: behavior.At(end),
 		Filter: f, NextToken: q.str("nextToken"), MaxResults: n,
 	})
 }
 
 func putVerificationStateOnViolation(s *Server, q *apiRequest) (any, error) {
+	ctx := context.Background()
 	var in ruledetect.PutVerificationStateOnViolationInput
 	if err := q.decode(&in); err != nil {
 		return nil, err
 	}
 	in.ViolationID = q.path("violationId")
-	return empty{}, s.engine.PutVerificationStateOnViolation(in)
+	return empty{}, s.engine.PutVerificationStateOnViolation(ctx, in)
 }
 
 // listMetricValues serves the values the engine retained (see

@@ -36,14 +36,14 @@ func ExampleWebhookSink() {
 	if err != nil {
 		panic(err)
 	}
-	if _, err := eng.CreateSecurityProfile(ctx, p); err != nil {
+	if _, err := eng.CreateSecurityProfile(ctx, *p); err != nil {
 		panic(err)
 	}
 	if err := eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")); err != nil {
 		panic(err)
 	}
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}); err != nil {
+	if err := eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}); err != nil {
 		panic(err)
 	}
 	if err := eng.Flush(ctx); err != nil {

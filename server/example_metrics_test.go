@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 // A service's clock ticker calls Server.Advance, which times each period
 // close for /metrics; Prometheus scrapes /metrics without a signature.
 func ExampleServer_Advance() {
+	ctx := context.Background()
 	eng, err := ruledetect.New()
 	if err != nil {
 		panic(err)
@@ -35,7 +37,9 @@ func ExampleServer_Advance() {
 
 	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		srv.Advance(start.Add(time.Duration(i) * time.Second))
+		if err := srv.Advance(ctx, start.Add(time.Duration(i)*time.Second)); err != nil {
+			panic(err)
+		}
 	}
 
 	resp, err := http.Get(ts.URL + "/metrics")

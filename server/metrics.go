@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,16 +52,20 @@ func newMetrics(s *Server) *metrics {
 
 // Advance moves the engine's clock to now (see ruledetect.Engine.Advance)
 // and records how long it took in ruledetect_period_close_seconds. A
-// service's clock ticker calls it instead of the Engine's.
-func (s *Server) Advance(now time.Time) { s.AdvanceThrough(now, s.engine.Advance) }
+// service's clock ticker calls it instead of the Engine's. ctx and the
+// error are the Engine's: a ctx already done moves nothing.
+func (s *Server) Advance(ctx context.Context, now time.Time) error {
+	return s.AdvanceThrough(ctx, now, s.engine.Advance)
+}
 
 // AdvanceThrough is Advance for a service whose clock goes through
 // something before the engine (a durable log that records the tick): it
-// calls advance(now) and records how long it took.
-func (s *Server) AdvanceThrough(now time.Time, advance func(time.Time)) {
+// calls advance(ctx, now), records how long it took, and returns its error.
+func (s *Server) AdvanceThrough(ctx context.Context, now time.Time, advance func(context.Context, time.Time) error) error {
 	start := time.Now()
-	advance(now)
+	err := advance(ctx, now)
 	s.metrics.periodClose.Observe(time.Since(start).Seconds())
+	return err
 }
 
 // metric is one series statsCollector exports.

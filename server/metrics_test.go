@@ -123,13 +123,13 @@ func TestMetricsAfterActivity(t *testing.T) {
 	// A violation whose alert the webhook takes at the second attempt, an
 	// invalid input and a late one.
 	now := time.Now().UTC().Truncate(time.Second)
-	require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
-	srv.Advance(now.Add(10 * time.Minute))
-	srv.Advance(now.Add(11 * time.Minute))
+	require.NoError(t, eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
+	srv.Advance(ctx, now.Add(10*time.Minute))
+	srv.Advance(ctx, now.Add(11*time.Minute))
 	require.NoError(t, eng.Flush(context.Background()))
-	err = eng.IngestMessage(ruledetect.Message{Thing: "", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 1})
+	err = eng.IngestMessage(ctx, ruledetect.Message{Thing: "", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 1})
 	require.True(t, errors.Is(err, ruledetect.ErrInvalidRequest), "%v", err)
-	err = eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 1})
+	err = eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: now, Direction: ruledetect.Sent, Topic: "t", Bytes: 1})
 	require.True(t, errors.Is(err, ruledetect.ErrLateInput), "%v", err)
 
 	fams, body := scrape(t, api.URL)

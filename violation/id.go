@@ -11,9 +11,10 @@ import (
 const IDLen = 32
 
 // ID returns the violationId of the alarm of behavior in profile for thing
-// that started at start (DESIGN rule 9): 32 lowercase hex characters, the
+// that started at start: 32 lowercase hex characters, the
 // first 16 bytes of SHA-256 over the thing name, the profile name, the
-// behavior name and start in decimal Unix seconds, joined by "\n".
+// behavior name and start in decimal Unix seconds, joined by "\n". It is
+// deterministic, so that replays and restored engines agree on it.
 //
 // The ID is deterministic so that a replay, or a restore from a snapshot,
 // names the same violation the same way; a PutVerificationState made against

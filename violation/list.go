@@ -26,7 +26,8 @@ type Filter struct {
 	SecurityProfileName  string       `json:"securityProfileName,omitzero"`
 	BehaviorCriteriaType CriteriaType `json:"behaviorCriteriaType,omitzero"`
 	// ListSuppressedAlerts: nil lists all, true only suppressed violations,
-	// false only the others (DESIGN rule 10).
+	// false only the others. Suppression changes nothing else: suppressed
+	// violations are evaluated and logged like any other.
 	ListSuppressedAlerts *bool `json:"listSuppressedAlerts,omitzero"`
 	// VerificationState UNKNOWN also matches violations whose state was
 	// never put.

@@ -11,7 +11,8 @@ import (
 )
 
 // DefaultRetention is how long the log keeps events when LogOptions does not
-// say: 30 days of event time, the service's quota (DESIGN rule 12).
+// say: 30 days of event time, the service's quota. Active violations are
+// kept until cleared or invalidated, however old.
 const DefaultRetention = 30 * 24 * time.Hour
 
 // LogOptions configures a Log.
@@ -177,8 +178,9 @@ func (l *Log) Clear(k Key, t time.Time, value behavior.MetricValue) (Event, bool
 	return l.close(k, t, &mv, AlarmCleared)
 }
 
-// Invalidate records that k's alarm can no longer be evaluated (DESIGN rule
-// 7): an alarm-invalidated event without a metric value, which it returns,
+// Invalidate records that k's alarm can no longer be evaluated (its thing
+// went silent for the invalidation horizon, or its behavior stopped being
+// monitored): an alarm-invalidated event without a metric value, which it returns,
 // and the end of the active violation. It reports false, and records
 // nothing, when k is not in alarm.
 func (l *Log) Invalidate(k Key, t time.Time) (Event, bool) {

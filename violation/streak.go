@@ -51,7 +51,7 @@ func (t Transition) String() string {
 // meant to be embedded by value in the engine's per-thing state, of which
 // there are millions.
 //
-// The machine (DESIGN rule 6, aws-semantics §4.2):
+// The machine, as the service's alarm and clear rules describe it:
 //
 //	NORMAL:   a violation counts; a compliant datapoint resets the count;
 //	          the toAlarm-th violation in a row → IN ALARM (Alarm).

@@ -13,7 +13,7 @@ const MaxDescriptionLen = 1000
 
 // PutVerificationState sets the verification state of the violation id, and
 // its description, on the active violation (if it is still open) and on all
-// of its events (DESIGN rule 11). A nil description removes the previous one.
+// of its events, so that either listing shows the same state. A nil description removes the previous one.
 // The log keeps its own copy of *description.
 //
 // Errors: a malformed id, a state that is not one of the model's, or a

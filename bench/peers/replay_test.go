@@ -175,7 +175,7 @@ func replayAll(b *testing.B, e *ruledetect.Engine, data []byte, workers int) int
 	var last time.Time
 	events := 0
 	drain := func(end time.Time) {
-		for _, err := range e.ViolationEvents(ruledetect.ListViolationEventsInput{
+		for _, err := range e.ViolationEvents(context.Background(), ruledetect.ListViolationEventsInput{
 			StartTime: behavior.At(time.Unix(0, 0).UTC()), EndTime: behavior.At(end),
 		}) {
 			if err != nil {
@@ -202,7 +202,9 @@ func replayAll(b *testing.B, e *ruledetect.Engine, data []byte, workers int) int
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.Advance(last.Truncate(5 * time.Minute).Add(5 * time.Minute))
+	if err := e.Advance(context.Background(), last.Truncate(5*time.Minute).Add(5*time.Minute)); err != nil {
+		b.Fatal(err)
+	}
 	drain(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 	if events == 0 {
 		b.Fatal("no violation events: the fleet's incidents should raise some")
@@ -298,7 +300,7 @@ func replayFleetEngine(b *testing.B) *ruledetect.Engine {
 	if err := json.Unmarshal(fleet.Profile(), &p); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := e.CreateSecurityProfile(ctx, &p); err != nil {
+	if _, err := e.CreateSecurityProfile(ctx, p); err != nil {
 		b.Fatal(err)
 	}
 	if err := e.AttachSecurityProfile(ctx, p.SecurityProfileName, e.Arn("all/things")); err != nil {

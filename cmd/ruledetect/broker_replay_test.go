@@ -38,7 +38,7 @@ func TestBrokerEventsEqualReplay(t *testing.T) {
 	require.NoError(t, err)
 	sp, err := behavior.ParseSecurityProfile([]byte(profileJSON))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, sp)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "device", e.Arn("all/things")))
 
@@ -110,9 +110,9 @@ func TestBrokerEventsEqualReplay(t *testing.T) {
 	rec(60*time.Second, `"type":"connect","sourceIp":"127.0.0.1","success":false`)
 
 	end := t0.Add(10 * time.Minute)
-	e.Advance(end)
+	e.Advance(ctx, end)
 	var got []string
-	for ev, err := range e.ViolationEvents(ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0), EndTime: behavior.At(end)}) {
+	for ev, err := range e.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0), EndTime: behavior.At(end)}) {
 		require.NoError(t, err)
 		j, err := json.Marshal(ev)
 		require.NoError(t, err)

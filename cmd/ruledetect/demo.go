@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"hash/maphash"
 	"io"
 	"math"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -330,7 +331,7 @@ func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, reco
 	generated := 0
 	for b := range batches {
 		// Close the previous period (and any idle ones) before its inputs.
-		e.Advance(time.Unix(0, b.period*int64(period)))
+		e.Advance(ctx, time.Unix(0, b.period*int64(period)))
 		wg.Add(workers)
 		for w := range workers {
 			work[w] <- &b.shards[w]
@@ -344,7 +345,7 @@ func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, reco
 		}
 	}
 	if !last.IsZero() { // written before batches was closed
-		e.Advance(closingTime(last, period))
+		e.Advance(ctx, closingTime(last, period))
 	}
 	wall := time.Since(start)
 
@@ -381,6 +382,7 @@ func runFleet(cfg fleet.Config, workers int, onBatch func(fraction float64, reco
 
 // ingestShard applies a shard's records in order.
 func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *workerResult) {
+	ctx := context.Background()
 	for i := range s.recs {
 		r := &s.recs[i]
 		*rec = replay.Record{
@@ -389,7 +391,7 @@ func ingestShard(e *ruledetect.Engine, s *shard, rec *replay.Record, res *worker
 		if r.kind == replay.Report {
 			rec.Report, rec.ReportFormat = s.arena[r.off:r.off+r.n], replay.JSON
 		}
-		if _, err := feed.Apply(e, rec); err != nil {
+		if _, err := feed.Apply(ctx, e, rec); err != nil {
 			res.rejected++
 			if res.firstErr == nil {
 				res.firstErr = err

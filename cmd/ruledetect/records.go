@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"math"
 	"slices"
@@ -53,12 +54,13 @@ func closingTime(t time.Time, period time.Duration) time.Time {
 // replay prints them: by time, then thing, profile and behavior, then in
 // evaluation order (the log's order, which a stable sort keeps).
 func allEvents(e *ruledetect.Engine) ([]ruledetect.ViolationEvent, error) {
+	ctx := context.Background()
 	in := ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
 		EndTime:   behavior.At(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)),
 	}
 	var out []ruledetect.ViolationEvent
-	for ev, err := range e.ViolationEvents(in) {
+	for ev, err := range e.ViolationEvents(ctx, in) {
 		if err != nil {
 			return nil, err
 		}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/internal/feed"
@@ -148,6 +149,7 @@ type replayStats struct {
 }
 
 func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx := context.Background()
 	cfg, code, ok := parseReplayFlags(args, stdout, stderr)
 	if !ok {
 		return code
@@ -304,9 +306,9 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// close and held datapoints are judged.
 	switch {
 	case !cfg.until.IsZero():
-		e.Advance(cfg.until.Add(cfg.lateness))
+		e.Advance(ctx, cfg.until.Add(cfg.lateness))
 	case !last.IsZero():
-		e.Advance(closingTime(last, cfg.period).Add(cfg.lateness))
+		e.Advance(ctx, closingTime(last, cfg.period).Add(cfg.lateness))
 	}
 	if err := stream.finish(); err != nil {
 		return fail("%v", err)

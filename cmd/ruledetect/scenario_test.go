@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -133,6 +134,7 @@ func parseScenarioFlags(t *testing.T, args []string) scenarioFlags {
 // kit), as the CLI would, and returns
 // the output lines and the number of records skipped as bad.
 func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
+	ctx := context.Background()
 	t.Helper()
 	f := parseScenarioFlags(t, s.args)
 	// The engine and its setup come from the detecttest kit.
@@ -160,7 +162,7 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 			break
 		}
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		if _, err := feed.Apply(e, &rec); err != nil {
+		if _, err := feed.Apply(ctx, e, &rec); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue
@@ -176,14 +178,14 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 		p := int64(300 * time.Second)
 		end = time.Unix(0, (last.UnixNano()/p+1)*p).UTC()
 	}
-	e.Advance(end)
+	e.Advance(ctx, end)
 
 	in2 := ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
 		EndTime:   behavior.At(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)),
 	}
 	var evs []ruledetect.ViolationEvent
-	for ev, err := range e.ViolationEvents(in2) {
+	for ev, err := range e.ViolationEvents(ctx, in2) {
 		require.NoError(t, err)
 		evs = append(evs, ev)
 	}
@@ -287,6 +289,7 @@ func TestScenarios(t *testing.T) {
 // is counted with --skip-bad and stops the replay with exit status 2, naming
 // its line, without it.
 func TestScenarioLateInput(t *testing.T) {
+	ctx := context.Background()
 	var s scenario
 	for _, sc := range loadScenarios(t) {
 		if sc.name == "late-input" {
@@ -303,12 +306,12 @@ func TestScenarioLateInput(t *testing.T) {
 		e, err := ruledetect.New()
 		require.NoError(t, err)
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		require.NoError(t, e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t0.Add(700 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"}))
-		err = e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t0.Add(500 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"})
+		require.NoError(t, e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t0.Add(700 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"}))
+		err = e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t0.Add(500 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"})
 		require.ErrorIs(t, err, ruledetect.ErrLateInput)
 		assert.Equal(t, uint64(1), e.Stats().Late)
 		// At the boundary of the closed period the input is not late.
-		require.NoError(t, e.IngestMessage(ruledetect.Message{Thing: "cam-1", Time: t0.Add(600 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"}))
+		require.NoError(t, e.IngestMessage(ctx, ruledetect.Message{Thing: "cam-1", Time: t0.Add(600 * time.Second), Direction: ruledetect.Sent, Topic: "dt/a"}))
 	})
 	t.Run("cli-skip-bad", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer

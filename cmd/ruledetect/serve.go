@@ -282,7 +282,9 @@ func serve(ctx context.Context, cfg serveConfig, ready func(*server.Server, *bro
 			case <-tickCtx.Done():
 				return
 			case <-t.C:
-				srv.AdvanceThrough(now(), b.advance) // through the log, timed for /metrics
+				// Through the log, timed for /metrics. An error is the
+				// ticker stopping or the log's failure, which stops serve.
+				_ = srv.AdvanceThrough(tickCtx, now(), b.advance)
 			}
 		}
 	}()

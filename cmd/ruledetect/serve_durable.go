@@ -110,13 +110,14 @@ func (b *backend) recover(ctx context.Context, srv *server.Server) error {
 }
 
 // advance moves the Engine's clock; with a log the tick is a record too,
-// so that a replay closes periods where the live service did.
-func (b *backend) advance(t time.Time) {
+// so that a replay closes periods where the live service did. An error is
+// the ticker's context ending (serve is stopping) or the log's failure,
+// which stops serve.
+func (b *backend) advance(ctx context.Context, t time.Time) error {
 	if b.log == nil {
-		b.eng.Advance(t)
-		return
+		return b.eng.Advance(ctx, t)
 	}
-	b.log.Advance(t) // an error is the log's failure, which stops serve
+	return b.log.Advance(ctx, t)
 }
 
 // failed is closed when the log failed (never without a log).

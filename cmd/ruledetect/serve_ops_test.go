@@ -107,7 +107,7 @@ func TestServeAlertsAndMetrics(t *testing.T) {
 	p, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"sizes","behaviors":[
 		{"name":"size","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"less-than-equals","value":{"count":100}}}]}`))
 	require.NoError(t, err)
-	_, err = eng.CreateSecurityProfile(ctx, p)
+	_, err = eng.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
 
@@ -206,10 +206,10 @@ func TestServeLogsGivenUpAlerts(t *testing.T) {
 	p, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"sizes","behaviors":[
 		{"name":"size","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"less-than-equals","value":{"count":100}}}]}`))
 	require.NoError(t, err)
-	_, err = eng.CreateSecurityProfile(ctx, p)
+	_, err = eng.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, eng.AttachSecurityProfile(ctx, "sizes", eng.Arn("all/things")))
-	require.NoError(t, eng.IngestMessage(ruledetect.Message{Thing: "dev-1", Time: time.Now(), Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
+	require.NoError(t, eng.IngestMessage(ctx, ruledetect.Message{Thing: "dev-1", Time: time.Now(), Direction: ruledetect.Sent, Topic: "t", Bytes: 500}))
 	// The input is applied once the ticker passes it by the allowed lateness.
 	deadline := time.Now().Add(15 * time.Second)
 	for eng.Stats().Delivery.Failed < 1 {

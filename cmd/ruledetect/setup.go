@@ -238,7 +238,7 @@ func setupEngine(ctx context.Context, e *ruledetect.Engine, dims, metrics, profi
 	}
 	for i, ps := range setups {
 		for _, spec := range ps.profiles {
-			if _, err := e.CreateSecurityProfile(ctx, spec.profile); err != nil {
+			if _, err := e.CreateSecurityProfile(ctx, *spec.profile); err != nil {
 				return fmt.Errorf("%s: %v", profiles[i].name, err)
 			}
 			targets := spec.targets

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"time"
 
@@ -68,12 +69,13 @@ func (s *eventStream) finish() error {
 // write writes the events from the last drain's boundary up to end
 // (inclusive) and flushes them.
 func (s *eventStream) write(end time.Time) error {
+	ctx := context.Background()
 	in := ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
 		EndTime:   behavior.At(end),
 	}
 	s.batch = s.batch[:0]
-	for ev, err := range s.e.ViolationEvents(in) {
+	for ev, err := range s.e.ViolationEvents(ctx, in) {
 		if err != nil {
 			return err
 		}

@@ -94,6 +94,7 @@ func TestReplayStreamsLive(t *testing.T) {
 // many boundaries, with events that become final at different closes:
 // immediate ones, windowed ones at boundaries and invalidations.
 func TestReplayStreamOrder(t *testing.T) {
+	ctx := context.Background()
 	var b strings.Builder
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	// A thing that goes quiet in alarm: invalidated after 48 h.
@@ -143,11 +144,11 @@ func TestReplayStreamOrder(t *testing.T) {
 	var rec replay.Record
 	var last time.Time
 	for r.Next(&rec) == nil {
-		_, err := feed.Apply(e, &rec)
+		_, err := feed.Apply(ctx, e, &rec)
 		require.NoError(t, err)
 		last = rec.Time
 	}
-	e.Advance(closingTime(last, 300*time.Second))
+	e.Advance(ctx, closingTime(last, 300*time.Second))
 	all, err := allEvents(e)
 	require.NoError(t, err)
 	var want strings.Builder

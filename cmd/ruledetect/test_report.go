@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/ruledetect/ruledetect"
@@ -37,8 +38,9 @@ func (r *testRecorder) options(f *testfile.File, c *testfile.Case) []detecttest.
 // caseDone keeps the case's events and profiles (the first of each name:
 // the report shows one definition per behavior).
 func (r *testRecorder) caseDone(c *testfile.Case, s *detecttest.Sim, profiles []*behavior.SecurityProfile) {
+	ctx := context.Background()
 	s.Datapoints() // waits for the engine to deliver them
-	for ev, err := range s.Engine.ViolationEvents(ruledetect.ListViolationEventsInput{
+	for ev, err := range s.Engine.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0).UTC()),
 		EndTime:   behavior.At(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)),
 	}) {

@@ -2,6 +2,7 @@ package backtest_test
 
 import (
 	"bytes"
+	"context"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,13 +29,14 @@ const structureProfile = `{"securityProfileName":"p","behaviors":[
 // record runs the series through structureProfile and returns the
 // recording and the report.
 func record(t *testing.T, series map[string]string) (*backtest.Recording, string) {
+	ctx := context.Background()
 	t.Helper()
 	rec := backtest.NewRecorder()
 	s := detecttest.New(t, structureProfile, detecttest.WithDatapointObserver(rec.Observe))
 	s.Series(series)
 	s.Datapoints() // delivered
 	var events []ruledetect.ViolationEvent
-	for ev, err := range s.Engine.ViolationEvents(ruledetect.ListViolationEventsInput{
+	for ev, err := range s.Engine.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(detecttest.Start), EndTime: behavior.At(detecttest.T(24 * time.Hour))}) {
 		require.NoError(t, err)
 		events = append(events, ev)

@@ -5,6 +5,7 @@
 package feed
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ruledetect/ruledetect"
@@ -17,16 +18,16 @@ import (
 // ruledetect.ErrInvalidRequest, ErrMalformedReport, ErrLateInput or
 // ErrClockJump), or, wrapping ErrInvalidRequest, one for a record the
 // reader could not have produced (an invalid Kind or report format).
-func Apply(e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
+func Apply(ctx context.Context, e *ruledetect.Engine, rec *replay.Record) ([]ruledetect.DroppedValue, error) {
 	if rec.Kind == replay.Report {
 		format, err := reportFormat(rec)
 		if err != nil {
 			return nil, err
 		}
-		res, err := e.IngestReport(rec.ThingName, rec.Time, format, rec.Report)
+		res, err := e.IngestReport(ctx, rec.ThingName, rec.Time, format, rec.Report)
 		return res.Dropped, err
 	}
-	return nil, applyEvent(e, rec)
+	return nil, applyEvent(ctx, e, rec)
 }
 
 // reportFormat maps a report record's format to the engine's.
@@ -41,23 +42,23 @@ func reportFormat(rec *replay.Record) (ruledetect.ReportFormat, error) {
 }
 
 // applyEvent feeds a cloud-side event record to the matching Ingest method.
-func applyEvent(e *ruledetect.Engine, rec *replay.Record) error {
+func applyEvent(ctx context.Context, e *ruledetect.Engine, rec *replay.Record) error {
 	switch rec.Kind {
 	case replay.MessageSent, replay.MessageReceived:
 		dir := ruledetect.Sent
 		if rec.Kind == replay.MessageReceived {
 			dir = ruledetect.Received
 		}
-		return e.IngestMessage(ruledetect.Message{
+		return e.IngestMessage(ctx, ruledetect.Message{
 			Thing: rec.ThingName, Time: rec.Time, Direction: dir,
 			Topic: rec.Topic, Bytes: rec.Bytes, SourceIP: rec.SourceIP,
 		})
 	case replay.AuthorizationFailure:
-		return e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
+		return e.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Thing: rec.ThingName, Time: rec.Time, Topic: rec.Topic})
 	case replay.Connect:
-		return e.IngestConnect(ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
+		return e.IngestConnect(ctx, ruledetect.Connect{Thing: rec.ThingName, Time: rec.Time, SourceIP: rec.SourceIP, Failed: rec.Failed})
 	case replay.Disconnect:
-		return e.IngestDisconnect(ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
+		return e.IngestDisconnect(ctx, ruledetect.Disconnect{Thing: rec.ThingName, Time: rec.Time})
 	}
 	return fmt.Errorf("record kind %v: %w", rec.Kind, ruledetect.ErrInvalidRequest)
 }

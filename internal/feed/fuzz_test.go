@@ -37,7 +37,7 @@ func FuzzRun(f *testing.F) {
 			if err != nil {
 				require.ErrorIs(t, err, replay.ErrBadRecord, "an in-memory input has no read errors")
 			} else {
-				_, err = Apply(ref, &rec)
+				_, err = Apply(context.Background(), ref, &rec)
 			}
 			want = append(want, seen{r.Line(), errString(err)})
 		}

@@ -90,7 +90,9 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 }
 
 // apply applies a prepared item and visits the outcome.
-func (it *item) apply(e *ruledetect.Engine, visit func(*Outcome) error) error {
+// ctx is passed to the engine's calls, which it must not cancel (Run stops
+// between batches).
+func (it *item) apply(ctx context.Context, e *ruledetect.Engine, visit func(*Outcome) error) error {
 	o := &it.out
 	*o = Outcome{Line: it.line, Err: it.err}
 	if it.err == nil {
@@ -100,10 +102,10 @@ func (it *item) apply(e *ruledetect.Engine, visit func(*Outcome) error) error {
 			o.Err = it.refused
 		case it.rec.Kind == replay.Report:
 			var res ruledetect.IngestResult
-			res, o.Err = e.ApplyReport(&it.rep)
+			res, o.Err = e.ApplyReport(ctx, &it.rep)
 			o.Dropped = res.Dropped
 		default:
-			o.Err = applyEvent(e, &it.rec)
+			o.Err = applyEvent(ctx, e, &it.rec)
 		}
 	}
 	return visit(o)
@@ -141,7 +143,7 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 		}
 		it.line, it.err = r.Line(), lineErr
 		it.prepare(e, &p, buf)
-		if err := it.apply(e, visit); err != nil {
+		if err := it.apply(context.WithoutCancel(ctx), e, visit); err != nil {
 			return err
 		}
 	}
@@ -189,6 +191,7 @@ func (b *batch) fill(r *replay.Reader) {
 // workers, which touch nothing but their batches and r, end when that read
 // returns.
 func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, workers int, visit func(*Outcome) error) error {
+	applyCtx := context.WithoutCancel(ctx) // ctx stops the run between batches, not a record half way
 	n := 2*workers + 2
 	free := make(chan *batch, n)
 	for range n {
@@ -241,7 +244,7 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 			return ctx.Err()
 		}
 		for k := range b.items[:b.n] {
-			if err := b.items[k].apply(e, visit); err != nil {
+			if err := b.items[k].apply(applyCtx, e, visit); err != nil {
 				return err
 			}
 		}

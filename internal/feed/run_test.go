@@ -35,7 +35,7 @@ func fleetEngine(t testing.TB) *ruledetect.Engine {
 	}
 	var p ruledetect.CreateSecurityProfileInput
 	require.NoError(t, json.Unmarshal(fleet.Profile(), &p))
-	_, err = e.CreateSecurityProfile(ctx, &p)
+	_, err = e.CreateSecurityProfile(ctx, p)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, p.SecurityProfileName, e.Arn("all/things")))
 	return e
@@ -98,16 +98,16 @@ func reference(t *testing.T, input []byte) ([]seen, []ruledetect.ViolationEvent,
 			out = append(out, seen{Line: r.Line(), Err: errString(err)})
 			continue
 		}
-		drops, err := Apply(e, &rec)
+		drops, err := Apply(context.Background(), e, &rec)
 		out = append(out, seen{r.Line(), rec.Kind, rec.ThingName, len(drops), errString(err)})
 	}
 	return out, finish(t, e), e.Stats()
 }
 
 func finish(t *testing.T, e *ruledetect.Engine) []ruledetect.ViolationEvent {
-	e.Advance(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+	e.Advance(context.Background(), time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
 	var evs []ruledetect.ViolationEvent
-	for ev, err := range e.ViolationEvents(ruledetect.ListViolationEventsInput{
+	for ev, err := range e.ViolationEvents(context.Background(), ruledetect.ListViolationEventsInput{
 		StartTime: behavior.At(time.Unix(0, 0)), EndTime: behavior.At(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)),
 	}) {
 		require.NoError(t, err)
@@ -180,7 +180,7 @@ func TestRunStopsAtVisitError(t *testing.T) {
 		var rec replay.Record
 		for r.Line() < 1000 {
 			if r.Next(&rec) == nil {
-				_, _ = Apply(ref, &rec)
+				_, _ = Apply(context.Background(), ref, &rec)
 			}
 		}
 		assert.Equal(t, ref.Stats(), e.Stats(), "workers=%d", workers)

@@ -1,5 +1,6 @@
 // Package sketch computes the nearest-rank percentiles of statistical
-// thresholds (DESIGN §3 rule 8) over fleets of any size.
+// thresholds (the smallest value v with at least q of the fleet's
+// datapoints ≤ v) over fleets of any size.
 //
 // Sketch is a relative-value-error log-linear histogram in the
 // DDSketch/HdrHistogram lineage, built for the eleven statistics of a

@@ -127,6 +127,7 @@ func TestBrokerDeviceSession(t *testing.T) {
 // The violation events of a session through the broker are those of the
 // same inputs given to an engine directly.
 func TestBrokerEventsEqualDirectIngest(t *testing.T) {
+	ctx := context.Background()
 	viaBroker := newEngine(t)
 	b := startBroker(t, Config{Engine: viaBroker, Now: newFakeClock(t0).Now})
 	replies := runSession(t, b)
@@ -140,22 +141,22 @@ func TestBrokerEventsEqualDirectIngest(t *testing.T) {
 		if d == ruledetect.Sent {
 			ip = netip.MustParseAddr("127.0.0.1")
 		}
-		require.NoError(t, dev.IngestMessage(ruledetect.Message{Time: t0, Direction: d, Topic: topic, Bytes: int64(n), SourceIP: ip}))
+		require.NoError(t, dev.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: d, Topic: topic, Bytes: int64(n), SourceIP: ip}))
 	}
-	require.NoError(t, dev.IngestConnect(ruledetect.Connect{Time: t0, SourceIP: netip.MustParseAddr("127.0.0.1")}))
+	require.NoError(t, dev.IngestConnect(ctx, ruledetect.Connect{Time: t0, SourceIP: netip.MustParseAddr("127.0.0.1")}))
 	for range 3 {
 		msg(ruledetect.Sent, ownTopic, 100)
 	}
-	require.NoError(t, dev.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Time: t0, Topic: foreignTopic}))
-	require.NoError(t, dev.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Time: t0, Topic: foreignCmd}))
+	require.NoError(t, dev.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Time: t0, Topic: foreignTopic}))
+	require.NoError(t, dev.IngestAuthorizationFailure(ctx, ruledetect.AuthorizationFailure{Time: t0, Topic: foreignCmd}))
 	for i, r := range sessionReports {
 		data := readTestdata(t, r.file)
 		msg(ruledetect.Sent, r.topic, len(data))
-		_, err := dev.IngestReport(t0, r.format, data)
+		_, err := dev.IngestReport(ctx, t0, r.format, data)
 		assert.Equal(t, r.accepted, err == nil, r.file)
 		msg(ruledetect.Received, replies[i].topic, len(replies[i].payload))
 	}
-	require.NoError(t, dev.IngestDisconnect(ruledetect.Disconnect{Time: t0}))
+	require.NoError(t, dev.IngestDisconnect(ctx, ruledetect.Disconnect{Time: t0}))
 
 	until := t0.Add(10 * time.Minute)
 	want := events(t, direct, until)

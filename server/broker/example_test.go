@@ -67,7 +67,9 @@ func ExampleNew() {
 		for {
 			select {
 			case now := <-tick.C:
-				e.Advance(now)
+				if err := e.Advance(ctx, now); err != nil {
+					return // ctx ended: the broker stops too
+				}
 			case <-ctx.Done():
 				return
 			}

@@ -58,7 +58,7 @@ func newEngine(t testing.TB, opts ...ruledetect.Option) *ruledetect.Engine {
 	require.NoError(t, err)
 	p, err := behavior.ParseSecurityProfile([]byte(testProfile))
 	require.NoError(t, err)
-	_, err = e.CreateSecurityProfile(ctx, p)
+	_, err = e.CreateSecurityProfile(ctx, *p)
 	require.NoError(t, err)
 	require.NoError(t, e.AttachSecurityProfile(ctx, "devices", e.Arn("all/things")))
 	return e
@@ -133,11 +133,12 @@ func eventually(t testing.TB, b *Broker, what string, cond func(Stats) bool) {
 // events closes every window up to until and returns the engine's
 // violation events, in a canonical order (thing, behavior, time, type).
 func events(t testing.TB, e *ruledetect.Engine, until time.Time) []ruledetect.ViolationEvent {
+	ctx := context.Background()
 	t.Helper()
-	e.Advance(until)
+	e.Advance(ctx, until)
 	require.NoError(t, e.Flush(context.Background()))
 	var out []ruledetect.ViolationEvent
-	for ev, err := range e.ViolationEvents(ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0.Add(-time.Hour)), EndTime: behavior.At(until.Add(time.Hour))}) {
+	for ev, err := range e.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0.Add(-time.Hour)), EndTime: behavior.At(until.Add(time.Hour))}) {
 		require.NoError(t, err)
 		out = append(out, ev)
 	}

@@ -123,7 +123,7 @@ func benchLoad(b *testing.B, devices int) {
 	 {"name":"size","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"less-than-equals","value":{"count":1024}}}]}`))
 	require.NoError(b, err)
 	ctx := context.Background()
-	_, err = e.CreateSecurityProfile(ctx, p)
+	_, err = e.CreateSecurityProfile(ctx, *p)
 	require.NoError(b, err)
 	require.NoError(b, e.AttachSecurityProfile(ctx, "bench", e.Arn("all/things")))
 

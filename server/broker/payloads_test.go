@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -35,10 +36,11 @@ func TestAcceptedReplyIsAWSs(t *testing.T) {
 // The troubleshooting guide's malformed report, refused by a real engine,
 // gets byte for byte the guide's rejected reply.
 func TestRejectedReplyIsAWSs(t *testing.T) {
+	ctx := context.Background()
 	e, err := ruledetect.New()
 	require.NoError(t, err)
 	at := time.UnixMilli(1635802047699)
-	_, ierr := e.IngestReport("myThing", at, ruledetect.JSON, readTestdata(t, "devguide-troubleshoot-report-custom-number-not-array.input.json"))
+	_, ierr := e.IngestReport(ctx, "myThing", at, ruledetect.JSON, readTestdata(t, "devguide-troubleshoot-report-custom-number-not-array.input.json"))
 	require.ErrorIs(t, ierr, ruledetect.ErrMalformedReport)
 	got, err := rejectedReply("myThing", ierr, at).encode(ruledetect.JSON)
 	require.NoError(t, err)

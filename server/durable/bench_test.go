@@ -13,6 +13,7 @@ import (
 // BenchmarkIngestMessage: messages appended and applied through the log by
 // 64 concurrent senders (the broker's clients), embedded NATS, file storage.
 func BenchmarkIngestMessage(b *testing.B) {
+	ctx := context.Background()
 	l, err := Open(context.Background(), Config{Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
@@ -31,7 +32,7 @@ func BenchmarkIngestMessage(b *testing.B) {
 		i := 0
 		for pb.Next() {
 			i++
-			err := l.IngestMessage(ruledetect.Message{Thing: fmt.Sprintf("t-%d", i%100), Time: t0.Add(time.Duration(i) * time.Millisecond),
+			err := l.IngestMessage(ctx, ruledetect.Message{Thing: fmt.Sprintf("t-%d", i%100), Time: t0.Add(time.Duration(i) * time.Millisecond),
 				Direction: ruledetect.Sent, Topic: "a/b", Bytes: 10})
 			if err != nil {
 				b.Fatal(err)

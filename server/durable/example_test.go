@@ -35,7 +35,7 @@ func Example() {
 			out, err := l.Commit(ctx, server.Call{Operation: "CreateDimension", PathValues: map[string]string{"name": "auth"},
 				Body: []byte(`{"type":"TOPIC_FILTER","stringValues":["device/+/auth"]}`)})
 			fmt.Println(out.(ruledetect.CreateDimensionOutput).Arn, err)
-			err = l.IngestMessage(ruledetect.Message{Thing: "sensor-1", Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+			err = l.IngestMessage(ctx, ruledetect.Message{Thing: "sensor-1", Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 				Direction: ruledetect.Sent, Topic: "device/sensor-1/auth", Bytes: 12})
 			fmt.Println(err)
 		} else {

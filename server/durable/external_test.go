@@ -92,6 +92,7 @@ func TestExternalNATS(t *testing.T) {
 // fails the Log: the call gets ErrUnavailable, Failed is closed, Ready is
 // false, and every later call is refused without reaching the Engine.
 func TestLogFailsWhenNATSGoesAway(t *testing.T) {
+	ctx := context.Background()
 	url, stop := startNATSServerStoppable(t)
 	l, err := Open(context.Background(), Config{Dir: t.TempDir(), NATSURL: url, AppendTimeout: 2 * time.Second})
 	require.NoError(t, err)
@@ -100,9 +101,9 @@ func TestLogFailsWhenNATSGoesAway(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, l.Recover(context.Background(), srv.Apply))
 	msg := ruledetect.Message{Thing: "a", Time: t0, Direction: ruledetect.Sent, Topic: "t", Bytes: 1}
-	require.NoError(t, l.IngestMessage(msg))
+	require.NoError(t, l.IngestMessage(ctx, msg))
 	stop()
-	err = l.IngestMessage(msg)
+	err = l.IngestMessage(ctx, msg)
 	assert.ErrorIs(t, err, server.ErrUnavailable)
 	assert.ErrorIs(t, err, ErrLog)
 	select {

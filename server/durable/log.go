@@ -303,22 +303,24 @@ func (l *Log) replay(ctx context.Context, from, to uint64) error {
 // replay does what the live service did.
 func (l *Log) apply(ctx context.Context, r *Record) result {
 	e := l.engine
+	// A record in the log is applied whatever becomes of the caller's
+	// context, or the engine would diverge from what a replay rebuilds.
+	in := context.WithoutCancel(ctx)
 	switch r.Kind {
 	case KindMessage:
-		return result{err: e.IngestMessage(ruledetect.Message{Thing: r.Thing, Time: r.time(), Direction: ruledetect.Direction(r.Direction),
+		return result{err: e.IngestMessage(in, ruledetect.Message{Thing: r.Thing, Time: r.time(), Direction: ruledetect.Direction(r.Direction),
 			Topic: r.Topic, Bytes: r.Bytes, SourceIP: r.SourceIP})}
 	case KindConnect:
-		return result{err: e.IngestConnect(ruledetect.Connect{Thing: r.Thing, Time: r.time(), SourceIP: r.SourceIP, Failed: r.Failed})}
+		return result{err: e.IngestConnect(in, ruledetect.Connect{Thing: r.Thing, Time: r.time(), SourceIP: r.SourceIP, Failed: r.Failed})}
 	case KindDisconnect:
-		return result{err: e.IngestDisconnect(ruledetect.Disconnect{Thing: r.Thing, Time: r.time()})}
+		return result{err: e.IngestDisconnect(in, ruledetect.Disconnect{Thing: r.Thing, Time: r.time()})}
 	case KindAuthorizationFailure:
-		return result{err: e.IngestAuthorizationFailure(ruledetect.AuthorizationFailure{Thing: r.Thing, Time: r.time(), Topic: r.Topic})}
+		return result{err: e.IngestAuthorizationFailure(in, ruledetect.AuthorizationFailure{Thing: r.Thing, Time: r.time(), Topic: r.Topic})}
 	case KindReport:
-		res, err := e.IngestReport(r.Thing, r.time(), ruledetect.ReportFormat(r.Format), r.Payload)
+		res, err := e.IngestReport(in, r.Thing, r.time(), ruledetect.ReportFormat(r.Format), r.Payload)
 		return result{report: res, err: err}
 	case KindAdvance:
-		e.Advance(r.time())
-		return result{}
+		return result{err: e.Advance(in, r.time())}
 	case KindControl:
 		if r.Time != 0 {
 			l.callTime.Store(r.Time)
@@ -330,8 +332,12 @@ func (l *Log) apply(ctx context.Context, r *Record) result {
 	return result{err: fmt.Errorf("%w: unknown record kind %q", ErrRecord, r.Kind)} // Decode refuses it first
 }
 
-// submit appends rec and waits until the applier applied it.
-func (l *Log) submit(rec Record) result {
+// submit appends rec and waits until the applier applied it. A ctx already
+// done refuses rec before it is appended.
+func (l *Log) submit(ctx context.Context, rec Record) result {
+	if err := ctx.Err(); err != nil {
+		return result{err: err}
+	}
 	data, err := rec.Encode()
 	if err != nil {
 		return result{err: fmt.Errorf("%w: encode: %v", ErrLog, err)}
@@ -489,7 +495,7 @@ func (l *Log) maybeSnapshot(final bool) {
 // time it was received, and returns what the server's Apply returned when
 // it was applied: the server.Config.Commit of the HTTP API.
 func (l *Log) Commit(_ context.Context, c server.Call) (any, error) {
-	r := l.submit(controlRecord(c, time.Now()))
+	r := l.submit(context.Background(), controlRecord(c, time.Now()))
 	return r.out, r.err
 }
 
@@ -502,31 +508,45 @@ func (l *Log) controlClock() time.Time {
 	return time.Now()
 }
 
-// IngestMessage appends and applies Engine.IngestMessage(m).
-func (l *Log) IngestMessage(m ruledetect.Message) error { return l.submit(messageRecord(m)).err }
-
-// IngestConnect appends and applies Engine.IngestConnect(c).
-func (l *Log) IngestConnect(c ruledetect.Connect) error { return l.submit(connectRecord(c)).err }
-
-// IngestDisconnect appends and applies Engine.IngestDisconnect(d).
-func (l *Log) IngestDisconnect(d ruledetect.Disconnect) error {
-	return l.submit(disconnectRecord(d)).err
+// IngestMessage appends and applies Engine.IngestMessage(m). As with the
+// Engine, a call whose ctx is already done is refused with ctx.Err() and
+// appends nothing; once appended, a record is applied, and the call waits
+// for that.
+func (l *Log) IngestMessage(ctx context.Context, m ruledetect.Message) error {
+	return l.submit(ctx, messageRecord(m)).err
 }
 
-// IngestAuthorizationFailure appends and applies Engine.IngestAuthorizationFailure(f).
-func (l *Log) IngestAuthorizationFailure(f ruledetect.AuthorizationFailure) error {
-	return l.submit(authorizationFailureRecord(f)).err
+// IngestConnect appends and applies Engine.IngestConnect(c); ctx is as for
+// IngestMessage.
+func (l *Log) IngestConnect(ctx context.Context, c ruledetect.Connect) error {
+	return l.submit(ctx, connectRecord(c)).err
 }
 
-// IngestReport appends and applies Engine.IngestReport.
-func (l *Log) IngestReport(thing string, at time.Time, format ruledetect.ReportFormat, data []byte) (ruledetect.IngestResult, error) {
-	r := l.submit(reportRecord(thing, at, format, data))
+// IngestDisconnect appends and applies Engine.IngestDisconnect(d); ctx is as
+// for IngestMessage.
+func (l *Log) IngestDisconnect(ctx context.Context, d ruledetect.Disconnect) error {
+	return l.submit(ctx, disconnectRecord(d)).err
+}
+
+// IngestAuthorizationFailure appends and applies
+// Engine.IngestAuthorizationFailure(f); ctx is as for IngestMessage.
+func (l *Log) IngestAuthorizationFailure(ctx context.Context, f ruledetect.AuthorizationFailure) error {
+	return l.submit(ctx, authorizationFailureRecord(f)).err
+}
+
+// IngestReport appends and applies Engine.IngestReport; ctx is as for
+// IngestMessage.
+func (l *Log) IngestReport(ctx context.Context, thing string, at time.Time, format ruledetect.ReportFormat, data []byte) (ruledetect.IngestResult, error) {
+	r := l.submit(ctx, reportRecord(thing, at, format, data))
 	return r.report, r.err
 }
 
 // Advance appends and applies Engine.Advance(t): the clock is in the log,
-// so a replay closes periods at the same points as the live service.
-func (l *Log) Advance(t time.Time) error { return l.submit(advanceRecord(t)).err }
+// so a replay closes periods at the same points as the live service. ctx is
+// as for IngestMessage.
+func (l *Log) Advance(ctx context.Context, t time.Time) error {
+	return l.submit(ctx, advanceRecord(t)).err
+}
 
 // Close stops taking records, waits until the queued ones are applied,
 // writes a final snapshot (of the records applied, also after a failure)

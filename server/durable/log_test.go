@@ -30,14 +30,16 @@ type step func(in ingester, ctl func(server.Call) error) error
 
 // ingester is what the Log and the Engine have in common.
 type ingester interface {
-	IngestMessage(ruledetect.Message) error
-	IngestReport(string, time.Time, ruledetect.ReportFormat, []byte) (ruledetect.IngestResult, error)
+	IngestMessage(context.Context, ruledetect.Message) error
+	IngestReport(context.Context, string, time.Time, ruledetect.ReportFormat, []byte) (ruledetect.IngestResult, error)
+	Advance(context.Context, time.Time) error
 }
 
 // sequence is a fixed sequence: the profile and its attachment, then for
 // each i messages and a report of thing i%3 at t0+i·20s, with the clock
 // advanced every fourth step.
 func sequence(n int) []step {
+	ctx := context.Background()
 	steps := []step{
 		func(_ ingester, ctl func(server.Call) error) error {
 			return ctl(server.Call{Operation: "CreateSecurityProfile", PathValues: map[string]string{"securityProfileName": "p"}, Body: []byte(testProfile)})
@@ -56,21 +58,17 @@ func sequence(n int) []step {
 		}
 		steps = append(steps, func(in ingester, _ func(server.Call) error) error {
 			for range i % 4 {
-				if err := in.IngestMessage(ruledetect.Message{Thing: thing, Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 10}); err != nil {
+				if err := in.IngestMessage(ctx, ruledetect.Message{Thing: thing, Time: at, Direction: ruledetect.Sent, Topic: "t", Bytes: 10}); err != nil {
 					return err
 				}
 			}
-			_, err := in.IngestReport(thing, at, ruledetect.JSON, fmt.Appendf(nil,
+			_, err := in.IngestReport(ctx, thing, at, ruledetect.JSON, fmt.Appendf(nil,
 				`{"header":{"report_id":%d,"version":"1.0"},"metrics":{"listening_tcp_ports":{"ports":[%s]}}}`, i+1, ports))
 			return err
 		})
 		if i%4 == 3 {
 			steps = append(steps, func(in ingester, _ func(server.Call) error) error {
-				if l, ok := in.(*Log); ok {
-					return l.Advance(at)
-				}
-				in.(*ruledetect.Engine).Advance(at)
-				return nil
+				return in.Advance(ctx, at)
 			})
 		}
 	}
@@ -79,8 +77,9 @@ func sequence(n int) []step {
 
 // events lists every violation event of e.
 func events(t *testing.T, e *ruledetect.Engine) []ruledetect.ViolationEvent {
+	ctx := context.Background()
 	var out []ruledetect.ViolationEvent
-	for ev, err := range e.ViolationEvents(ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0.Add(-time.Hour)), EndTime: behavior.At(t0.Add(1000 * time.Hour))}) {
+	for ev, err := range e.ViolationEvents(ctx, ruledetect.ListViolationEventsInput{StartTime: behavior.At(t0.Add(-time.Hour)), EndTime: behavior.At(t0.Add(1000 * time.Hour))}) {
 		require.NoError(t, err)
 		out = append(out, ev)
 	}
@@ -107,8 +106,9 @@ func metricValues(t *testing.T, e *ruledetect.Engine) []string {
 }
 
 func actives(t *testing.T, e *ruledetect.Engine) []ruledetect.ActiveViolation {
+	ctx := context.Background()
 	var out []ruledetect.ActiveViolation
-	for a, err := range e.ActiveViolations(ruledetect.ListActiveViolationsInput{}) {
+	for a, err := range e.ActiveViolations(ctx, ruledetect.ListActiveViolationsInput{}) {
 		require.NoError(t, err)
 		out = append(out, a)
 	}
