@@ -81,6 +81,20 @@ func (c *config) detach(profile, target string) {
 	c.targets[target] = rest
 }
 
+// profilesWhere returns the names of the profiles for which f holds, in
+// lexical order: the profiles that keep a dimension or a custom metric from
+// being deleted.
+func (c *config) profilesWhere(f func(*profileRecord) bool) []string {
+	var names []string
+	for name, p := range c.profiles {
+		if f(p) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 func emptyConfig() *config {
 	return &config{
 		dims:      map[string]*dimensionRecord{},

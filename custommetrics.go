@@ -2,11 +2,12 @@ package ruledetect
 
 import (
 	"context"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect/behavior"
 )
@@ -177,14 +178,7 @@ func (e *Engine) DeleteCustomMetric(ctx context.Context, name string) error {
 		if _, ok := cfg.customs[name]; !ok {
 			return cpChange{}, nil
 		}
-		var users []string
-		for pname, p := range cfg.profiles {
-			if p.usesMetric(name) {
-				users = append(users, pname)
-			}
-		}
-		if len(users) > 0 {
-			slices.Sort(users)
+		if users := cfg.profilesWhere(func(p *profileRecord) bool { return p.usesMetric(name) }); len(users) > 0 {
 			return cpChange{}, newError(op, ErrInvalidRequest, name, "custom metric %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
 		}
 		next := cfg.clone()

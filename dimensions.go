@@ -2,10 +2,11 @@ package ruledetect
 
 import (
 	"context"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/dimension"
@@ -191,14 +192,7 @@ func (e *Engine) DeleteDimension(ctx context.Context, name string) error {
 		if _, ok := cfg.dims[name]; !ok {
 			return cpChange{}, nil
 		}
-		var users []string
-		for pname, p := range cfg.profiles {
-			if p.usesDimension(name) {
-				users = append(users, pname)
-			}
-		}
-		if len(users) > 0 {
-			slices.Sort(users)
+		if users := cfg.profilesWhere(func(p *profileRecord) bool { return p.usesDimension(name) }); len(users) > 0 {
 			return cpChange{}, newError(op, ErrInvalidRequest, name, "dimension %s is used by security profiles %s; remove it from them first", name, strings.Join(users, ", "))
 		}
 		next := cfg.clone()
