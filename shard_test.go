@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/violation"
 )
 
 // TestShardCountDoesNotChangeResults runs random sequences of every
@@ -170,4 +171,32 @@ func TestSnapshotDuringIngestIsConsistent(t *testing.T) {
 		r.mu.Unlock()
 	}
 	wg.Wait()
+}
+
+// TestPutVerificationStateWaitsForBackgroundClose is the regression test of
+// a violation that a background close was still raising when its ID was
+// given to PutVerificationStateOnViolation: "does not exist". The ID is
+// known in advance (violation.ID), and the close of 20,000 things is long.
+func TestPutVerificationStateWaitsForBackgroundClose(t *testing.T) {
+	ctx := context.Background()
+	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[
+		{"name":"quiet","metric":"aws:num-messages-sent","criteria":{"comparisonOperator":"greater-than","value":{"count":0},"durationSeconds":300,"consecutiveDatapointsToAlarm":1}}]}`))
+	require.NoError(t, err)
+	start := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	for round := range 3 {
+		e, err := New()
+		require.NoError(t, err)
+		_, err = e.CreateSecurityProfile(ctx, *sp)
+		require.NoError(t, err)
+		require.NoError(t, e.AttachSecurityProfile(ctx, "p", e.Arn("all/things")))
+		for i := range 20_000 {
+			require.NoError(t, e.IngestConnect(ctx, Connect{Thing: fmt.Sprint("t", i), Time: start.Add(time.Second)}))
+		}
+		// The next period's first input starts the close in the background;
+		// every thing sent no message (a count of 0, not greater than 0), so
+		// every one goes into alarm at 300 s.
+		require.NoError(t, e.IngestConnect(ctx, Connect{Thing: "t0", Time: start.Add(301 * time.Second)}))
+		id := violation.ID("t19999", "p", "quiet", start.Add(300*time.Second))
+		require.NoError(t, e.PutVerificationStateOnViolation(ctx, PutVerificationStateOnViolationInput{ViolationID: id, VerificationState: "TRUE_POSITIVE"}), "round %d", round)
+	}
 }

@@ -101,6 +101,7 @@ func (e *Engine) PutVerificationStateOnViolation(ctx context.Context, in PutVeri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	e.awaitClose() // the violation may be one a background close is raising
 	err := e.log.PutVerificationState(in.ViolationID, in.VerificationState, in.VerificationStateDescription)
 	return violationError("PutVerificationStateOnViolation", err)
 }
