@@ -200,3 +200,22 @@ func TestPutVerificationStateWaitsForBackgroundClose(t *testing.T) {
 		require.NoError(t, e.PutVerificationStateOnViolation(ctx, PutVerificationStateOnViolationInput{ViolationID: id, VerificationState: "TRUE_POSITIVE"}), "round %d", round)
 	}
 }
+
+func TestWithShardsBounds(t *testing.T) {
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{0, false}, {-1, false}, {1, true}, {maxShards, true}, {maxShards + 1, false}} {
+		e, err := New(WithShards(tc.n))
+		if !tc.ok {
+			require.Error(t, err, "WithShards(%d)", tc.n)
+			assert.Contains(t, err.Error(), "shards")
+			continue
+		}
+		require.NoError(t, err, "WithShards(%d)", tc.n)
+		assert.Len(t, e.shards, tc.n)
+	}
+	e, err := New()
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(e.shards), minShards)
+}
