@@ -31,14 +31,20 @@ func (e *Engine) advanceTo(t int64) {
 	if target := e.closeTarget(t); target > e.closed.Load() {
 		e.closing.Store(true)
 		e.closeUpTo(target, prev)
-		e.closing.Store(false)
-		e.signalClock()
-		e.closeDone.Broadcast()
-		// Retention runs on event time too, also for an engine that is fed
-		// inputs and never Advanced.
-		e.log.Prune(time.Unix(0, e.closed.Load()*int64(e.opts.period)))
+		e.endClose()
 	}
 	e.judgeHeld(t-int64(e.opts.allowedLateness), true)
+}
+
+// endClose ends a close, here or in the background (closeInBackground):
+// the inputs and callers waiting for the clock go on, and retention runs
+// on the boundary reached (on event time too, also for an engine that is
+// fed inputs and never Advanced). Called with mu held.
+func (e *Engine) endClose() {
+	e.closing.Store(false)
+	e.signalClock()
+	e.closeDone.Broadcast()
+	e.log.Prune(time.Unix(0, e.closed.Load()*int64(e.opts.period)))
 }
 
 // closeUpTo closes the boundaries after e.closed up to target; prev is the
@@ -249,7 +255,7 @@ type statMember struct {
 // The shards close in parallel (see eachShard), each taking inputs again
 // as soon as it is closed; they join only for the statistical populations.
 func (e *Engine) closePeriod(m int64) {
-	e.eachShard(int(e.thingCount.Load()), func(sh *shard) { e.closeShard(sh, m) })
+	e.eachShard(func(sh *shard) { e.closeShard(sh, m) })
 	e.judgeStatistical(m * int64(e.opts.period))
 }
 

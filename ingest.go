@@ -429,10 +429,7 @@ func (e *Engine) closeInBackground(t int64) bool {
 	e.signalClock()
 	go func() {
 		e.closePeriod(m)
-		e.closing.Store(false)
-		e.signalClock()
-		e.closeDone.Broadcast()
-		e.log.Prune(time.Unix(0, m*int64(e.opts.period)))
+		e.endClose()
 		e.bgClose.Store(false)
 		e.mu.Unlock() // it holds back no caller: the next input waits for room in the queue
 	}()

@@ -118,15 +118,13 @@ func (e *Engine) unlockShards() {
 	}
 }
 
-// numThings counts the things of every shard.
-func (e *Engine) numThings() int {
-	n := 0
+// counts returns the inputs and datapoints every shard has counted.
+func (e *Engine) counts() (inputs, datapoints uint64) {
 	for _, sh := range e.shards {
-		sh.mu.Lock()
-		n += len(sh.things)
-		sh.mu.Unlock()
+		inputs += sh.inputs.Load()
+		datapoints += sh.datapoints.Load()
 	}
-	return n
+	return inputs, datapoints
 }
 
 // eachThing calls f with every thing of every shard; the caller holds every
@@ -154,9 +152,9 @@ var parallelClose = 4096
 // GOMAXPROCS goroutines when the engine is not serial and the fleet is
 // large, else in order. f must touch only its shard's things and what is
 // safe for concurrent use.
-func (e *Engine) eachShard(things int, f func(*shard)) {
+func (e *Engine) eachShard(f func(*shard)) {
 	workers := min(runtime.GOMAXPROCS(0), len(e.shards))
-	if e.serial || workers < 2 || things < parallelClose {
+	if e.serial || workers < 2 || e.thingCount.Load() < int64(parallelClose) {
 		for _, sh := range e.shards {
 			sh.mu.Lock()
 			f(sh)

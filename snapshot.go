@@ -259,11 +259,7 @@ func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
 	}
 	e.lockShards()
 	e.syncWatermark()
-	var inputs, datapoints uint64
-	for _, sh := range e.shards {
-		inputs += sh.inputs.Load()
-		datapoints += sh.datapoints.Load()
-	}
+	inputs, datapoints := e.counts()
 	cfg := e.cfg.Load()
 	ctl := &snapControl{
 		Region: e.opts.region, Account: e.opts.account,

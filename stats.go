@@ -42,11 +42,7 @@ type Stats struct {
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
 	e.awaitClose()
-	var inputs, datapoints uint64
-	for _, sh := range e.shards {
-		inputs += sh.inputs.Load()
-		datapoints += sh.datapoints.Load()
-	}
+	inputs, datapoints := e.counts()
 	return Stats{
 		Inputs:                 inputs,
 		Late:                   e.stats.late.Load(),
