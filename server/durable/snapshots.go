@@ -2,6 +2,7 @@ package durable
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -62,18 +63,8 @@ func snapshotFiles(dir string) ([]snapshotFile, error) {
 		}
 		out = append(out, snapshotFile{path: filepath.Join(dir, name), seq: seq})
 	}
-	slices.SortFunc(out, func(a, b snapshotFile) int { return -cmpUint(a.seq, b.seq) })
+	slices.SortFunc(out, func(a, b snapshotFile) int { return cmp.Compare(b.seq, a.seq) }) // newest first
 	return out, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // writeSnapshotFile writes data as the snapshot of seq atomically and
