@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -158,24 +159,17 @@ func TestLongGapInOneStepEqualsSteps(t *testing.T) {
 
 // thingStates is every thing's evaluation state, for comparing engines.
 func thingStates(e *Engine) map[string]string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	out := map[string]string{}
 	for name, ts := range e.allThings() {
-		s := fmt.Sprintf("last=%d disc=%d", ts.lastInput, ts.disconnectedAt)
-		if ts.cov != nil {
-			for i, cb := range ts.cov.behaviors {
-				b, _ := ts.slots[i].streak.MarshalBinary()
-				s += fmt.Sprintf(" %s=%x", cb.b.Name, b)
-				if windowed(cb) {
-					for j := int64(0); j < int64(cb.periods); j++ {
-						// Compare by period, not by ring position: a
-						// thing's head may differ and mean the same.
-						k := ts.head - j
-						if a := ts.ringOf(i)[j]; a.any {
-							s += fmt.Sprintf(" %d:%d", k, a.v)
-						}
-					}
+		s := fmt.Sprintf("last=%d disc=%d", ts.LastInput, ts.DisconnectedAt)
+		if ts.Behaviors != nil {
+			for _, b := range slices.Sorted(maps.Keys(ts.Behaviors)) {
+				bs := ts.Behaviors[b]
+				s += fmt.Sprintf(" %s=%x", b, bs.Streak)
+				// By period, not by ring position: a thing's head may
+				// differ and mean the same.
+				for _, k := range slices.Sorted(maps.Keys(bs.Window)) {
+					s += fmt.Sprintf(" %d:%d", k, bs.Window[k].Value)
 				}
 			}
 		}
@@ -407,9 +401,7 @@ func TestSnapshotWithHeldDatapoints(t *testing.T) {
 	orig := clockEngine(t, WithAllowedLateness(d))
 	half := len(stream) / 2
 	feed(t, orig, stream[:half])
-	orig.mu.Lock()
-	held := len(orig.held)
-	orig.mu.Unlock()
+	held := orig.plane.Held()
 	require.Positive(t, held, "the snapshot must hold datapoints for the test to mean anything")
 
 	restored, _ := snapRoundTrip(t, orig, WithAllowedLateness(d), WithClock(func() time.Time { return clockT0 }))

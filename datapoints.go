@@ -39,14 +39,3 @@ func WithDatapointObserver(f func(Datapoint)) Option {
 		return nil
 	}
 }
-
-// observed queues the datapoint of behavior i of ts at t for the observer.
-// Called with mu held, only when an observer is set.
-func (e *Engine) observed(ts *thingState, i int, d *datapoint, violating bool, t int64, threshold float64) {
-	cb := ts.cov.behaviors[i]
-	e.out.Push(outgoing{isDatapoint: true, datapoint: Datapoint{
-		Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name, Metric: cb.b.Metric,
-		Time: time.Unix(0, t).UTC(), Value: d.metricValue(),
-		Statistical: cb.eval == evalStatistical, Threshold: threshold, Violating: violating,
-	}})
-}

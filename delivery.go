@@ -126,12 +126,11 @@ func (e *Engine) emit(ev violation.Event) {
 	e.out.Push(outgoing{alert: a})
 }
 
-// unlock releases mu and every shard's lock (lockAll) and waits, boundedly
+// unlock releases every lock (eval.Plane.LockAll) and waits, boundedly
 // and no longer than ctx, for room in the delivery queue. Every section that
-// takes lockAll ends with it.
+// takes every lock ends with it.
 func (e *Engine) unlock(ctx context.Context) {
-	e.unlockShards()
-	e.mu.Unlock()
+	e.plane.UnlockAll()
 	e.waitForRoom(ctx)
 }
 
@@ -150,7 +149,7 @@ func (e *Engine) waitForRoom(ctx context.Context) {
 // it returns then. Call it before reading what a sink collected, and before
 // a program exits.
 func (e *Engine) Flush(ctx context.Context) error {
-	e.awaitClose()
+	e.plane.AwaitClose()
 	if e.out == nil {
 		return nil
 	}

@@ -48,12 +48,12 @@ package ruledetect
 
 import (
 	"fmt"
-	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/delivery"
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -64,40 +64,17 @@ type Engine struct {
 	log  *violation.Log
 
 	// cfg is the current control-plane version. It is replaced (never
-	// changed) under mu, and read without a lock.
+	// changed) with every lock held (update), and read without a lock.
 	cfg atomic.Pointer[config]
-
-	// mu serializes the clock (Advance, period closes), control-plane
-	// changes and snapshots; inputs take only their shard's lock while the
-	// clock needs no move (see enter). In a serial engine (serial) every
-	// input takes mu too.
-	mu sync.Mutex
-	// shards hold the things, spread by a hash of their names (seed).
-	shards []*shard
-	seed   maphash.Seed
-	// thingCount is the number of things of every shard.
-	thingCount atomic.Int64
-	// serial is set when an option needs one order across the whole fleet:
-	// allowed lateness (held datapoints are judged in time order), metric
-	// retention or export (values are kept in the order measured) and a
-	// datapoint observer (called in evaluation order).
-	serial bool
+	// plane is the data plane: things, windows, the clock and the alarm
+	// state machines. Its clock lock also serializes control-plane
+	// changes and snapshots.
+	plane *eval.Plane
 	// nextID numbers compiled behaviors; a behavior keeps its id across
 	// profile updates that do not change what it monitors.
 	nextID uint64
-	// watermark is the newest event time seen (Unix ns) by the clock,
-	// which folds in the shards' (syncWatermark); wmPub publishes it to
-	// inputs that do not take mu. closed is the index of the newest
-	// evaluation period boundary already closed (boundary k is at k·P),
-	// written under mu. started is false until the first input.
-	watermark int64
-	wmPub     atomic.Int64
-	closed    atomic.Int64
-	started   atomic.Bool
 
 	stats stats
-	// fleet gathers the shards' statistical batches at a close.
-	fleet fleetScratch
 	// decoders are per-goroutine report decoders.
 	decoders sync.Pool
 
@@ -106,32 +83,14 @@ type Engine struct {
 	// to it and, once unlocked, waits for room.
 	out *delivery.Queue[outgoing]
 
-	// held are the per-input datapoints waiting for the allowed lateness to
-	// pass (always empty without it); heldSeq numbers them in arrival order.
-	held    deferredHeap
-	heldSeq uint64
-
 	// metrics holds the retained metric values (WithMetricRetention), and
 	// exports the batches of metric values waiting for the next period
-	// close (WithMetricSink).
+	// close (WithMetricSink). Both are guarded by the plane's clock lock
+	// (a retaining engine is serial).
 	metrics metricStore
 	exports exportBatches
 	// retaining is set when values are retained or exported.
 	retaining bool
-
-	// closing is true while a goroutine closes boundaries; with a
-	// population exchange it releases mu while it waits for the fleet, and
-	// closeDone (on mu) tells the others when it is done. Meanwhile inputs
-	// of the periods being closed are applied; later ones wait.
-	closing   atomic.Bool // written under mu
-	closeDone sync.Cond
-	// moved is closed, and replaced, whenever the closed boundary moves or
-	// a close ends (signalClock): inputs waiting for the clock wait on it
-	// rather than on mu, which a close holds (lockClock).
-	moved atomic.Pointer[chan struct{}]
-	// bgClose is set while a close started by an input runs in the
-	// background (closeInBackground).
-	bgClose atomic.Bool
 }
 
 // New returns an Engine with no profiles, dimensions or custom metrics.
@@ -146,18 +105,28 @@ func New(opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("ruledetect.New: allowed lateness %v must be less than the invalidation horizon %v", o.allowedLateness, o.invalidationHorizon)
 	}
 	if o.shards == 0 {
-		o.shards = defaultShards()
+		o.shards = eval.DefaultShards()
 	}
-	e := &Engine{opts: o, shards: newShards(o.shards), seed: maphash.MakeSeed()}
-	e.closeDone.L = &e.mu
-	moved := make(chan struct{})
-	e.moved.Store(&moved)
+	e := &Engine{opts: o}
 	e.retaining = o.metricRetention.Duration > 0 || o.metricSink != nil
-	e.serial = o.allowedLateness > 0 || e.retaining || o.observer != nil
 	e.log = violation.NewLog(violation.LogOptions{Retention: o.retention})
 	e.newDelivery()
-	e.cfg.Store(emptyConfig())
 	e.decoders.New = newDecoder
+	// allowed lateness (held datapoints are judged in time order), metric
+	// retention or export (values are kept in the order measured) and a
+	// datapoint observer (called in evaluation order) need one order
+	// across the fleet: the plane is serial.
+	serial := o.allowedLateness > 0 || e.retaining || o.observer != nil
+	p, err := eval.New(eval.Options{
+		Period: o.period, Horizon: o.invalidationHorizon, AllowedLateness: o.allowedLateness,
+		MaxClockJump: o.maxClockJump, ExactPopulation: o.exactPopulation, CumulativeNetStats: o.cumulativeNetStats,
+		Shards: o.shards, Retaining: e.retaining, Serial: serial,
+	}, e.hooks(), e.log, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ruledetect.New: %w", err)
+	}
+	e.plane = p
+	e.setConfig(emptyConfig())
 	return e, nil
 }
 
@@ -177,6 +146,6 @@ func (e *Engine) arn(resource string) string {
 // to keep memory bounded; the engine's own retention (WithRetention) prunes
 // by event time without it.
 func (e *Engine) DropEventsBefore(t time.Time) int {
-	e.awaitClose()
+	e.plane.AwaitClose()
 	return e.log.Prune(t.Add(e.log.Retention()))
 }

@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"errors"
 	"fmt"
+
 	"github.com/ruledetect/ruledetect/internal/echo"
 )
 

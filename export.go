@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
 )
 
 // MetricExport is one batch of exported metric values, as Device Defender
@@ -90,16 +91,16 @@ type exportBatches struct {
 
 // queueExport adds d, measured at t, to the batch of every destination its
 // series is exported to. Called with mu held.
-func (e *Engine) queueExport(ts *thingState, spec *retainSpec, d *datapoint, t int64) {
+func (e *Engine) queueExport(thing string, spec *eval.Retained, d *eval.Datapoint, t int64) {
 	b := &e.exports
 	if b.by == nil {
 		b.by = map[behavior.MetricsExportConfig][]exportedMetric{}
 	}
-	m := exportedMetric{Name: spec.key.metric, Thing: ts.name, Value: d.metricValue(), Version: 1, Timestamp: t / 1e6}
-	if spec.key.dimension != "" {
-		m.Dimension = &exportedDimension{Name: spec.key.dimension, Operator: spec.key.operator}
+	m := exportedMetric{Name: spec.Series.Metric, Thing: thing, Value: d.MetricValue(), Version: 1, Timestamp: t / 1e6}
+	if spec.Series.Dimension != "" {
+		m.Dimension = &exportedDimension{Name: spec.Series.Dimension, Operator: spec.Series.Operator}
 	}
-	for _, dst := range spec.export {
+	for _, dst := range spec.Export {
 		if _, ok := b.by[*dst]; !ok {
 			b.order = append(b.order, *dst)
 		}

@@ -3,6 +3,8 @@ package ruledetect
 import (
 	"context"
 	"time"
+
+	"github.com/ruledetect/ruledetect/internal/eval"
 )
 
 // Thing is a handle on one thing of an Engine: its name, checked once, and
@@ -18,10 +20,8 @@ import (
 // concurrent use; every method behaves exactly as the Engine method of the
 // same name called with the handle's thing name.
 type Thing struct {
-	e    *Engine
-	name string
-	sh   *shard
-	ts   *thingState // guarded by sh.mu
+	e *Engine
+	h *eval.Handle
 }
 
 // Thing returns a handle on the thing named name. It checks the name
@@ -31,39 +31,39 @@ func (e *Engine) Thing(name string) (*Thing, error) {
 	if err := checkThing("Thing", name); err != nil {
 		return nil, err
 	}
-	return &Thing{e: e, name: name, sh: e.shardOf(name)}, nil
+	return &Thing{e: e, h: e.plane.Handle(name)}, nil
 }
 
 // Name returns the thing's name.
-func (t *Thing) Name() string { return t.name }
+func (t *Thing) Name() string { return t.h.Name() }
 
 // IngestMessage is Engine.IngestMessage for this thing; m.Thing is ignored.
 func (t *Thing) IngestMessage(ctx context.Context, m Message) error {
-	m.Thing = t.name
-	return t.e.ingestMessage(ctx, t, m)
+	m.Thing = t.h.Name()
+	return t.e.ingestMessage(ctx, t.h, m)
 }
 
 // IngestAuthorizationFailure is Engine.IngestAuthorizationFailure for this
 // thing; f.Thing is ignored.
 func (t *Thing) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
-	f.Thing = t.name
-	return t.e.ingestAuthorizationFailure(ctx, t, f)
+	f.Thing = t.h.Name()
+	return t.e.ingestAuthorizationFailure(ctx, t.h, f)
 }
 
 // IngestConnect is Engine.IngestConnect for this thing; c.Thing is ignored.
 func (t *Thing) IngestConnect(ctx context.Context, c Connect) error {
-	c.Thing = t.name
-	return t.e.ingestConnect(ctx, t, c)
+	c.Thing = t.h.Name()
+	return t.e.ingestConnect(ctx, t.h, c)
 }
 
 // IngestDisconnect is Engine.IngestDisconnect for this thing; d.Thing is
 // ignored.
 func (t *Thing) IngestDisconnect(ctx context.Context, d Disconnect) error {
-	d.Thing = t.name
-	return t.e.ingestDisconnect(ctx, t, d)
+	d.Thing = t.h.Name()
+	return t.e.ingestDisconnect(ctx, t.h, d)
 }
 
 // IngestReport is Engine.IngestReport for this thing.
 func (t *Thing) IngestReport(ctx context.Context, at time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	return t.e.ingestReport(ctx, t, t.name, at, format, data)
+	return t.e.ingestReport(ctx, t.h, t.h.Name(), at, format, data)
 }

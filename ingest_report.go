@@ -2,11 +2,10 @@ package ruledetect
 
 import (
 	"context"
-	"math"
 	"slices"
 	"time"
 
-	"github.com/ruledetect/ruledetect/internal/report"
+	"github.com/ruledetect/ruledetect/internal/eval"
 )
 
 // ReportFormat is the encoding of a device metrics report: what the device
@@ -79,7 +78,7 @@ func (e *Engine) IngestReport(ctx context.Context, thing string, t time.Time, fo
 
 // ingestReport is PrepareReport and ApplyReport in one go, with a pooled
 // PreparedReport: the one path of a report into the engine.
-func (e *Engine) ingestReport(ctx context.Context, h *Thing, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
+func (e *Engine) ingestReport(ctx context.Context, h *eval.Handle, thing string, t time.Time, format ReportFormat, data []byte) (IngestResult, error) {
 	if err := ctx.Err(); err != nil {
 		return IngestResult{}, err
 	}
@@ -90,105 +89,4 @@ func (e *Engine) ingestReport(ctx context.Context, h *Thing, thing string, t tim
 	// The pooled PreparedReport keeps its buffer; the caller owns the result.
 	res.Dropped = slices.Clone(res.Dropped)
 	return res, err
-}
-
-// applyReport feeds every report-side behavior of ts from r. A behavior gets
-// a datapoint only if the report has its metric's block; a block present
-// with an empty list is a compliant datapoint.
-func (e *Engine) applyReport(ts *thingState, r *report.Report, t int64) {
-	ns := r.NetworkStats
-	if ns.Present && e.opts.cumulativeNetStats {
-		if ts.counters == nil {
-			ts.counters = new(report.CounterState)
-		}
-		d, ok := ts.counters.Delta(ns)
-		ns, ns.Present = d, ok
-	}
-	k := e.periodOf(t)
-	for _, i := range ts.cov.byInput[inReport] {
-		cb := ts.cov.behaviors[i]
-		switch cb.field {
-		case fieldBytesIn, fieldBytesOut, fieldPacketsIn, fieldPacketsOut:
-			if ns.Present {
-				e.feedCount(ts, int(i), k, networkStat(ns, cb.field), t)
-			}
-		case fieldListeningTCPCount:
-			if r.ListeningTCP.Present {
-				e.feedCount(ts, int(i), k, r.ListeningTCP.Total, t)
-			}
-		case fieldListeningUDPCount:
-			if r.ListeningUDP.Present {
-				e.feedCount(ts, int(i), k, r.ListeningUDP.Total, t)
-			}
-		case fieldEstablishedCount:
-			if r.Established.Present {
-				e.feedCount(ts, int(i), k, r.Established.Total, t)
-			}
-		case fieldListeningTCPPorts:
-			if r.ListeningTCP.Present {
-				e.observe(ts, int(i), datapoint{kind: dpPorts, ports: r.ListeningTCP.Ports}, t)
-			}
-		case fieldListeningUDPPorts:
-			if r.ListeningUDP.Present {
-				e.observe(ts, int(i), datapoint{kind: dpPorts, ports: r.ListeningUDP.Ports}, t)
-			}
-		case fieldDestinationIPs:
-			if r.Established.Present {
-				e.observe(ts, int(i), datapoint{kind: dpAddrs, addrs: r.Established.RemoteAddrs}, t)
-			}
-		case fieldCustom:
-			if cv, ok := r.CustomByName(cb.custom); ok {
-				e.feedCustom(ts, int(i), k, cv, t)
-			}
-		}
-	}
-}
-
-// feedCount applies an integer value: summed or kept as the last value in a
-// window, or judged at once.
-func (e *Engine) feedCount(ts *thingState, i int, k, v, t int64) {
-	u := uint64(max(v, 0))
-	switch ts.cov.behaviors[i].agg {
-	case aggSumIfAny:
-		e.retainInput(ts, i, datapoint{kind: dpCount, count: u}, t)
-		e.add(ts, i, k, u)
-	case aggLast:
-		e.retainInput(ts, i, datapoint{kind: dpCount, count: u}, t)
-		e.setLast(ts, i, k, u, t)
-	default:
-		e.observe(ts, i, datapoint{kind: dpCount, count: u}, t)
-	}
-}
-
-func (e *Engine) feedCustom(ts *thingState, i int, k int64, cv *report.CustomValue, t int64) {
-	cb := ts.cov.behaviors[i]
-	switch cv.Kind {
-	case report.Number:
-		if cb.agg == aggLast && cb.float {
-			e.retainInput(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
-			e.setLast(ts, i, k, math.Float64bits(cv.Number), t)
-			return
-		}
-		e.observe(ts, i, datapoint{kind: dpNumber, number: cv.Number}, t)
-	case report.NumberList:
-		e.observe(ts, i, datapoint{kind: dpNumbers, numbers: cv.Numbers}, t)
-	case report.StringList:
-		e.observe(ts, i, datapoint{kind: dpStrings, strings: cv.Strings}, t)
-	case report.IPList:
-		e.observe(ts, i, datapoint{kind: dpAddrs, addrs: cv.IPs}, t)
-	}
-}
-
-func networkStat(ns report.NetworkStats, f field) int64 {
-	switch f {
-	case fieldBytesIn:
-		return ns.BytesIn
-	case fieldBytesOut:
-		return ns.BytesOut
-	case fieldPacketsIn:
-		return ns.PacketsIn
-	case fieldPacketsOut:
-		return ns.PacketsOut
-	}
-	return 0
 }

@@ -16,7 +16,7 @@ func TestInlining(t *testing.T) {
 		t.Skip("builds the packages with -gcflags=-m")
 	}
 	out, err := exec.Command("go", "build", "-gcflags=-m",
-		".", "./dimension", "./violation").CombinedOutput()
+		".", "./internal/eval", "./dimension", "./violation").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v, %s", err, out)
 	}
@@ -26,17 +26,18 @@ func TestInlining(t *testing.T) {
 	}
 	for _, want := range []string{
 		// Every input: the period of its time, the horizon check of its thing.
-		"(*Engine).periodOf",
-		"(*Engine).expireIfIdle",
+		"(*Plane).periodOf",
+		"(*Plane).expireIfIdle",
 		"checkThingUnless",
 		// Every counted input and every window close.
-		"(*Engine).add",
-		"(*thingState).ringOf",
-		"(*thingState).window",
+		"(*Plane).add",
+		"(*Thing).ringOf",
+		"(*Thing).window",
 		"addSaturating",
 		"sum",
 		"last",
 		"windowValue",
+		"windowBits",
 		// Dimension matching, per input and behavior.
 		"Operator.Admits",
 		"hashShort",

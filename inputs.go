@@ -4,8 +4,8 @@ import (
 	"math"
 	"net/netip"
 	"time"
-	"unicode/utf8"
 
+	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/dimension"
 )
 
@@ -74,22 +74,11 @@ type Disconnect struct {
 	Time  time.Time
 }
 
-// maxThingName is the service's limit on thing names in Detect (128 bytes).
-const maxThingName = 128
-
-// checkThing validates a thing name as the service does: 1..128 bytes of
-// UTF-8 without control characters.
+// checkThing validates a thing name: 1..128 bytes of UTF-8 without
+// control characters (behavior.ThingNameProblem).
 func checkThing(op, name string) error {
-	if printableASCII(name) {
-		return nil // every thing name a fleet generator or provisioning template makes
-	}
-	if name == "" || len(name) > maxThingName || !utf8.ValidString(name) {
-		return newError(op, ErrInvalidRequest, name, "thing name must be 1..128 bytes of UTF-8")
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return newError(op, ErrInvalidRequest, name, "thing name must not contain control characters")
-		}
+	if msg := behavior.ThingNameProblem(name); msg != "" {
+		return newError(op, ErrInvalidRequest, name, "thing name %s", msg)
 	}
 	return nil
 }
@@ -100,20 +89,6 @@ var (
 	minTime = time.Unix(0, 0).UTC()
 	maxTime = time.Unix(0, math.MaxInt64).UTC().Truncate(time.Second)
 )
-
-// printableASCII reports whether name is a valid thing name of 1..128
-// printable ASCII bytes: the fast path of checkThing.
-func printableASCII(name string) bool {
-	if len(name) == 0 || len(name) > maxThingName {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
 
 func checkTime(op, thing string, t time.Time) error {
 	if t.IsZero() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/internal/pagetoken"
 )
 
@@ -55,7 +56,7 @@ func WithMetricRetention(r MetricRetention) Option {
 // thingSeries names one series of retained values.
 type thingSeries struct {
 	thing string
-	seriesKey
+	eval.Series
 }
 
 // metricDatum is one retained value: its time, a sequence number that
@@ -64,7 +65,7 @@ type thingSeries struct {
 type metricDatum struct {
 	t    int64
 	seq  uint64
-	kind dpKind
+	kind eval.ValueKind
 	n    uint64
 	list any // []uint16, []netip.Addr, []string or []float64
 }
@@ -87,9 +88,9 @@ type metricSeries struct {
 
 // retain records d, the value of spec's series for ts at t, and queues it
 // for metrics export. Called with mu held.
-func (e *Engine) retain(ts *thingState, spec *retainSpec, d *datapoint, t int64) {
-	if len(spec.export) > 0 && e.opts.metricSink != nil {
-		e.queueExport(ts, spec, d, t)
+func (e *Engine) retain(thing string, spec *eval.Retained, d *eval.Datapoint, t int64) {
+	if len(spec.Export) > 0 && e.opts.metricSink != nil {
+		e.queueExport(thing, spec, d, t)
 	}
 	r := e.opts.metricRetention
 	if r.Duration <= 0 {
@@ -99,7 +100,7 @@ func (e *Engine) retain(ts *thingState, spec *retainSpec, d *datapoint, t int64)
 	if s.series == nil {
 		s.series = map[thingSeries]*metricSeries{}
 	}
-	k := thingSeries{ts.name, spec.key}
+	k := thingSeries{thing, spec.Series}
 	ser := s.series[k]
 	if ser == nil {
 		ser = &metricSeries{}
@@ -107,18 +108,18 @@ func (e *Engine) retain(ts *thingState, spec *retainSpec, d *datapoint, t int64)
 		s.keys = append(s.keys, k)
 	}
 	ser.seq++
-	m := metricDatum{t: t, seq: ser.seq, kind: d.kind, n: d.count}
-	switch d.kind {
-	case dpNumber:
-		m.n = math.Float64bits(d.number)
-	case dpPorts:
-		m.list = slices.Clone(d.ports)
-	case dpAddrs:
-		m.list = slices.Clone(d.addrs)
-	case dpStrings:
-		m.list = slices.Clone(d.strings)
-	case dpNumbers:
-		m.list = slices.Clone(d.numbers)
+	m := metricDatum{t: t, seq: ser.seq, kind: d.Kind, n: d.Count}
+	switch d.Kind {
+	case eval.ValueNumber:
+		m.n = math.Float64bits(d.Number)
+	case eval.ValuePorts:
+		m.list = slices.Clone(d.Ports)
+	case eval.ValueAddrs:
+		m.list = slices.Clone(d.Addrs)
+	case eval.ValueStrings:
+		m.list = slices.Clone(d.Strings)
+	case eval.ValueNumbers:
+		m.list = slices.Clone(d.Numbers)
 	}
 	// Values come in time order but for late inputs, which land within the
 	// allowed lateness: insert from the end.
@@ -148,7 +149,9 @@ func pruneSeries(vs []metricDatum, cutoff int64, limit int) []metricDatum {
 // metricCutoff is the time before which retained values are no longer
 // listed: the watermark less the retention. Values before it may still be
 // held until the sweep reaches their series; nothing shows them.
-func (e *Engine) metricCutoff() int64 { return e.watermark - int64(e.opts.metricRetention.Duration) }
+func (e *Engine) metricCutoff() int64 {
+	return e.plane.Watermark() - int64(e.opts.metricRetention.Duration)
+}
 
 // visible returns the values of vs at or after cutoff.
 func visible(vs []metricDatum, cutoff int64) []metricDatum {
@@ -227,14 +230,14 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 	if e.opts.metricRetention.Duration <= 0 {
 		return ListMetricValuesOutput{}, newError(op, ErrInvalidRequest, in.ThingName, "this engine retains no metric values (see WithMetricRetention)")
 	}
-	key := seriesKey{metric: in.MetricName}
+	key := eval.Series{Metric: in.MetricName}
 	switch {
 	case in.DimensionName != "":
-		key.dimension, key.operator = in.DimensionName, "IN"
+		key.Dimension, key.Operator = in.DimensionName, "IN"
 		if in.DimensionValueOperator != "" {
-			key.operator = in.DimensionValueOperator
+			key.Operator = in.DimensionValueOperator
 		}
-		if key.operator != "IN" && key.operator != "NOT_IN" {
+		if key.Operator != "IN" && key.Operator != "NOT_IN" {
 			return ListMetricValuesOutput{}, newError(op, ErrInvalidRequest, in.ThingName, "dimensionValueOperator must be IN or NOT_IN")
 		}
 	case in.DimensionValueOperator != "":
@@ -251,7 +254,7 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 	if err != nil {
 		return ListMetricValuesOutput{}, err
 	}
-	scope := pagetoken.NewScope(op, in.ThingName, key.metric, key.dimension, key.operator,
+	scope := pagetoken.NewScope(op, in.ThingName, key.Metric, key.Dimension, key.Operator,
 		start.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano))
 	var after pagetoken.Cursor
 	if in.NextToken != "" {
@@ -260,7 +263,7 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 		}
 	}
 	out := ListMetricValuesOutput{MetricDatumList: []MetricDatum{}}
-	e.mu.Lock()
+	e.plane.Lock()
 	var vs []metricDatum
 	if ser := e.metrics.series[thingSeries{in.ThingName, key}]; ser != nil {
 		vs = visible(ser.vs, max(e.metricCutoff(), start.UnixNano()))
@@ -276,7 +279,7 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 		if len(out.MetricDatumList) == limit {
 			tok, err := pagetoken.Encode(scope, pagetoken.Cursor{Time: time.Unix(0, last.t), Seq: last.seq})
 			if err != nil {
-				e.mu.Unlock()
+				e.plane.Unlock()
 				return ListMetricValuesOutput{}, err
 			}
 			out.NextToken = tok
@@ -285,7 +288,7 @@ func (e *Engine) ListMetricValues(ctx context.Context, in ListMetricValuesInput)
 		out.MetricDatumList = append(out.MetricDatumList, MetricDatum{Timestamp: behavior.At(time.Unix(0, m.t).UTC()), Value: m.value()})
 		last = m
 	}
-	e.mu.Unlock()
+	e.plane.Unlock()
 	return out, nil
 }
 
@@ -301,18 +304,18 @@ func (e *Engine) MetricValues(ctx context.Context, in ListMetricValuesInput) ite
 
 // value is m in the model's shape.
 func (m metricDatum) value() behavior.MetricValue {
-	d := datapoint{kind: m.kind, count: m.n}
+	d := eval.Datapoint{Kind: m.kind, Count: m.n}
 	switch m.kind {
-	case dpNumber:
-		d.number = math.Float64frombits(m.n)
-	case dpPorts:
-		d.ports = m.list.([]uint16)
-	case dpAddrs:
-		d.addrs = m.list.([]netip.Addr)
-	case dpStrings:
-		d.strings = m.list.([]string)
-	case dpNumbers:
-		d.numbers = m.list.([]float64)
+	case eval.ValueNumber:
+		d.Number = math.Float64frombits(m.n)
+	case eval.ValuePorts:
+		d.Ports = m.list.([]uint16)
+	case eval.ValueAddrs:
+		d.Addrs = m.list.([]netip.Addr)
+	case eval.ValueStrings:
+		d.Strings = m.list.([]string)
+	case eval.ValueNumbers:
+		d.Numbers = m.list.([]float64)
 	}
-	return d.metricValue()
+	return d.MetricValue()
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
@@ -17,7 +19,7 @@ import (
 //	key     thing, metric, dimension and operator: uvarint length, bytes each
 //	seq     uvarint, the series' last sequence number
 //	values  uvarint count, then each value as a varint of its time − the
-//	        watermark, a uvarint sequence number, a kind byte (dpKind) and
+//	        watermark, a uvarint sequence number, a kind byte (eval.ValueKind) and
 //	        the value: a count as a uvarint, a number as 8 bytes of its
 //	        bits, a list as a uvarint length and its elements (ports as
 //	        uvarints, addresses and strings length-prefixed, numbers as 8
@@ -27,12 +29,13 @@ import (
 
 // appendMetricValues encodes the retained values. Called with mu held.
 func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
+	watermark := e.plane.Watermark()
 	s := &e.metrics
 	keys := slices.Clone(s.keys)
 	if sorted {
 		slices.SortFunc(keys, func(a, b thingSeries) int {
-			return cmp.Or(strings.Compare(a.thing, b.thing), strings.Compare(a.metric, b.metric),
-				strings.Compare(a.dimension, b.dimension), strings.Compare(a.operator, b.operator))
+			return cmp.Or(strings.Compare(a.thing, b.thing), strings.Compare(a.Metric, b.Metric),
+				strings.Compare(a.Dimension, b.Dimension), strings.Compare(a.Operator, b.Operator))
 		})
 	}
 	// Only the values ListMetricValues can still list are written: what
@@ -46,40 +49,40 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 	for _, k := range keys {
 		ser := s.series[k]
 		vs := visible(ser.vs, cutoff)
-		for _, s := range [...]string{k.thing, k.metric, k.dimension, k.operator} {
+		for _, s := range [...]string{k.thing, k.Metric, k.Dimension, k.Operator} {
 			b = wire.AppendSection(b, s)
 		}
 		b = binary.AppendUvarint(b, ser.seq)
 		b = binary.AppendUvarint(b, uint64(len(vs)))
 		for _, m := range vs {
-			b = binary.AppendVarint(b, m.t-e.watermark)
+			b = binary.AppendVarint(b, m.t-watermark)
 			b = binary.AppendUvarint(b, m.seq)
 			b = append(b, byte(m.kind))
 			switch m.kind {
-			case dpCount:
+			case eval.ValueCount:
 				b = binary.AppendUvarint(b, m.n)
-			case dpNumber:
+			case eval.ValueNumber:
 				b = binary.LittleEndian.AppendUint64(b, m.n)
-			case dpPorts:
+			case eval.ValuePorts:
 				ps := m.list.([]uint16)
 				b = binary.AppendUvarint(b, uint64(len(ps)))
 				for _, p := range ps {
 					b = binary.AppendUvarint(b, uint64(p))
 				}
-			case dpAddrs:
+			case eval.ValueAddrs:
 				as := m.list.([]netip.Addr)
 				b = binary.AppendUvarint(b, uint64(len(as)))
 				for _, a := range as {
 					ab, _ := a.MarshalBinary()
 					b = wire.AppendSection(b, ab)
 				}
-			case dpStrings:
+			case eval.ValueStrings:
 				ss := m.list.([]string)
 				b = binary.AppendUvarint(b, uint64(len(ss)))
 				for _, s := range ss {
 					b = wire.AppendSection(b, s)
 				}
-			case dpNumbers:
+			case eval.ValueNumbers:
 				fs := m.list.([]float64)
 				b = binary.AppendUvarint(b, uint64(len(fs)))
 				for _, f := range fs {
@@ -95,85 +98,86 @@ func (e *Engine) appendMetricValues(b []byte, sorted bool) []byte {
 // watermark is restored. Values an engine without retention cannot keep
 // are refused rather than dropped.
 func (e *Engine) restoreMetricValues(data []byte) error {
-	d := newSnapDecoder(data, 0)
+	d := wire.NewDecoder(data, 0)
+	watermark := e.plane.Watermark()
 	n := 0
 	if len(data) > 0 {
-		n = d.count("metric series", 5)
+		n = d.Count("metric series", 5)
 	}
 	if n > 0 && e.opts.metricRetention.Duration <= 0 {
 		return errSnap("the snapshot holds retained metric values; restore with WithMetricRetention")
 	}
-	str := func(what string) string { return string(d.section(what)) }
+	str := func(what string) string { return string(d.Section(what)) }
 	s := &e.metrics
 	for range n {
 		k := thingSeries{thing: str("thing name")}
-		k.metric, k.dimension, k.operator = str("metric"), str("dimension"), str("operator")
-		if d.err != nil {
+		k.Metric, k.Dimension, k.Operator = str("metric"), str("dimension"), str("operator")
+		if d.Err() != nil {
 			break
 		}
-		if checkThing("RestoreSnapshot", k.thing) != nil || k.metric == "" ||
-			(k.dimension == "") != (k.operator == "") || (k.operator != "" && k.operator != "IN" && k.operator != "NOT_IN") {
-			d.fail("metric series %q: invalid key", k.thing)
+		if behavior.ThingNameProblem(k.thing) != "" || k.Metric == "" ||
+			(k.Dimension == "") != (k.Operator == "") || (k.Operator != "" && k.Operator != "IN" && k.Operator != "NOT_IN") {
+			d.Fail("metric series %q: invalid key", k.thing)
 			break
 		}
 		if _, dup := s.series[k]; dup {
-			d.fail("metric series %q %s repeated", k.thing, k.metric)
+			d.Fail("metric series %q %s repeated", k.thing, k.Metric)
 			break
 		}
-		seq := d.uvarint()
-		vs := make([]metricDatum, d.count("metric values", 4))
+		seq := d.Uvarint()
+		vs := make([]metricDatum, d.Count("metric values", 4))
 		for i := range vs {
 			m := &vs[i]
-			m.t = d.time("metric value time", e.watermark)
-			m.seq = d.uvarint()
-			m.kind = dpKind(d.byte())
+			m.t = d.Time("metric value time", watermark)
+			m.seq = d.Uvarint()
+			m.kind = eval.ValueKind(d.Byte())
 			switch m.kind {
-			case dpCount:
-				m.n = d.uvarint()
-			case dpNumber:
-				m.n = d.uint64()
-			case dpPorts:
-				ps := make([]uint16, d.count("ports", 1))
+			case eval.ValueCount:
+				m.n = d.Uvarint()
+			case eval.ValueNumber:
+				m.n = d.Uint64()
+			case eval.ValuePorts:
+				ps := make([]uint16, d.Count("ports", 1))
 				for j := range ps {
-					v := d.uvarint()
+					v := d.Uvarint()
 					if v > math.MaxUint16 {
-						d.fail("port %d out of range", v)
+						d.Fail("port %d out of range", v)
 					}
 					ps[j] = uint16(v)
 				}
 				m.list = ps
-			case dpAddrs:
-				as := make([]netip.Addr, d.count("addresses", 1))
+			case eval.ValueAddrs:
+				as := make([]netip.Addr, d.Count("addresses", 1))
 				for j := range as {
-					if err := as[j].UnmarshalBinary(d.section("address")); err != nil && d.err == nil {
-						d.fail("address: %v", err)
+					if err := as[j].UnmarshalBinary(d.Section("address")); err != nil && d.Err() == nil {
+						d.Fail("address: %v", err)
 					}
 				}
 				m.list = as
-			case dpStrings:
-				ss := make([]string, d.count("strings", 1))
+			case eval.ValueStrings:
+				ss := make([]string, d.Count("strings", 1))
 				for j := range ss {
 					ss[j] = str("string")
 				}
 				m.list = ss
-			case dpNumbers:
-				fs := make([]float64, d.count("numbers", 8))
+			case eval.ValueNumbers:
+				fs := make([]float64, d.Count("numbers", 8))
 				for j := range fs {
-					fs[j] = math.Float64frombits(d.uint64())
+					fs[j] = math.Float64frombits(d.Uint64())
 				}
 				m.list = fs
 			default:
-				d.fail("metric value kind %d", m.kind)
+				d.Fail("metric value kind %d", m.kind)
 			}
-			if d.err != nil {
+			if d.Err() != nil {
 				break
 			}
 			if m.seq == 0 || m.seq > seq || (i > 0 && (m.t < vs[i-1].t || m.seq <= vs[i-1].seq && m.t == vs[i-1].t)) {
-				d.fail("metric series %q %s: values out of order", k.thing, k.metric)
+				d.Fail("metric series %q %s: values out of order", k.thing, k.Metric)
 				break
 			}
 		}
-		if d.err != nil {
+		if d.Err() != nil {
 			break
 		}
 		if s.series == nil {
@@ -184,8 +188,11 @@ func (e *Engine) restoreMetricValues(data []byte) error {
 			s.keys = append(s.keys, k)
 		}
 	}
-	if d.err == nil && d.left() > 0 {
-		d.fail("%d bytes after the metric values", d.left())
+	if d.Err() == nil && d.Left() > 0 {
+		d.Fail("%d bytes after the metric values", d.Left())
 	}
-	return d.err
+	if err := d.Err(); err != nil {
+		return errSnap("%v", err)
+	}
+	return nil
 }

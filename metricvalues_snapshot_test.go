@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // mvSection encodes a metric values section of one series of thing dev-00's
 // aws:num-messages-sent with one value of kind, whose encoded value is v.
-func mvSection(kind dpKind, v []byte) []byte {
+func mvSection(kind eval.ValueKind, v []byte) []byte {
 	b := binary.AppendUvarint(nil, 1)
 	for _, s := range []string{"dev-00", "aws:num-messages-sent", "", ""} {
 		b = append(binary.AppendUvarint(b, uint64(len(s))), s...)
@@ -30,22 +31,22 @@ func TestRestoreMetricValuesSection(t *testing.T) {
 		data []byte
 		msg  string // empty: restores
 	}{
-		{"count", mvSection(dpCount, []byte{7}), ""},
-		{"number", mvSection(dpNumber, number), ""},
-		{"numbers", mvSection(dpNumbers, append([]byte{1}, number...)), ""},
-		{"ports", mvSection(dpPorts, []byte{2, 0xbb, 0x03, 22}), ""},
+		{"count", mvSection(eval.ValueCount, []byte{7}), ""},
+		{"number", mvSection(eval.ValueNumber, number), ""},
+		{"numbers", mvSection(eval.ValueNumbers, append([]byte{1}, number...)), ""},
+		{"ports", mvSection(eval.ValuePorts, []byte{2, 0xbb, 0x03, 22}), ""},
 		// Regression: a number cut short read the 8 bytes of a nil slice,
 		// which panicked instead of refusing the snapshot.
-		{"truncated number panicked", mvSection(dpNumber, []byte{1}), "truncated: 8 bytes wanted, 1 left"},
-		{"list number cut short", mvSection(dpNumbers, append([]byte{1}, number[:7]...)), "numbers count 1 exceeds the remaining input"},
-		{"port out of range", mvSection(dpPorts, []byte{1, 0x80, 0x80, 0x04}), "port 65536 out of range"},
+		{"truncated number panicked", mvSection(eval.ValueNumber, []byte{1}), "truncated: 8 bytes wanted, 1 left"},
+		{"list number cut short", mvSection(eval.ValueNumbers, append([]byte{1}, number[:7]...)), "numbers count 1 exceeds the remaining input"},
+		{"port out of range", mvSection(eval.ValuePorts, []byte{1, 0x80, 0x80, 0x04}), "port 65536 out of range"},
 		{"unknown kind", mvSection(99, []byte{0, 0, 0, 0}), "metric value kind 99"},
-		{"trailing", append(mvSection(dpCount, []byte{7}), 0), "1 bytes after the metric values"},
-		{"too many series", append([]byte{0xff, 0xff, 0x03}, mvSection(dpCount, []byte{7})[1:]...), "metric series count 65535 exceeds the remaining input"},
-		{"truncated key", mvSection(dpCount, []byte{7})[:9], "metric count 21 exceeds the remaining input"},
+		{"trailing", append(mvSection(eval.ValueCount, []byte{7}), 0), "1 bytes after the metric values"},
+		{"too many series", append([]byte{0xff, 0xff, 0x03}, mvSection(eval.ValueCount, []byte{7})[1:]...), "metric series count 65535 exceeds the remaining input"},
+		{"truncated key", mvSection(eval.ValueCount, []byte{7})[:9], "metric count 21 exceeds the remaining input"},
 		// Regression: a non-minimal varint (7 in two bytes) was accepted,
 		// so one state had many encodings.
-		{"non-minimal count", mvSection(dpCount, []byte{0x87, 0x00}), "truncated or malformed number: wire: non-minimal varint"},
+		{"non-minimal count", mvSection(eval.ValueCount, []byte{0x87, 0x00}), "truncated or malformed number: wire: non-minimal varint"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

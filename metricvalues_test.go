@@ -203,11 +203,11 @@ func TestMetricRetentionBounds(t *testing.T) {
 	assert.Equal(t, []string{`13m0s {"number":2}`, `14m0s {"number":3}`, `15m0s {"number":4}`},
 		values(t, e, ListMetricValuesInput{ThingName: "cam-1", MetricName: "temperature"}))
 	series := func() []string {
-		e.mu.Lock()
-		defer e.mu.Unlock()
+		e.plane.Lock()
+		defer e.plane.Unlock()
 		var out []string
 		for k := range e.metrics.series {
-			out = append(out, k.metric)
+			out = append(out, k.Metric)
 		}
 		slices.Sort(out)
 		return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -142,6 +143,21 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("clock must not be nil")
 		}
 		o.clock = now
+		return nil
+	}
+}
+
+// WithShards sets the number of shards the engine's things are spread over
+// (default 8 × GOMAXPROCS, at least 64, at most 4096). Inputs of things in
+// different shards are applied in parallel, and a period close runs over
+// the shards in parallel; the results do not depend on the number. One
+// shard makes the engine serial, as a single lock would.
+func WithShards(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > eval.MaxShards {
+			return fmt.Errorf("shards %d must be between 1 and %d", n, eval.MaxShards)
+		}
+		o.shards = n
 		return nil
 	}
 }

@@ -1,9 +1,10 @@
 package ruledetect
 
 import (
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"regexp"
 	"slices"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/pagetoken"

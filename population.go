@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/internal/sketch"
 )
 
@@ -70,35 +71,17 @@ func MergePopulations(limit int, parts ...[]byte) ([]byte, error) {
 	return acc.MarshalBinary()
 }
 
-// exchange returns the population to take cb's threshold at T from: pop,
-// the engine's own, or the fleet's when an exchange is configured and
-// answers usably in time. It is called with mu held and releases it while
-// the exchange runs.
-func (e *Engine) exchange(cb *compiledBehavior, pop *sketch.Population, T int64) *sketch.Population {
-	x := e.opts.exchange
-	if x == nil {
-		return pop
-	}
-	if fleet, ok := e.fleetPopulation(x, cb, pop, T); ok {
-		return fleet
-	}
-	e.stats.exchangeErrors.Add(1)
-	return pop
-}
-
 // fleetPopulation sends the engine's population of cb through x and
 // decodes the fleet's. A fleet smaller than the engine's own (an exchange
 // that lost or dropped parts) is not usable: the fleet holds at least this
 // engine's datapoints.
-func (e *Engine) fleetPopulation(x PopulationExchange, cb *compiledBehavior, pop *sketch.Population, T int64) (*sketch.Population, bool) {
+func (e *Engine) fleetPopulation(x PopulationExchange, cb *eval.Behavior, pop *sketch.Population, T int64) (*sketch.Population, bool) {
 	local, err := pop.MarshalBinary()
 	if err != nil {
 		return nil, false
 	}
-	profile, name, at := cb.profile, cb.b.Name, time.Unix(0, T).UTC()
-	e.mu.Unlock()
+	profile, name, at := cb.Profile(), cb.Name(), time.Unix(0, T).UTC()
 	encoded, err := callExchange(x, e.opts.exchangeTimeout, profile, name, at, local)
-	e.mu.Lock()
 	if err != nil {
 		return nil, false
 	}

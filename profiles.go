@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/dimension"
+	"github.com/ruledetect/ruledetect/internal/eval"
 )
 
 // CreateSecurityProfileInput is the CreateSecurityProfile request: a
@@ -194,12 +196,12 @@ func (e *Engine) UpdateSecurityProfile(ctx context.Context, in UpdateSecurityPro
 		next.profiles[name] = rec
 		kept := map[uint64]bool{}
 		for _, cb := range rec.behaviors {
-			kept[cb.id] = true
+			kept[cb.ID()] = true
 		}
 		gone := map[string]bool{}
 		for _, cb := range old.behaviors {
-			if !kept[cb.id] {
-				gone[cb.b.Name] = true
+			if !kept[cb.ID()] {
+				gone[cb.Name()] = true
 			}
 		}
 		return cpChange{next: next, ends: func(k violationKey) bool { return k.Profile == name && gone[k.Behavior] }}, nil
@@ -325,26 +327,30 @@ func (e *Engine) ListSecurityProfiles(ctx context.Context, in ListSecurityProfil
 // the same as one of p's current compiled behaviors keep its id, and so the
 // alarm state of every thing.
 func (e *Engine) recompile(cfg *config, p *profileRecord) (*profileRecord, error) {
-	out := &profileRecord{sp: p.sp}
+	env := eval.Env{
+		Dimension: func(name string) (*dimension.Matcher, bool) {
+			d, ok := cfg.dims[name]
+			if !ok {
+				return nil, false
+			}
+			return d.matcher, true
+		},
+		MetricType: func(name string) (string, bool) {
+			m, ok := cfg.customs[name]
+			if !ok {
+				return "", false
+			}
+			return m.metricType, true
+		},
+		Period: e.opts.period,
+	}
 	// The metrics to retain compile as behaviors without criteria, after
 	// the profile's own (see retainedMetrics).
-	for _, b := range slices.Concat(p.sp.Behaviors, retainedMetrics(&p.sp)) {
-		cb, err := compileBehavior(p.sp.SecurityProfileName, b, cfg.dims, cfg.customs, e.opts.period)
-		if err != nil {
-			return nil, err
-		}
-		for _, old := range p.behaviors {
-			if old.b.Name == b.Name && sameMonitoring(&old.b, &b) {
-				cb.id = old.id
-			}
-		}
-		if cb.id == 0 {
-			e.nextID++
-			cb.id = e.nextID
-		}
-		out.behaviors = append(out.behaviors, cb)
+	behaviors, err := eval.CompileProfile(p.sp.SecurityProfileName, slices.Concat(p.sp.Behaviors, retainedMetrics(&p.sp)), p.behaviors, env, &e.nextID)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &profileRecord{sp: p.sp, behaviors: behaviors}, nil
 }
 
 // sameRequest reports whether a create request asks for the profile stored

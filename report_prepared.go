@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/internal/report"
 )
 
@@ -20,7 +21,7 @@ import (
 // between uses, so preparing reports into the same few values allocates
 // nothing once warm. It is not safe for concurrent use.
 type PreparedReport struct {
-	h     *Thing // the handle the report came through, nil for by name
+	h     *eval.Handle // the handle the report came through, nil for by name
 	thing string
 	t     time.Time
 	r     report.Report
@@ -83,18 +84,15 @@ func (e *Engine) ApplyReport(ctx context.Context, p *PreparedReport) (IngestResu
 		return IngestResult{}, e.reject(p.err)
 	}
 	const op = "IngestReport"
-	sh, ts, err := e.enter(op, p.thing, p.h, p.t)
-	if err != nil {
+	if err := e.applied(ctx, op, p.thing, e.plane.Report(p.h, p.thing, p.t, &p.r)); err != nil {
 		return IngestResult{}, err
 	}
-	defer e.leave(ctx, sh)
-	e.applyReport(ts, &p.r, p.t.UnixNano())
 	return p.res, nil
 }
 
 // prepareReport is the first half of ingesting a report: every check that
 // needs no engine state, and the decode with d. Its error is kept in p.
-func (e *Engine) prepareReport(d *report.Decoder, p *PreparedReport, h *Thing, thing string, t time.Time, format ReportFormat, data []byte) error {
+func (e *Engine) prepareReport(d *report.Decoder, p *PreparedReport, h *eval.Handle, thing string, t time.Time, format ReportFormat, data []byte) error {
 	const op = "IngestReport"
 	p.h, p.thing, p.t, p.ready = h, thing, t, true
 	p.res = IngestResult{}
@@ -115,7 +113,7 @@ func (e *Engine) prepareReport(d *report.Decoder, p *PreparedReport, h *Thing, t
 }
 
 // decodeReport checks the report's envelope and decodes it into r.
-func (e *Engine) decodeReport(d *report.Decoder, r *report.Report, op string, h *Thing, thing string, t time.Time, format ReportFormat, data []byte) error {
+func (e *Engine) decodeReport(d *report.Decoder, r *report.Report, op string, h *eval.Handle, thing string, t time.Time, format ReportFormat, data []byte) error {
 	if err := firstErr(checkThingUnless(h, op, thing), checkTime(op, thing, t)); err != nil {
 		return err
 	}

@@ -1,22 +1,14 @@
 package ruledetect
 
+import "github.com/ruledetect/ruledetect/internal/eval"
+
 // allThings returns every thing's state by name, for tests that compare
-// engines; the caller holds mu, and no input may run meanwhile.
-func (e *Engine) allThings() map[string]*thingState {
-	out := map[string]*thingState{}
-	for _, sh := range e.shards {
-		sh.mu.Lock()
-		for name, ts := range sh.things {
-			out[name] = ts
-		}
-		sh.mu.Unlock()
-	}
-	return out
-}
+// engines; no input may run meanwhile.
+func (e *Engine) allThings() map[string]eval.ThingState { return e.plane.States() }
 
 // clock returns the watermark, closed boundary and started flag, for tests
-// that compare engines; the caller holds mu.
+// that compare engines.
 func (e *Engine) clock() []any {
-	e.syncWatermark()
-	return []any{e.watermark, e.closed.Load(), e.started.Load()}
+	w, c, s := e.plane.Clock()
+	return []any{w, c, s}
 }

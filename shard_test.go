@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/violation"
 )
 
@@ -83,8 +84,8 @@ func TestConcurrentIngestEqualsSequential(t *testing.T) {
 		return e
 	}
 	seq, par := newEngine(), newEngine()
-	defer func(n int) { parallelClose = n }(parallelClose)
-	parallelClose = 1 // the closes run their shards in parallel too
+	defer func(n int) { eval.ParallelClose = n }(eval.ParallelClose)
+	eval.ParallelClose = 1 // the closes run their shards in parallel too
 	for p := range periods {
 		// The boundary is crossed by Advance, so no worker's input is
 		// late because another's closed its period first.
@@ -164,11 +165,13 @@ func TestSnapshotDuringIngestIsConsistent(t *testing.T) {
 			require.NoError(t, err)
 			active[a.ThingName] = true
 		}
-		r.mu.Lock()
 		for name, ts := range r.allThings() {
-			require.Equal(t, active[name], ts.cov != nil && ts.slots[0].streak.InAlarm(), name)
+			inAlarm := false
+			for _, b := range ts.Behaviors {
+				inAlarm = inAlarm || b.InAlarm
+			}
+			require.Equal(t, active[name], inAlarm, name)
 		}
-		r.mu.Unlock()
 	}
 	wg.Wait()
 }
@@ -205,7 +208,7 @@ func TestWithShardsBounds(t *testing.T) {
 	for _, tc := range []struct {
 		n  int
 		ok bool
-	}{{0, false}, {-1, false}, {1, true}, {maxShards, true}, {maxShards + 1, false}} {
+	}{{0, false}, {-1, false}, {1, true}, {eval.MaxShards, true}, {eval.MaxShards + 1, false}} {
 		e, err := New(WithShards(tc.n))
 		if !tc.ok {
 			require.Error(t, err, "WithShards(%d)", tc.n)
@@ -213,9 +216,10 @@ func TestWithShardsBounds(t *testing.T) {
 			continue
 		}
 		require.NoError(t, err, "WithShards(%d)", tc.n)
-		assert.Len(t, e.shards, tc.n)
+		assert.Equal(t, tc.n, e.plane.Shards())
 	}
 	e, err := New()
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, len(e.shards), minShards)
+	assert.Equal(t, eval.DefaultShards(), e.plane.Shards())
+	assert.GreaterOrEqual(t, e.plane.Shards(), 64)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ruledetect/ruledetect/internal/wire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,10 +54,10 @@ func TestSnapshotGolden(t *testing.T) {
 
 // goldenSections splits a snapshot into its four sections.
 func goldenSections(t testing.TB, data []byte) (ctl, log, things, metrics []byte) {
-	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
-	ctl, log, things, metrics = d.section("control"), d.section("violation log"), d.section("things"), d.section("metric values")
-	require.NoError(t, d.err)
-	require.Zero(t, d.left())
+	d := wire.NewDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
+	ctl, log, things, metrics = d.Section("control"), d.Section("violation log"), d.Section("things"), d.Section("metric values")
+	require.NoError(t, d.Err())
+	require.Zero(t, d.Left())
 	return ctl, log, things, metrics
 }
 

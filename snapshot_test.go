@@ -21,6 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
+	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
 // Snapshot and restore: an engine restored from a snapshot taken in the
@@ -427,25 +429,11 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, e.DeleteSecurityProfile(ctx, fmt.Sprint("tmp", i), nil))
 	}
-	type state struct {
-		streak []byte
-		window []acc
-	}
-	collect := func(e *Engine) map[string]state {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		out := map[string]state{}
+	collect := func(e *Engine) map[string]eval.BehaviorState {
+		out := map[string]eval.BehaviorState{}
 		for name, ts := range e.allThings() {
-			if ts.cov == nil {
-				continue
-			}
-			for i, cb := range ts.cov.behaviors {
-				sb, _ := ts.slots[i].streak.MarshalBinary()
-				s := state{streak: sb}
-				if windowed(cb) {
-					s.window = slices.Clone(ts.ringOf(i))
-				}
-				out[name+"/"+cb.profile+"/"+cb.b.Name] = s
+			for b, s := range ts.Behaviors {
+				out[name+"/"+b] = s
 			}
 		}
 		return out
@@ -455,34 +443,20 @@ func TestSnapshotSlotsByKey(t *testing.T) {
 	require.NotEmpty(t, want)
 	nonzero := 0
 	for _, s := range want {
-		if s.streak[0] != 0 || slices.ContainsFunc(s.window, func(a acc) bool { return a.any }) {
+		if s.Streak[0] != 0 || len(s.Window) > 0 {
 			nonzero++
 		}
 	}
 	require.NotZero(t, nonzero)
 	assert.Equal(t, want, collect(r))
-	e.mu.Lock()
-	r.mu.Lock()
 	rthings := r.allThings()
 	for name, ts := range e.allThings() {
-		rt := rthings[name]
-		require.NotNil(t, rt, name)
-		assert.Equal(t, []any{ts.kind.registered, ts.kind.key(), ts.told, ts.lastInput, ts.disconnectedAt, ts.head},
-			[]any{rt.kind.registered, rt.kind.key(), rt.told, rt.lastInput, rt.disconnectedAt, rt.head}, name)
+		rt, ok := rthings[name]
+		require.True(t, ok, name)
+		assert.Equal(t, []any{ts.Kind, ts.Told, ts.LastInput, ts.DisconnectedAt, ts.Head},
+			[]any{rt.Kind, rt.Told, rt.LastInput, rt.DisconnectedAt, rt.Head}, name)
 	}
 	assert.Equal(t, e.clock(), r.clock())
-	r.mu.Unlock()
-	e.mu.Unlock()
-}
-
-func TestSnapshotCounters(t *testing.T) {
-	for _, v := range [][4]uint64{{0, 0, 0, 0}, {1, 2, 3, 4}, {1 << 62, 0, 1<<63 - 1, 7}} {
-		got, ok := counterValues(counterState(v))
-		assert.True(t, ok)
-		assert.Equal(t, v, got)
-	}
-	_, ok := counterValues(nil)
-	assert.False(t, ok)
 }
 
 // snapshotOf returns a snapshot of a small engine in the middle of the stream.
@@ -517,7 +491,8 @@ func restoreBytes(data []byte, opts ...Option) (*Engine, error) {
 // exercise runs a restored engine a little: nothing may panic.
 func exercise(t testing.TB, e *Engine) {
 	ctx := context.Background()
-	at := time.Unix(0, e.watermark).Add(time.Second)
+	w, _, _ := e.plane.Clock()
+	at := time.Unix(0, w).Add(time.Second)
 	for i := range 4 {
 		_ = e.IngestMessage(ctx, Message{Thing: snapThing(i), Time: at, Direction: Sent, Topic: "dt/" + snapThing(i) + "/x", Bytes: 10})
 		_, _ = e.IngestReport(ctx, snapThing(i), at, JSON, []byte(`{"header":{"report_id":1,"version":"1.0"},"metrics":{"network_stats":{"bytes_out":5}}}`))
@@ -588,10 +563,10 @@ func TestSnapshotCorrupt(t *testing.T) {
 
 // snapSections splits a snapshot into its control JSON, log and things.
 func snapSections(t testing.TB, data []byte) (*snapControl, []byte, []byte) {
-	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
-	ctl, log, things := d.section(""), d.section(""), d.section("")
-	d.section("") // metric values
-	require.NoError(t, d.err)
+	d := wire.NewDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
+	ctl, log, things := d.Section(""), d.Section(""), d.Section("")
+	d.Section("") // metric values
+	require.NoError(t, d.Err())
 	var c snapControl
 	require.NoError(t, json.Unmarshal(ctl, &c))
 	return &c, log, things
@@ -599,11 +574,11 @@ func snapSections(t testing.TB, data []byte) (*snapControl, []byte, []byte) {
 
 // snapLogBounds returns where the log section of a snapshot starts and ends.
 func snapLogBounds(t testing.TB, data []byte) (int, int) {
-	d := newSnapDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
-	d.section("")
-	log := d.section("")
-	require.NoError(t, d.err)
-	end := len(data) - 4 - d.left()
+	d := wire.NewDecoder(data[len(snapshotMagic)+1:len(data)-4], 0)
+	d.Section("")
+	log := d.Section("")
+	require.NoError(t, d.Err())
+	end := len(data) - 4 - d.Left()
 	return end - len(log), end
 }
 
@@ -647,7 +622,7 @@ func TestSnapshotInconsistent(t *testing.T) {
 			}
 		}, "groups"},
 		{"unregistered in a group", func(c *snapControl, _, _ *[]byte) {
-			c.Kinds = append(c.Kinds, snapKind{Groups: []string{"g"}})
+			c.Kinds = append(c.Kinds, eval.KindRecord{Groups: []string{"g"}})
 		}, "unregistered"},
 		{"bad dimension", func(c *snapControl, _, _ *[]byte) { c.Dimensions[0].Values = []string{"a/#/b"} }, "dimension"},
 		{"repeated dimension", func(c *snapControl, _, _ *[]byte) { c.Dimensions = append(c.Dimensions, c.Dimensions[0]) }, "twice"},

@@ -2,11 +2,11 @@ package ruledetect
 
 import "sync/atomic"
 
-// stats are the engine's counters of rare events (the shards count inputs
-// and datapoints); they are atomic so Stats needs no lock.
+// stats are the engine's own counters of rare events (the data plane
+// counts inputs, datapoints, late inputs and clock jumps); they are atomic
+// so Stats needs no lock.
 type stats struct {
-	late, clockJumps, rejected, exchangeErrors atomic.Uint64
-	percentilesUnavailable, exportErrors       atomic.Uint64
+	rejected, exchangeErrors, exportErrors atomic.Uint64
 }
 
 // Stats is a snapshot of the engine's counters since New.
@@ -41,18 +41,17 @@ type Stats struct {
 
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats {
-	e.awaitClose()
-	inputs, datapoints := e.counts()
+	ps := e.plane.Stats()
 	return Stats{
-		Inputs:                 inputs,
-		Late:                   e.stats.late.Load(),
-		ClockJumps:             e.stats.clockJumps.Load(),
+		Inputs:                 ps.Inputs,
+		Late:                   ps.Late,
+		ClockJumps:             ps.ClockJumps,
 		Rejected:               e.stats.rejected.Load(),
-		Datapoints:             datapoints,
+		Datapoints:             ps.Datapoints,
 		ExchangeErrors:         e.stats.exchangeErrors.Load(),
-		PercentilesUnavailable: e.stats.percentilesUnavailable.Load(),
+		PercentilesUnavailable: ps.PercentilesUnavailable,
 		ExportErrors:           e.stats.exportErrors.Load(),
-		Things:                 int(e.thingCount.Load()),
+		Things:                 ps.Things,
 		Delivery:               e.deliveryStats(),
 	}
 }

@@ -2,10 +2,12 @@ package ruledetect
 
 import (
 	"context"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
+	"github.com/ruledetect/ruledetect/internal/eval"
 )
 
 // MaxProfilesPerTarget is the service's limit of security profiles attached
@@ -122,22 +124,20 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 		}
 		next := cfg.clone()
 		next.detach(profile, targetArn)
-		return cpChange{next: next, ends: e.uncovered(next, profile)}, nil
+		return cpChange{next: next, ends: e.uncovered(profile)}, nil
 	})
 }
 
-// uncovered matches the open alarms of profile on things that cfg does not
-// make it cover. It reads thing state: it is called with every lock held.
-func (e *Engine) uncovered(cfg *config, profile string) func(violationKey) bool {
+// uncovered matches the open alarms of profile on things that the config
+// in force, once the change is made, does not make it cover. It reads
+// thing state: it is called with every lock held.
+func (e *Engine) uncovered(profile string) func(violationKey) bool {
 	return func(k violationKey) bool {
 		if k.Profile != profile {
 			return false
 		}
-		kind := thingKind{}
-		if ts := e.thing(k.Thing); ts != nil {
-			kind = ts.kind
-		}
-		return !cfg.covers(e, kind, profile)
+		kind, _ := e.plane.KindHeld(k.Thing)
+		return !e.plane.Rules().Covers(kind, profile)
 	}
 }
 
@@ -250,17 +250,12 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 			return err
 		}
 	}
-	kind := thingKind{registered: true, groups: slices.Compact(slices.Sorted(slices.Values(groups)))}
+	kind := eval.Kind{Registered: true, Groups: slices.Compact(slices.Sorted(slices.Values(groups)))}
 	return e.update(ctx, func(cfg *config) (cpChange, error) {
 		// Membership is thing state, not config: it changes in place.
-		ts := e.thing(thing)
-		if ts == nil {
-			ts = e.shardOf(thing).newThing(e, thing)
-		}
-		ts.kind, ts.told = kind, true
-		ts.cfgVersion = staleVersion // re-align with the new kind on next use, keeping what still applies
+		e.plane.SetKind(thing, kind)
 		return cpChange{ends: func(k violationKey) bool {
-			return k.Thing == thing && cfg.profiles[k.Profile] != nil && !cfg.covers(e, kind, k.Profile)
+			return k.Thing == thing && cfg.profiles[k.Profile] != nil && !e.plane.Rules().Covers(kind, k.Profile)
 		}}, nil
 	})
 }
@@ -270,12 +265,9 @@ func (e *Engine) SetThingGroups(ctx context.Context, thing string, groups []stri
 // thing, (nil, false). Code that maps add/remove operations onto
 // SetThingGroups reads the current membership with it.
 func (e *Engine) ThingGroups(thing string) (groups []string, registered bool) {
-	sh := e.shardOf(thing)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	ts := sh.things[thing]
-	if ts == nil || !ts.told {
+	k, told := e.plane.KindOf(thing)
+	if !told {
 		return nil, false
 	}
-	return slices.Clone(ts.kind.groups), ts.kind.registered
+	return slices.Clone(k.Groups), k.Registered
 }

@@ -27,17 +27,17 @@ type cpChange struct {
 // returns, except thing state that is not config (a thing's groups), which
 // it changes in place only once it can no longer fail.
 func (e *Engine) update(ctx context.Context, decide func(cur *config) (cpChange, error)) error {
-	e.lockAll()
+	e.plane.LockAll()
 	defer e.unlock(ctx)
 	ch, err := decide(e.cfg.Load())
 	if err != nil {
 		return err
 	}
 	if ch.next != nil {
-		e.cfg.Store(ch.next)
+		e.setConfig(ch.next)
 	}
 	if ch.ends != nil {
-		e.invalidateWhere(ch.ends)
+		e.plane.InvalidateWhere(ch.ends)
 	}
 	return nil
 }

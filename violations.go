@@ -51,7 +51,7 @@ func (e *Engine) ListActiveViolations(ctx context.Context, in ListActiveViolatio
 	if err := ctx.Err(); err != nil {
 		return ListActiveViolationsOutput{}, err
 	}
-	e.awaitClose()
+	e.plane.AwaitClose()
 	out, err := e.log.ListActiveViolations(in)
 	return out, violationError("ListActiveViolations", err)
 }
@@ -64,7 +64,7 @@ func (e *Engine) ListViolationEvents(ctx context.Context, in ListViolationEvents
 	if err := ctx.Err(); err != nil {
 		return ListViolationEventsOutput{}, err
 	}
-	e.awaitClose()
+	e.plane.AwaitClose()
 	out, err := e.log.ListViolationEvents(in)
 	return out, violationError("ListViolationEvents", err)
 }
@@ -101,7 +101,7 @@ func (e *Engine) PutVerificationStateOnViolation(ctx context.Context, in PutVeri
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.awaitClose() // the violation may be one a background close is raising
+	e.plane.AwaitClose() // the violation may be one a background close is raising
 	err := e.log.PutVerificationState(in.ViolationID, in.VerificationState, in.VerificationStateDescription)
 	return violationError("PutVerificationStateOnViolation", err)
 }

@@ -86,3 +86,45 @@ func isDescriptionChar(r rune) bool { return r >= 0x20 && r <= 0x7e }
 func isTagKeyChar(r rune) bool {
 	return unicode.In(r, unicode.L, unicode.Z, unicode.N) || r == '_' || r == '.' || r == ':' || r == '/' || r == '=' || r == '+' || r == '-' || r == '@'
 }
+
+// MaxThingNameBytes is the longest thing name the engine accepts, as Detect
+// does in a metrics report's topic: 128 bytes.
+const MaxThingNameBytes = 128
+
+// ThingNameProblem returns why s is not a thing name the engine accepts, or
+// "": a thing name is 1..128 bytes of UTF-8 without control characters (C0,
+// DEL or C1). It is the one rule for thing names, wherever they come from:
+// the engine's inputs, a replay file, a snapshot.
+func ThingNameProblem(s string) string {
+	if printableASCII(s) {
+		return "" // every thing name a fleet generator or provisioning template makes
+	}
+	switch {
+	case s == "":
+		return "must not be empty"
+	case len(s) > MaxThingNameBytes:
+		return "longer than 128 bytes"
+	case !utf8.ValidString(s):
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+// printableASCII reports whether s is 1..128 printable ASCII bytes: the
+// fast path of ThingNameProblem.
+func printableASCII(s string) bool {
+	if len(s) == 0 || len(s) > MaxThingNameBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,4 +1,4 @@
-package ruledetect
+package eval
 
 import (
 	"math"
@@ -21,7 +21,7 @@ type acc struct {
 }
 
 // slot is the alarm state of one (thing, behavior). It is one byte: the
-// windows live in the thing's ring (thingState.ring), so a counter costs a
+// windows live in the thing's ring (Thing.ring), so a counter costs a
 // slot and one acc per period of its ring.
 type slot struct {
 	streak violation.Streak
@@ -34,7 +34,7 @@ type slot struct {
 // the first input that needs it: a thing whose windows are all empty (a
 // restored one, or one whose profile changed) holds none, and ringOf
 // returns nil.
-func (ts *thingState) ringOf(i int) []acc {
+func (ts *Thing) ringOf(i int) []acc {
 	if len(ts.ring) == 0 {
 		return nil
 	}
@@ -45,7 +45,7 @@ func (ts *thingState) ringOf(i int) []acc {
 // window returns the window of behavior i that ends at boundary m (periods
 // m−n … m−1 for a window of n periods), newest first. The thing's head must
 // be at or past period m−1 (shiftTo), and at most slack periods past it.
-func (ts *thingState) window(i int, m int64) []acc {
+func (ts *Thing) window(i int, m int64) []acc {
 	r := ts.ringOf(i)
 	if r == nil {
 		return nil
@@ -57,7 +57,7 @@ func (ts *thingState) window(i int, m int64) []acc {
 // shiftTo moves every ring of ts forward so that ring[0] is period k,
 // clearing the periods it passes over. All the rings of a thing share one
 // head, so that they move together. Periods never move backwards.
-func (ts *thingState) shiftTo(k int64) {
+func (ts *Thing) shiftTo(k int64) {
 	d := k - ts.head
 	if d <= 0 {
 		return
@@ -86,7 +86,7 @@ func (ts *thingState) shiftTo(k int64) {
 // first when k is newer. It returns nil when k has already left the ring,
 // which admission prevents (an input older than the newest closed boundary
 // is late, and the ring holds every period after it).
-func (ts *thingState) period(i int, k int64) *acc {
+func (ts *Thing) period(i int, k int64) *acc {
 	if k == ts.head && len(ts.ring) != 0 {
 		return &ts.ring[ts.cov.ringOff[i]] // the newest period, the common case: index 0 of the ring
 	}
@@ -95,7 +95,7 @@ func (ts *thingState) period(i int, k int64) *acc {
 
 // periodSlow is period for an older or newer period, or a ring not yet
 // allocated.
-func (ts *thingState) periodSlow(i int, k int64) *acc {
+func (ts *Thing) periodSlow(i int, k int64) *acc {
 	ts.shiftTo(k)
 	if len(ts.ring) == 0 {
 		ts.ring = ts.ringMem(ts.cov.ringLen)
@@ -110,7 +110,7 @@ func (ts *thingState) periodSlow(i int, k int64) *acc {
 
 // add counts an input of value v in period k for behavior i. Sums saturate
 // at the largest uint64 instead of wrapping.
-func (ts *thingState) add(i int, k int64, v uint64) bool {
+func (ts *Thing) add(i int, k int64, v uint64) bool {
 	a := ts.period(i, k)
 	if a == nil {
 		return false
@@ -125,7 +125,7 @@ func (ts *thingState) add(i int, k int64, v uint64) bool {
 // holds a value measured later: a window's last value is the one with the
 // latest timestamp, whatever the order inputs arrived in. Of two with the
 // same timestamp, the one that arrived last wins.
-func (ts *thingState) set(i int, k int64, v uint64, at uint32) bool {
+func (ts *Thing) set(i int, k int64, v uint64, at uint32) bool {
 	a := ts.period(i, k)
 	if a == nil {
 		return false
@@ -165,18 +165,87 @@ func last(w []acc) (uint64, bool) {
 	return 0, false
 }
 
+// feed gives behavior i of ts the value d of an input at t, in period k,
+// as the behavior's aggregation says: judged at once (per input, and any
+// list value), counted, summed or kept as the window's last value. A
+// report's value of a windowed behavior is also retained as measured; a
+// cloud-side count is retained per period when the period closes
+// (windowDatapoint).
+func (p *Plane) feed(ts *Thing, i int, k int64, d Datapoint, t int64) {
+	cb := ts.cov.behaviors[i]
+	if cb.agg == aggPerInput || (d.Kind != ValueCount && d.Kind != ValueNumber) {
+		p.observe(ts, i, d, t)
+		return
+	}
+	switch cb.agg {
+	case aggCount:
+		p.add(ts, i, k, 1)
+	case aggSumIfAny:
+		if cb.in == inReport {
+			p.retainInput(ts, i, d, t)
+		}
+		p.add(ts, i, k, windowBits(&d))
+	case aggLast:
+		if cb.in == inReport {
+			p.retainInput(ts, i, d, t)
+		}
+		at := uint32((t-k*int64(p.opts.Period))/int64(time.Microsecond)) + 1
+		if !ts.set(i, k, windowBits(&d), at) {
+			p.late.Add(1)
+		}
+	}
+	// aggDisconnected: a disconnection opens the duration; it has no
+	// window of inputs.
+}
+
 // add is ts.add, counting an input whose period has left the ring (which
 // admission prevents) as late instead of losing it silently.
-func (e *Engine) add(ts *thingState, i int, k int64, v uint64) {
+func (p *Plane) add(ts *Thing, i int, k int64, v uint64) {
 	if !ts.add(i, k, v) {
-		e.stats.late.Add(1)
+		p.late.Add(1)
 	}
 }
 
-// setLast is ts.set with the input's time t (Unix ns) as its timestamp.
-func (e *Engine) setLast(ts *thingState, i int, k int64, v uint64, t int64) {
-	at := uint32((t-k*int64(e.opts.period))/int64(time.Microsecond)) + 1
-	if !ts.set(i, k, v, at) {
-		e.stats.late.Add(1)
+// windowDatapoint returns the datapoint of behavior i of ts at boundary
+// T = m·P, if its window gives one: a count (zero included), a sum or last
+// value of a window with input, or the minutes a thing has been
+// disconnected. The thing's head has been shifted to period m−1 or later.
+func (ts *Thing) windowDatapoint(i int, m, T int64) (Datapoint, bool) {
+	cb := ts.cov.behaviors[i]
+	switch cb.agg {
+	case aggCount:
+		v, _ := sum(ts.window(i, m))
+		return Datapoint{Kind: ValueCount, Count: v}, true
+	case aggSumIfAny:
+		v, any := sum(ts.window(i, m))
+		return windowValue(cb, v), any
+	case aggLast:
+		v, ok := last(ts.window(i, m))
+		return windowValue(cb, v), ok
+	case aggDisconnected:
+		if ts.disconnectedAt == 0 {
+			return Datapoint{}, false
+		}
+		return Datapoint{Kind: ValueCount, Count: uint64((T - ts.disconnectedAt) / int64(time.Minute))}, true
 	}
+	return Datapoint{}, false
+}
+
+// periodValue returns the value of behavior i of ts in the period that
+// boundary m closes alone (not its window's), as a retained series keeps
+// it: a count or sum of that period; the window's datapoint d otherwise.
+func (ts *Thing) periodValue(i int, m int64, d *Datapoint) (Datapoint, bool) {
+	cb := ts.cov.behaviors[i]
+	switch cb.agg {
+	case aggCount, aggSumIfAny:
+		var a acc // the period's own; zero in a ring not yet allocated
+		if w := ts.window(i, m); len(w) > 0 {
+			a = w[0]
+		}
+		if cb.agg == aggSumIfAny && !a.any {
+			return Datapoint{}, false
+		}
+		return Datapoint{Kind: ValueCount, Count: a.v}, true
+	}
+	return *d, true
 }

@@ -1,4 +1,4 @@
-package ruledetect
+package eval
 
 import (
 	"maps"
@@ -20,7 +20,7 @@ func TestEveryCatalogMetricHasASource(t *testing.T) {
 	var catalog []string
 	for _, m := range behavior.Metrics() {
 		catalog = append(catalog, m.Name)
-		cb, err := compileBehavior("p", behavior.Behavior{Name: "b", Metric: m.Name}, nil, nil, 300*time.Second)
+		cb, err := compile("p", behavior.Behavior{Name: "b", Metric: m.Name}, Env{Period: 300 * time.Second})
 		require.NoError(t, err, m.Name)
 		assert.NotEqual(t, fieldCustom, cb.field, "%s compiles as a custom metric", m.Name)
 		assert.Empty(t, cb.custom, m.Name)
@@ -30,11 +30,11 @@ func TestEveryCatalogMetricHasASource(t *testing.T) {
 }
 
 func TestAWSMetricWithoutASourceIsRefused(t *testing.T) {
-	_, err := compileBehavior("p", behavior.Behavior{Name: "b", Metric: "aws:num-messages-sent"}, nil, nil, 300*time.Second)
+	_, err := compile("p", behavior.Behavior{Name: "b", Metric: "aws:num-messages-sent"}, Env{Period: 300 * time.Second})
 	require.NoError(t, err)
 	saved := metricSources["aws:num-messages-sent"]
 	delete(metricSources, "aws:num-messages-sent")
 	defer func() { metricSources["aws:num-messages-sent"] = saved }()
-	_, err = compileBehavior("p", behavior.Behavior{Name: "b", Metric: "aws:num-messages-sent"}, nil, nil, 300*time.Second)
+	_, err = compile("p", behavior.Behavior{Name: "b", Metric: "aws:num-messages-sent"}, Env{Period: 300 * time.Second})
 	require.ErrorContains(t, err, "has no source")
 }

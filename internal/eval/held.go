@@ -1,17 +1,17 @@
-package ruledetect
+package eval
 
 import "slices"
 
-// deferredDatapoint is a datapoint of a behavior judged per input, held
+// deferredDatapoint is a Datapoint of a behavior judged per input, held
 // while the allowed lateness lets an earlier input still arrive (see
 // WithAllowedLateness). It owns its list values: the input they pointed
 // into is gone by the time it is judged.
 type deferredDatapoint struct {
 	t   int64  // the input's time, Unix ns
 	seq uint64 // arrival order, for inputs with the same time
-	ts  *thingState
+	ts  *Thing
 	id  uint64 // the compiled behavior's id
-	d   datapoint
+	d   Datapoint
 }
 
 func (a *deferredDatapoint) before(b *deferredDatapoint) bool {
@@ -59,34 +59,34 @@ func (h *deferredHeap) pop() deferredDatapoint {
 	return top
 }
 
-// hold keeps the per-input datapoint d of behavior i of ts, at t, until
+// hold keeps the per-input Datapoint d of behavior i of ts, at t, until
 // judgeHeld reaches it. Called with mu held.
-func (e *Engine) hold(ts *thingState, i int, d datapoint, t int64) {
-	d.ports = slices.Clone(d.ports)
-	d.addrs = slices.Clone(d.addrs)
-	d.strings = slices.Clone(d.strings)
-	d.numbers = slices.Clone(d.numbers)
-	e.heldSeq++
-	e.held.push(deferredDatapoint{t: t, seq: e.heldSeq, ts: ts, id: ts.cov.behaviors[i].id, d: d})
+func (p *Plane) hold(ts *Thing, i int, d Datapoint, t int64) {
+	d.Ports = slices.Clone(d.Ports)
+	d.Addrs = slices.Clone(d.Addrs)
+	d.Strings = slices.Clone(d.Strings)
+	d.Numbers = slices.Clone(d.Numbers)
+	p.heldSeq++
+	p.held.push(deferredDatapoint{t: t, seq: p.heldSeq, ts: ts, id: ts.cov.behaviors[i].id, d: d})
 }
 
 // judgeHeld judges, in time order, the held datapoints with time before
-// limit (through limit when inclusive). A datapoint whose behavior no longer
+// limit (through limit when inclusive). A Datapoint whose behavior no longer
 // applies to its thing (the profile changed meanwhile, which invalidated its
 // alarm) is dropped, as an input after the change would not have fed it.
-func (e *Engine) judgeHeld(limit int64, inclusive bool) {
-	cfg := e.cfg.Load()
-	for len(e.held) > 0 && (e.held[0].t < limit || inclusive && e.held[0].t == limit) {
-		h := e.held.pop()
+func (p *Plane) judgeHeld(limit int64, inclusive bool) {
+	rules := p.rules.Load()
+	for len(p.held) > 0 && (p.held[0].t < limit || inclusive && p.held[0].t == limit) {
+		h := p.held.pop()
 		ts := h.ts
 		if ts.dropped || ts.cov == nil {
 			continue
 		}
-		ts.align(e, cfg)
+		ts.align(rules)
 		i := ts.slotOf(h.id, 0)
 		if i < 0 {
 			continue
 		}
-		e.transition(ts, i, h.d, !h.d.compliant(ts.cov.behaviors[i].crit), h.t, 0)
+		p.transition(ts, i, h.d, !h.d.compliant(ts.cov.behaviors[i].crit), h.t, 0)
 	}
 }

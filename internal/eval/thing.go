@@ -1,4 +1,4 @@
-package ruledetect
+package eval
 
 import (
 	"slices"
@@ -7,20 +7,20 @@ import (
 	"github.com/ruledetect/ruledetect/violation"
 )
 
-// staleVersion marks a thing whose coverage must be recomputed although the
+// staleVersion marks a thing whose Coverage must be recomputed although the
 // config did not change (its kind did).
 const staleVersion = ^uint64(0)
 
-// thingState is everything the engine keeps about one thing: its kind (for
-// target coverage), when it last sent anything, and one slot per behavior
+// Thing is everything the engine keeps about one thing: its kind (for
+// target Coverage), when it last sent anything, and one slot per behavior
 // that applies to it, aligned with its coverage.
 //
 // The fields an input reads and writes come last, next to the ring that
-// newThingState places right after the struct: in a fleet far larger than
+// newThing places right after the struct: in a fleet far larger than
 // the caches, an input then touches two adjacent cache lines of it.
-type thingState struct {
+type Thing struct {
 	name string
-	kind thingKind
+	kind Kind
 	// slots holds the alarm state of each behavior of cov, in its order.
 	slots []slot
 	// counters is the last cumulative network_stats, when enabled (nil
@@ -40,23 +40,23 @@ type thingState struct {
 	// lastInput is the event time (Unix ns) of its newest input; 0 = none yet.
 	lastInput  int64
 	cfgVersion uint64
-	cov        *coverage
+	cov        *Coverage
 	// ring holds the periods of the windowed behaviors of cov (at
 	// cov.ringOff), all with period head at index 0 (ringOf).
 	ring []acc
 	head int64
 }
 
-// newThingState returns an empty thing state whose ring, of up to ring
+// newThing returns an empty thing state whose ring, of up to ring
 // periods, lives in the same allocation, right after it: at a million
 // things in random order, every input's state is a cache miss, and a ring
 // of its own would be a second one. The ring starts empty (len 0, the
 // room in its capacity) and is taken when the first windowed input comes
 // (ringMem). Larger rings are allocated apart.
-func newThingState(ring int) *thingState {
+func newThing(ring int) *Thing {
 	switch {
 	case ring == 0:
-		return &thingState{}
+		return &Thing{}
 	case ring <= 2:
 		return inlineRing(func(r *[2]acc) []acc { return r[:] })
 	case ring <= 4:
@@ -72,16 +72,16 @@ func newThingState(ring int) *thingState {
 	case ring <= 16:
 		return inlineRing(func(r *[16]acc) []acc { return r[:] })
 	}
-	return &thingState{}
+	return &Thing{}
 }
 
 // withRing is a thing state and the room for its ring, allocated together.
 type withRing[R any] struct {
-	ts   thingState
+	ts   Thing
 	ring R
 }
 
-func inlineRing[R any](slice func(*R) []acc) *thingState {
+func inlineRing[R any](slice func(*R) []acc) *Thing {
 	x := new(withRing[R])
 	x.ts.ring = slice(&x.ring)[:0]
 	return &x.ts
@@ -89,7 +89,7 @@ func inlineRing[R any](slice func(*R) []acc) *thingState {
 
 // ringMem returns a cleared ring of n periods for ts: in the room ts
 // already has, or newly allocated.
-func (ts *thingState) ringMem(n int32) []acc {
+func (ts *Thing) ringMem(n int32) []acc {
 	if int(n) <= cap(ts.ring) {
 		r := ts.ring[:n]
 		clear(r)
@@ -98,17 +98,17 @@ func (ts *thingState) ringMem(n int32) []acc {
 	return make([]acc, n)
 }
 
-// align makes the thing's slots match the behaviors of cfg, carrying the
+// align makes the thing's slots match the behaviors of r, carrying the
 // state of behaviors that did not change (same id) and dropping the rest. The
 // log's alarms of dropped behaviors were invalidated by the change itself.
-func (ts *thingState) align(e *Engine, cfg *config) {
-	if ts.cov != nil && ts.cfgVersion == cfg.version {
+func (ts *Thing) align(r *Rules) {
+	if ts.cov != nil && ts.cfgVersion == r.version {
 		return
 	}
-	cov := cfg.coverageFor(e, ts.kind)
+	cov := r.Coverage(ts.kind)
 	if cov == ts.cov {
 		// Another config version, the same behaviors (a change elsewhere).
-		ts.cfgVersion = cfg.version
+		ts.cfgVersion = r.version
 		return
 	}
 	old, oldRing, oldCov := ts.slots, ts.ring, ts.cov
@@ -122,7 +122,7 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 	}
 	if oldCov != nil {
 		for i, cb := range cov.behaviors {
-			j := slices.IndexFunc(oldCov.behaviors, func(o *compiledBehavior) bool { return o.id == cb.id })
+			j := slices.IndexFunc(oldCov.behaviors, func(o *Behavior) bool { return o.id == cb.id })
 			if j < 0 {
 				continue
 			}
@@ -133,11 +133,11 @@ func (ts *thingState) align(e *Engine, cfg *config) {
 			}
 		}
 	}
-	ts.slots, ts.ring, ts.cov, ts.cfgVersion = slots, ring, cov, cfg.version
+	ts.slots, ts.ring, ts.cov, ts.cfgVersion = slots, ring, cov, r.version
 }
 
 // key returns the violation key of the thing's behavior i.
-func (ts *thingState) key(i int) violation.Key {
+func (ts *Thing) key(i int) violation.Key {
 	cb := ts.cov.behaviors[i]
 	return violation.Key{Thing: ts.name, Profile: cb.profile, Behavior: cb.b.Name}
 }
@@ -145,12 +145,12 @@ func (ts *thingState) key(i int) violation.Key {
 // slotOf returns the index of the compiled behavior id among the thing's
 // slots (trying hint first), or -1 when it no longer applies to the thing
 // or the thing's state was dropped.
-func (ts *thingState) slotOf(id uint64, hint int) int {
+func (ts *Thing) slotOf(id uint64, hint int) int {
 	if ts.dropped || ts.cov == nil {
 		return -1
 	}
 	if hint >= 0 && hint < len(ts.cov.behaviors) && ts.cov.behaviors[hint].id == id {
 		return hint
 	}
-	return slices.IndexFunc(ts.cov.behaviors, func(cb *compiledBehavior) bool { return cb.id == id })
+	return slices.IndexFunc(ts.cov.behaviors, func(cb *Behavior) bool { return cb.id == id })
 }

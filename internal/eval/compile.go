@@ -1,6 +1,7 @@
-package ruledetect
+package eval
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -27,7 +28,7 @@ const (
 type agg uint8
 
 const (
-	// aggPerInput: one datapoint per input, evaluated when it is applied.
+	// aggPerInput: one Datapoint per input, evaluated when it is applied.
 	aggPerInput agg = iota
 	// aggCount: the number of inputs in the window, zero datapoints included.
 	aggCount
@@ -70,11 +71,11 @@ const (
 	evalRetain
 )
 
-// compiledBehavior is one behavior of one profile version, ready for the hot
+// Behavior is one behavior of one profile version, ready for the hot
 // path. It is immutable; a profile update compiles new ones and keeps the
 // identity (id) of behaviors that did not change, so their alarm state carries
 // over; the alarms of changed or removed behaviors are invalidated.
-type compiledBehavior struct {
+type Behavior struct {
 	id      uint64
 	profile string
 	b       behavior.Behavior // as stored; events carry a copy of it
@@ -98,7 +99,7 @@ type compiledBehavior struct {
 	dimOp dimension.Operator
 	// series names the metric's retained values (ListMetricValues): the
 	// metric with its dimension's name and operator.
-	series seriesKey
+	series Series
 
 	toAlarm, toClear int
 	suppressed       bool
@@ -135,10 +136,61 @@ var metricSources = map[string]struct {
 	"aws:destination-ip-addresses":        {in: inReport, field: fieldDestinationIPs, list: true},
 }
 
-// compileBehavior prepares b, already validated, for evaluation. dims resolves
-// dimension names; period is the engine's evaluation period.
-func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimensionRecord, customs map[string]*customMetricRecord, period time.Duration) (*compiledBehavior, error) {
-	cb := &compiledBehavior{profile: profile, b: b, toAlarm: 1, toClear: 1, sourceIP: b.Metric == "aws:source-ip-address"}
+// Env is what compiling a behavior looks up: the dimensions and custom
+// metrics it may refer to, and the evaluation period.
+type Env struct {
+	// Dimension returns the matcher of the dimension named name.
+	Dimension func(name string) (*dimension.Matcher, bool)
+	// MetricType returns the type of the custom metric named name
+	// ("number", "string-list", …).
+	MetricType func(name string) (string, bool)
+	Period     time.Duration
+}
+
+// CompileProfile compiles the behaviors of profile, already validated, for
+// evaluation. A behavior that monitors the same as one of old (the
+// profile's current compiled behaviors) keeps its id, and with it the
+// alarm state of every thing; the others are numbered from *nextID up.
+func CompileProfile(profile string, behaviors []behavior.Behavior, old []*Behavior, env Env, nextID *uint64) ([]*Behavior, error) {
+	var out []*Behavior
+	for _, b := range behaviors {
+		cb, err := compile(profile, b, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range old {
+			if o.b.Name == b.Name && sameMonitoring(&o.b, &b) {
+				cb.id = o.id
+			}
+		}
+		if cb.id == 0 {
+			*nextID++
+			cb.id = *nextID
+		}
+		out = append(out, cb)
+	}
+	return out, nil
+}
+
+// ID returns the behavior's identity: the same across profile versions for
+// as long as what it monitors does not change.
+func (cb *Behavior) ID() uint64 { return cb.id }
+
+// Name returns the behavior's name.
+func (cb *Behavior) Name() string { return cb.b.Name }
+
+// Profile returns the name of the behavior's profile.
+func (cb *Behavior) Profile() string { return cb.profile }
+
+// Def returns the behavior as its profile defines it (not to be changed).
+func (cb *Behavior) Def() *behavior.Behavior { return &cb.b }
+
+// Statistical reports whether it is judged against the fleet's percentile.
+func (cb *Behavior) Statistical() bool { return cb.eval == evalStatistical }
+
+// compile prepares b, already validated, for evaluation.
+func compile(profile string, b behavior.Behavior, env Env) (*Behavior, error) {
+	cb := &Behavior{profile: profile, b: b, toAlarm: 1, toClear: 1, sourceIP: b.Metric == "aws:source-ip-address"}
 	if b.SuppressAlerts != nil {
 		cb.suppressed = *b.SuppressAlerts
 	}
@@ -155,14 +207,14 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 	} else {
 		cb.in, cb.field, cb.custom = inReport, fieldCustom, b.Metric
 		cb.agg = aggPerInput
-		if cm, ok := customs[b.Metric]; ok && cm.metricType == "number" {
+		if typ, ok := env.metricType(b.Metric); ok && typ == "number" {
 			cb.float = true
 			cb.agg = aggLast
 		}
 	}
-	cb.series = keyOf(b.Metric, b.MetricDimension)
+	cb.series = SeriesOf(b.Metric, b.MetricDimension)
 	if b.MetricDimension != nil {
-		d, ok := dims[b.MetricDimension.DimensionName]
+		m, ok := env.dimension(b.MetricDimension.DimensionName)
 		if !ok {
 			return nil, fmt.Errorf("behavior %s: dimension %s does not exist", b.Name, b.MetricDimension.DimensionName)
 		}
@@ -174,7 +226,7 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 		if err != nil {
 			return nil, fmt.Errorf("behavior %s: %w", b.Name, err)
 		}
-		cb.dim, cb.dimOp = d.matcher, dop
+		cb.dim, cb.dimOp = m, dop
 		if b.Metric == "aws:source-ip-address" {
 			// With a dimension, source IPs come from the sent messages whose topic passes it.
 			cb.in = inMessageSent
@@ -191,7 +243,7 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 	if c.ConsecutiveDatapointsToClear != nil {
 		cb.toClear = int(*c.ConsecutiveDatapointsToClear)
 	}
-	if err := cb.compileWindow(c, period); err != nil {
+	if err := cb.compileWindow(c, env.Period); err != nil {
 		return nil, err
 	}
 	if err := cb.compileCriteria(c); err != nil {
@@ -206,7 +258,7 @@ func compileBehavior(profile string, b behavior.Behavior, dims map[string]*dimen
 // retainOnly makes cb a behavior whose datapoints are only retained (ML
 // Detect, a behavior without criteria, a metric to retain): cloud-side
 // counts per evaluation period, everything else per input.
-func (cb *compiledBehavior) retainOnly() {
+func (cb *Behavior) retainOnly() {
 	cb.eval = evalRetain
 	switch {
 	case cb.agg == aggCount || cb.agg == aggDisconnected:
@@ -217,7 +269,7 @@ func (cb *compiledBehavior) retainOnly() {
 }
 
 // compileWindow sets the aggregation window from durationSeconds.
-func (cb *compiledBehavior) compileWindow(c *behavior.BehaviorCriteria, period time.Duration) error {
+func (cb *Behavior) compileWindow(c *behavior.BehaviorCriteria, period time.Duration) error {
 	if c.DurationSeconds == nil || c.MLDetectionConfig != nil {
 		if cb.agg != aggPerInput && cb.agg != aggCount && cb.agg != aggDisconnected {
 			cb.agg = aggPerInput // gauges, byte size and custom numbers without a window
@@ -239,7 +291,7 @@ func (cb *compiledBehavior) compileWindow(c *behavior.BehaviorCriteria, period t
 }
 
 // compileCriteria compiles the comparison of c.
-func (cb *compiledBehavior) compileCriteria(c *behavior.BehaviorCriteria) error {
+func (cb *Behavior) compileCriteria(c *behavior.BehaviorCriteria) error {
 	switch {
 	case c.MLDetectionConfig != nil:
 		cb.eval = evalNone
@@ -285,4 +337,31 @@ func sameMonitoring(a, b *behavior.Behavior) bool {
 	ja, err1 := behaviorKey(a)
 	jb, err2 := behaviorKey(b)
 	return err1 == nil && err2 == nil && ja == jb
+}
+
+// behaviorKey is the identity of what a behavior monitors: everything but
+// suppressAlerts and exportMetric.
+func behaviorKey(b *behavior.Behavior) (string, error) {
+	k := struct {
+		Name      string
+		Metric    string
+		Dimension *behavior.MetricDimension
+		Criteria  *behavior.BehaviorCriteria
+	}{b.Name, b.Metric, b.MetricDimension, b.Criteria}
+	j, err := json.Marshal(k)
+	return string(j), err
+}
+
+func (env *Env) dimension(name string) (*dimension.Matcher, bool) {
+	if env.Dimension == nil {
+		return nil, false
+	}
+	return env.Dimension(name)
+}
+
+func (env *Env) metricType(name string) (string, bool) {
+	if env.MetricType == nil {
+		return "", false
+	}
+	return env.MetricType(name)
 }

@@ -1,0 +1,227 @@
+package eval
+
+import (
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/ruledetect/ruledetect/dimension"
+	"github.com/ruledetect/ruledetect/internal/report"
+)
+
+// The apply step: each input, admitted (enter), feeds the behaviors of its
+// thing that take its kind of input (Coverage.byInput); feed, beside the
+// windows, says what each behavior's aggregation does with the value.
+
+// Message applies a message thing sent (sent) or received at t, on topic,
+// of bytes bytes, from src when known. h, when not nil, is thing's handle.
+func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic string, bytes int64, src netip.Addr) error {
+	in := inMessageReceived
+	if sent {
+		in = inMessageSent
+	}
+	sh, ts, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(sh)
+	ns := t.UnixNano()
+	k := p.periodOf(ns)
+	var dims dimMemo
+	for _, i := range ts.cov.byInput[in] {
+		cb := ts.cov.behaviors[i]
+		if cb.dim != nil && !dims.passes(cb, topic, ts.name) {
+			continue
+		}
+		if cb.sourceIP {
+			if src.IsValid() {
+				addr := [1]netip.Addr{src.Unmap()}
+				p.feed(ts, int(i), k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, ns)
+			}
+			continue
+		}
+		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: uint64(bytes)}, ns)
+	}
+	return nil
+}
+
+// dimMemo remembers, for one input, whether its topic matched each dimension
+// seen so far, so that behaviors sharing a dimension (often with IN and
+// NOT_IN) match the topic once.
+type dimMemo struct {
+	n       int
+	matcher [4]*dimension.Matcher
+	match   [4]bool
+}
+
+// passes reports whether the topic passes cb's dimension, as
+// cb.dim.Passes(cb.dimOp, topic, client) does.
+func (d *dimMemo) passes(cb *Behavior, topic, client string) bool {
+	var match bool
+	j := 0
+	for j < d.n && d.matcher[j] != cb.dim {
+		j++
+	}
+	if j < d.n {
+		match = d.match[j]
+	} else {
+		match = cb.dim.Match(topic, client)
+		if d.n < len(d.matcher) {
+			d.matcher[d.n], d.match[d.n] = cb.dim, match
+			d.n++
+		}
+	}
+	return cb.dimOp.Admits(match)
+}
+
+// AuthFailure applies an authorization failure of thing at t on topic.
+func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) error {
+	sh, ts, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(sh)
+	ns := t.UnixNano()
+	k := p.periodOf(ns)
+	var dims dimMemo
+	for _, i := range ts.cov.byInput[inAuthFailure] {
+		cb := ts.cov.behaviors[i]
+		if cb.dim != nil && !dims.passes(cb, topic, ts.name) {
+			continue
+		}
+		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
+	}
+	return nil
+}
+
+// Connect applies a connection attempt of thing at t from src, refused
+// when failed.
+func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src netip.Addr) error {
+	sh, ts, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(sh)
+	ns := t.UnixNano()
+	k := p.periodOf(ns)
+	if !failed && ts.disconnectedAt != 0 {
+		ts.disconnectedAt = 0
+		// Reconnected: aws:disconnect-duration behaviors get a zero datapoint,
+		// which can clear their alarm.
+		for _, i := range ts.cov.windowed {
+			if ts.cov.behaviors[i].agg == aggDisconnected {
+				p.observe(ts, int(i), Datapoint{Kind: ValueCount}, ns)
+			}
+		}
+	}
+	for _, i := range ts.cov.byInput[inConnect] {
+		if ts.cov.behaviors[i].sourceIP {
+			// A refused attempt has no source a profile may judge.
+			if !failed && src.IsValid() {
+				addr := [1]netip.Addr{src.Unmap()}
+				p.feed(ts, int(i), k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, ns)
+			}
+			continue
+		}
+		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
+	}
+	return nil
+}
+
+// Disconnect applies a disconnection of thing at t.
+func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
+	sh, ts, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(sh)
+	ns := t.UnixNano()
+	if ts.disconnectedAt == 0 {
+		ts.disconnectedAt = ns
+	}
+	k := p.periodOf(ns)
+	for _, i := range ts.cov.byInput[inDisconnect] {
+		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
+	}
+	return nil
+}
+
+// Report applies a device report of thing at t. A behavior gets a
+// datapoint only if the report has its metric's block; a block present
+// with an empty list is a compliant datapoint.
+func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) error {
+	sh, ts, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(sh)
+	ns := t.UnixNano()
+	net := r.NetworkStats
+	if net.Present && p.opts.CumulativeNetStats {
+		if ts.counters == nil {
+			ts.counters = new(report.CounterState)
+		}
+		d, ok := ts.counters.Delta(net)
+		net, net.Present = d, ok
+	}
+	k := p.periodOf(ns)
+	for _, i := range ts.cov.byInput[inReport] {
+		if d, ok := reportValue(ts.cov.behaviors[i], r, &net); ok {
+			p.feed(ts, int(i), k, d, ns)
+		}
+	}
+	return nil
+}
+
+// reportValue returns the value r gives behavior b, if it has one.
+func reportValue(b *Behavior, r *report.Report, net *report.NetworkStats) (Datapoint, bool) {
+	count := func(present bool, v int64) (Datapoint, bool) {
+		return Datapoint{Kind: ValueCount, Count: uint64(max(v, 0))}, present
+	}
+	switch b.field {
+	case fieldBytesIn:
+		return count(net.Present, net.BytesIn)
+	case fieldBytesOut:
+		return count(net.Present, net.BytesOut)
+	case fieldPacketsIn:
+		return count(net.Present, net.PacketsIn)
+	case fieldPacketsOut:
+		return count(net.Present, net.PacketsOut)
+	case fieldListeningTCPCount:
+		return count(r.ListeningTCP.Present, r.ListeningTCP.Total)
+	case fieldListeningUDPCount:
+		return count(r.ListeningUDP.Present, r.ListeningUDP.Total)
+	case fieldEstablishedCount:
+		return count(r.Established.Present, r.Established.Total)
+	case fieldListeningTCPPorts:
+		return Datapoint{Kind: ValuePorts, Ports: r.ListeningTCP.Ports}, r.ListeningTCP.Present
+	case fieldListeningUDPPorts:
+		return Datapoint{Kind: ValuePorts, Ports: r.ListeningUDP.Ports}, r.ListeningUDP.Present
+	case fieldDestinationIPs:
+		return Datapoint{Kind: ValueAddrs, Addrs: r.Established.RemoteAddrs}, r.Established.Present
+	case fieldCustom:
+		cv, ok := r.CustomByName(b.custom)
+		if !ok {
+			return Datapoint{}, false
+		}
+		switch cv.Kind {
+		case report.Number:
+			return Datapoint{Kind: ValueNumber, Number: cv.Number}, true
+		case report.NumberList:
+			return Datapoint{Kind: ValueNumbers, Numbers: cv.Numbers}, true
+		case report.StringList:
+			return Datapoint{Kind: ValueStrings, Strings: cv.Strings}, true
+		case report.IPList:
+			return Datapoint{Kind: ValueAddrs, Addrs: cv.IPs}, true
+		}
+	}
+	return Datapoint{}, false
+}
+
+// windowBits is d as a window accumulates it: a count, or a float's bits.
+func windowBits(d *Datapoint) uint64 {
+	if d.Kind == ValueNumber {
+		return math.Float64bits(d.Number)
+	}
+	return d.Count
+}

@@ -1,0 +1,263 @@
+package eval
+
+import (
+	"time"
+)
+
+// The clock: the watermark (the newest event time seen), the newest
+// closed boundary, and the moves of both. An input that reaches no new
+// boundary takes only its shard's lock (admitInShard); one that starts the
+// clock, crosses a boundary or may be too far ahead takes mu and moves the
+// clock first (moveClock).
+
+// InputError is an input the clock refuses: one older than the newest
+// closed boundary (Late), or one further ahead of the watermark than
+// Options.MaxClockJump allows. Both are counted in Stats.
+type InputError struct {
+	Late    bool
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Message }
+
+// Slack is the number of periods an input may land behind the newest one
+// (the allowed lateness in whole periods, rounded up).
+func (p *Plane) Slack() int32 {
+	P := p.opts.Period
+	return int32((p.opts.AllowedLateness + P - 1) / P)
+}
+
+// CloseTarget is the newest boundary that watermark w closes: the last
+// whose time plus the allowed lateness w has reached.
+func (p *Plane) CloseTarget(w int64) int64 {
+	return p.periodOf(w - int64(p.opts.AllowedLateness))
+}
+
+// periodOf returns the index of the evaluation period that contains t (Unix ns).
+func (p *Plane) periodOf(t int64) int64 {
+	P := int64(p.opts.Period)
+	k := t / P
+	if t%P < 0 {
+		k--
+	}
+	return k
+}
+
+// ClosedBoundary returns the newest evaluation period boundary closed, and
+// false before the first input or Advance.
+func (p *Plane) ClosedBoundary() (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started.Load() {
+		return time.Time{}, false
+	}
+	return time.Unix(0, p.closed.Load()*int64(p.opts.Period)).UTC(), true
+}
+
+// Advance moves the watermark to t without an input: it closes every
+// evaluation period up to t, emits the invalidations due by t and prunes
+// the log. Advancing to a time before the watermark does nothing.
+func (p *Plane) Advance(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ns := t.UnixNano()
+	if !p.started.Load() {
+		p.start(ns)
+	}
+	p.advanceTo(ns)
+	p.expireIdle(ns)
+	p.log.Prune(t)
+}
+
+// Start sets the clock at watermark t, as a first input at t would; for a
+// restore, before the plane is shared.
+func (p *Plane) Start(t int64) { p.start(t) }
+
+// start sets the clock at the first input or Advance: the watermark at t,
+// and the boundaries up to t less the allowed lateness closed. Called with
+// mu held.
+func (p *Plane) start(t int64) {
+	p.watermark = t
+	p.wmPub.Store(t)
+	p.setClosed(p.CloseTarget(t))
+	p.started.Store(true)
+	p.signalClock()
+}
+
+// setClosed marks every boundary up to m closed, in the clock and in
+// every shard. Called with mu held and no shard lock.
+func (p *Plane) setClosed(m int64) {
+	p.closed.Store(m)
+	for _, sh := range p.shards {
+		sh.mu.Lock()
+		sh.closed = m
+		sh.mu.Unlock()
+	}
+}
+
+// syncWatermark folds the newest input times of the shards, which inputs
+// that do not take mu leave there, into the watermark. Called with mu held.
+func (p *Plane) syncWatermark() {
+	if !p.serial {
+		for _, sh := range p.shards {
+			p.watermark = max(p.watermark, sh.wm.Load())
+		}
+	}
+	p.wmPub.Store(p.watermark)
+}
+
+// lockClock takes mu to move the clock to t. While a close is under way it
+// does not wait for mu, which the close holds until the whole fleet is
+// closed: it waits for the close to reach t's boundary, and then returns
+// false, so that the input goes in with its shard's lock only (closing
+// the shard first if the close has not reached it).
+func (p *Plane) lockClock(t int64) bool {
+	if p.serial {
+		p.mu.Lock() // every input of a serial plane holds mu
+		return true
+	}
+	for {
+		moved := *p.moved.Load()
+		if p.started.Load() && p.CloseTarget(t) <= p.closed.Load() && !p.tooFarAhead(t, p.wmPub.Load()) {
+			return false
+		}
+		if !p.closing.Load() {
+			p.mu.Lock()
+			return true
+		}
+		<-moved
+	}
+}
+
+// signalClock wakes the inputs waiting in lockClock: the closed boundary
+// moved, or a close ended.
+func (p *Plane) signalClock() {
+	ch := make(chan struct{})
+	close(*p.moved.Swap(&ch))
+}
+
+// tooFarAhead reports whether an input at t is further ahead of the
+// watermark w than Options.MaxClockJump allows.
+func (p *Plane) tooFarAhead(t, w int64) bool {
+	jump := p.opts.MaxClockJump
+	return jump > 0 && t-w > int64(jump)
+}
+
+// admitInShard reports whether an input at t can be applied with only its
+// shard's lock, held by the caller: the clock has started, no boundary
+// that t reaches is left to close and t is not far enough ahead to be a
+// clock jump. It returns a late InputError for an input older than the
+// newest closed boundary. While a period close is under way and has not
+// reached this shard, an input of a period after the boundary being closed
+// closes the shard first, so that it waits for one shard's close, not the
+// fleet's.
+func (p *Plane) admitInShard(sh *shard, t time.Time) (bool, error) {
+	if !p.started.Load() {
+		return false, nil
+	}
+	ns := t.UnixNano()
+	ct := p.CloseTarget(ns)
+	for ct > sh.closed {
+		if ct > p.closed.Load() {
+			return false, nil
+		}
+		// The clock has closed a boundary (it closes one at a time) and
+		// its closer has not reached this shard yet: close it here rather
+		// than wait for the whole fleet's close.
+		p.closeShard(sh, sh.closed+1)
+	}
+	if p.tooFarAhead(ns, max(sh.wm.Load(), p.wmPub.Load())) {
+		return false, nil // moveClock decides, with the whole watermark
+	}
+	if p.periodOf(ns) < p.closed.Load() {
+		return false, p.lateInput(t)
+	}
+	return true, nil
+}
+
+// moveClock checks t against the watermark and closes the periods t
+// passes, or starts closing them in the background (closeInBackground),
+// which it reports; mu then belongs to that close. It is called with mu
+// held.
+func (p *Plane) moveClock(t time.Time) (background bool, err error) {
+	ns := t.UnixNano()
+	if !p.started.Load() {
+		p.start(ns)
+	}
+	p.syncWatermark()
+	if p.tooFarAhead(ns, p.watermark) {
+		p.clockJumps.Add(1)
+		return false, &InputError{Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is more than " + p.opts.MaxClockJump.String() +
+			" ahead of the watermark, " + time.Unix(0, p.watermark).UTC().Format(time.RFC3339Nano) + " (a device clock? see WithMaxClockJump)"}
+	}
+	for {
+		if p.periodOf(ns) < p.closed.Load() {
+			return false, p.lateInput(t)
+		}
+		// While another caller closes boundaries (and waits for a
+		// population exchange without the lock), an input of a period that
+		// a window being closed may still hold goes in; a later one waits,
+		// as it would have for the lock.
+		if !p.closing.Load() || p.periodOf(ns) <= p.closed.Load()+int64(p.Slack()) {
+			break
+		}
+		p.closeDone.Wait()
+	}
+	if p.closeInBackground(ns) {
+		return true, nil
+	}
+	p.advanceTo(ns)
+	return false, nil
+}
+
+// closeInBackground starts the close of the one boundary the input at t
+// reaches, when it is one and nothing needs the fleet's order, and reports
+// whether it did: the boundary is marked closed at once, so that the
+// input, and every other one, closes only its own shard before it is
+// applied (admitInShard), while a goroutine closes the rest of the fleet
+// and judges the statistical behaviors, holding mu until it is done. So no
+// input waits for the whole fleet's close, the one that crosses the
+// boundary included. Calls that show what a close produces (listings,
+// Stats, Flush) wait for it first (AwaitClose); those that take mu wait
+// anyway.
+//
+// Called with mu held; when it reports true, mu belongs to the background
+// close, which unlocks it.
+func (p *Plane) closeInBackground(t int64) bool {
+	m := p.CloseTarget(t)
+	if p.serial || p.hooks.Exchange != nil || p.closing.Load() || m != p.closed.Load()+1 || t <= p.watermark {
+		return false // an exchange releases mu midway, and may call the engine
+	}
+	if m >= p.steadyFrom(p.watermark) && p.fastForwardable() {
+		return false // crossed in one sweep by advanceTo, holding every shard
+	}
+	p.watermark = t
+	p.wmPub.Store(t)
+	p.closing.Store(true)
+	p.closed.Store(m)
+	p.bgClose.Store(true)
+	p.signalClock()
+	go func() {
+		p.closePeriod(m)
+		p.endClose()
+		p.bgClose.Store(false)
+		p.mu.Unlock() // it holds back no caller: the next input waits for room in the queue
+	}()
+	return true
+}
+
+// AwaitClose waits for a close that an input started in the background
+// (closeInBackground), so that what it produced shows.
+func (p *Plane) AwaitClose() {
+	if p.bgClose.Load() {
+		p.mu.Lock()
+		p.mu.Unlock() //nolint:staticcheck // an empty section: the background close holds mu until it is done
+	}
+}
+
+// lateInput counts and returns the late InputError of an input at t.
+func (p *Plane) lateInput(t time.Time) error {
+	p.late.Add(1)
+	return &InputError{Late: true, Message: "input at " + t.UTC().Format(time.RFC3339Nano) + " is older than the newest closed evaluation period, ending " +
+		time.Unix(0, p.closed.Load()*int64(p.opts.Period)).UTC().Format(time.RFC3339)}
+}

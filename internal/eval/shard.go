@@ -1,0 +1,150 @@
+package eval
+
+import (
+	"hash/maphash"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// shard holds the things whose names hash to it, under a lock of its own, so
+// that inputs of things in different shards are applied in parallel. The
+// plane's clock (the watermark and the closed boundary) is global; a shard
+// keeps the part of it that its inputs need without the clock's lock.
+//
+// The fields an input writes come first and share a cache line; the pad
+// keeps a neighbouring shard's from sharing it.
+type shard struct {
+	mu sync.Mutex
+	// closed is the newest boundary this shard has closed. A period close
+	// sets the plane's closed boundary first and then closes the shards;
+	// an input of a period after a boundary its shard has not closed yet
+	// closes the shard itself first (closeShard).
+	closed int64
+	things map[string]*Thing
+	// wm is the newest input time this shard has seen (Unix ns); the
+	// plane's watermark is the greatest of its own and every shard's.
+	wm atomic.Int64
+	// inputs and datapoints count for Stats.
+	inputs, datapoints atomic.Uint64
+	_                  [64]byte
+
+	scratch closeScratch
+	// snap is the snapshot that has yet to encode this shard, if any
+	// (thingEncoder); an input encodes it before it changes the shard.
+	snap  *thingEncoder
+	index uint16
+	_     [64]byte
+}
+
+// A plane has 8 shards per GOMAXPROCS by default, so that two goroutines
+// rarely want the same shard at once, and at least 64, so that an input
+// that finds its shard behind a period close (see closeShard) closes a
+// sixty-fourth of the fleet or less: about 8 ms at 10^6 things.
+const (
+	shardsPerProc = 8
+	minShards     = 64
+)
+
+// MaxShards bounds Options.Shards; a thing's shard index is 16 bits.
+const MaxShards = 4096
+
+// DefaultShards is the default number of shards: 8 × GOMAXPROCS, at least
+// 64 and at most MaxShards.
+func DefaultShards() int {
+	return min(MaxShards, max(minShards, shardsPerProc*runtime.GOMAXPROCS(0)))
+}
+
+// newShards makes n empty shards.
+func newShards(n int) []*shard {
+	s := make([]*shard, n)
+	for i := range s {
+		sh := &shard{things: map[string]*Thing{}, index: uint16(i)}
+		s[i] = sh
+	}
+	return s
+}
+
+// shardOf returns the shard of the thing named name.
+func (p *Plane) shardOf(name string) *shard {
+	if len(p.shards) == 1 {
+		return p.shards[0]
+	}
+	return p.shards[maphash.String(p.seed, name)%uint64(len(p.shards))]
+}
+
+// shardFor returns the shard of thing, from its handle when there is one.
+func (p *Plane) shardFor(thing string, h *Handle) *shard {
+	if h != nil {
+		return h.sh
+	}
+	return p.shardOf(thing)
+}
+
+// lockShards locks every shard, in order; the caller holds mu. With it a
+// control-plane change or a snapshot sees no input half applied.
+func (p *Plane) lockShards() {
+	for _, sh := range p.shards {
+		sh.mu.Lock()
+	}
+}
+
+func (p *Plane) unlockShards() {
+	for _, sh := range p.shards {
+		sh.mu.Unlock()
+	}
+}
+
+// eachThing calls f with every thing of every shard; the caller holds every
+// shard's lock (or the plane is not shared yet).
+func (p *Plane) eachThing(f func(*Thing)) {
+	for _, sh := range p.shards {
+		for _, ts := range sh.things {
+			f(ts)
+		}
+	}
+}
+
+// thing returns the state of the thing named name, or nil; the caller holds
+// its shard's lock.
+func (p *Plane) thing(name string) *Thing {
+	return p.shardOf(name).things[name]
+}
+
+// ParallelClose is the fleet size from which a period close runs its
+// shards on several goroutines: below it, starting them costs more than
+// it saves. Tests lower it.
+var ParallelClose = 4096
+
+// eachShard calls f with every shard, each under its own lock, on up to
+// GOMAXPROCS goroutines when the plane is not serial and the fleet is
+// large, else in order. f must touch only its shard's things and what is
+// safe for concurrent use.
+func (p *Plane) eachShard(f func(*shard)) {
+	workers := min(runtime.GOMAXPROCS(0), len(p.shards))
+	if p.serial || workers < 2 || p.thingCount.Load() < int64(ParallelClose) {
+		for _, sh := range p.shards {
+			sh.mu.Lock()
+			f(sh)
+			sh.mu.Unlock()
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(p.shards)) {
+					return
+				}
+				sh := p.shards[i]
+				sh.mu.Lock()
+				f(sh)
+				sh.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
