@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ruledetect/ruledetect/internal/echo"
-
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // MaxCustomMetrics is the service's default quota of custom metrics.
@@ -60,9 +59,6 @@ type ListCustomMetricsOutput struct {
 	NextToken   string   `json:"nextToken,omitzero"`
 }
 
-// customMetricTypes are the model's CustomMetricType values.
-var customMetricTypes = []string{"string-list", "ip-address-list", "number-list", "number"}
-
 // displayNamePattern is the model's CustomMetricDisplayName pattern.
 var displayNamePattern = regexp.MustCompile(`^[[:graph:] ]*$`)
 
@@ -88,8 +84,14 @@ func (e *Engine) CreateCustomMetric(ctx context.Context, in CreateCustomMetricIn
 	if strings.HasPrefix(in.MetricName, "aws:") {
 		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "a custom metric's name can't begin with aws:")
 	}
-	if !slices.Contains(customMetricTypes, in.MetricType) {
-		return CreateCustomMetricOutput{}, newError(op, ErrInvalidRequest, in.MetricName, "metricType %s: want one of %s", echo.Quote(in.MetricType), strings.Join(customMetricTypes, ", "))
+	if _, err := behavior.ParseCustomMetricType(in.MetricType); err != nil {
+		var types []string
+		for _, t := range behavior.CustomMetricTypes() {
+			types = append(types, string(t))
+		}
+		bad := newError(op, ErrInvalidRequest, in.MetricName, "metricType %s: want one of %s", echo.Quote(in.MetricType), strings.Join(types, ", "))
+		bad.Cause = err
+		return CreateCustomMetricOutput{}, bad
 	}
 	var out CreateCustomMetricOutput
 	err := e.update(ctx, func(cfg *config) (cpChange, error) {

@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,4 +88,26 @@ func TestThingHandleConcurrent(t *testing.T) {
 	wg.Wait()
 	e.Advance(ctx, lifeT0.Add(300*time.Second))
 	assert.Equal(t, uint64(800), e.Stats().Inputs)
+}
+
+// Regression: the engine accepted a thing name with a C1 control character
+// (U+0085) that the replay reader refused, so a fleet's replay and its live
+// ingest disagreed on which things exist. Both now follow one rule,
+// behavior.ThingNameProblem.
+func TestThingNameC1ControlRefused(t *testing.T) {
+	ctx := context.Background()
+	e, err := New()
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, name := range []string{"cam\u0085x", "cam\u009fx", "cam\x7fx", "cam\x01x", "", strings.Repeat("a", 129), "cam\xffx"} {
+		_, err := e.Thing(name)
+		require.ErrorIs(t, err, ErrInvalidRequest, "%q", name)
+		require.ErrorIs(t, e.IngestDisconnect(ctx, Disconnect{Thing: name, Time: at}), ErrInvalidRequest, "%q", name)
+		assert.NotEmpty(t, behavior.ThingNameProblem(name), "%q", name)
+	}
+	for _, name := range []string{"cam\u00a0x", "caméra-7", strings.Repeat("a", 128), "a b/c:d"} {
+		_, err := e.Thing(name)
+		require.NoError(t, err, "%q", name)
+		require.NoError(t, e.IngestDisconnect(ctx, Disconnect{Thing: name, Time: at}), "%q", name)
+	}
 }

@@ -434,7 +434,7 @@ func (e *Engine) restoreConfig(ctl *snapControl) (*config, error) {
 		switch {
 		case err != nil:
 			return nil, errSnap("custom metric %s: %s", echo.Quote(sm.Name), message(err))
-		case strings.HasPrefix(sm.Name, "aws:") || !slices.Contains(customMetricTypes, sm.Type):
+		case strings.HasPrefix(sm.Name, "aws:") || !behavior.CustomMetricType(sm.Type).IsValid():
 			return nil, errSnap("custom metric %s: malformed name or type", echo.Quote(sm.Name))
 		case cfg.customs[sm.Name] != nil:
 			return nil, errSnap("custom metric %s appears twice", echo.Quote(sm.Name))

@@ -52,11 +52,13 @@ func (t CustomMetricType) IsValid() bool {
 // and no duration. Custom metrics never take a dimension. For an invalid t
 // it returns the zero Metric.
 func (t CustomMetricType) Metric(name string) Metric {
-	m := Metric{Name: name, Side: SideCustom, Duration: DurationForbidden, CustomType: t}
+	m := Metric{Name: name, Side: SideCustom, Duration: DurationForbidden, CustomType: t,
+		Source: FromCustom, Aggregation: PerInput}
 	switch t {
 	case CustomNumber:
 		m.Value, m.Operators, m.Duration = ValueNumber, NumericOperators, DurationOptional
 		m.Statistical, m.ML = true, true
+		m.Aggregation = LastValue
 	case CustomNumberList:
 		m.Value, m.Operators = ValueNumbers, SetOperators
 	case CustomStringList:

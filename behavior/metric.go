@@ -154,6 +154,10 @@ type Metric struct {
 	Dimension bool
 	// CustomType is the custom metric's type; "" for aws: metrics.
 	CustomType CustomMetricType
+	// Source is the input that gives the metric its datapoints, and
+	// Aggregation how a window's inputs make its datapoint.
+	Source      Source
+	Aggregation Aggregation
 }
 
 // IsValid reports whether m is a catalog row rather than the zero Metric.

@@ -105,35 +105,64 @@ type Behavior struct {
 	suppressed       bool
 }
 
-// metricSources says where each aws: metric of the catalog
-// (behavior.Metrics) datapoints come from; TestEveryCatalogMetricHasASource
-// keeps the two in step.
-var metricSources = map[string]struct {
-	in    input
-	field field
-	list  bool // list datapoints: always per input
-	// windowed is the aggregation when durationSeconds is set; per-input
-	// metrics without a duration use aggPerInput.
-	windowed agg
-}{
-	"aws:num-messages-sent":               {in: inMessageSent, windowed: aggCount},
-	"aws:num-messages-received":           {in: inMessageReceived, windowed: aggCount},
-	"aws:num-authorization-failures":      {in: inAuthFailure, windowed: aggCount},
-	"aws:num-connection-attempts":         {in: inConnect, windowed: aggCount},
-	"aws:num-disconnects":                 {in: inDisconnect, windowed: aggCount},
-	"aws:message-byte-size":               {in: inMessageSent, windowed: aggSumIfAny},
-	"aws:source-ip-address":               {in: inConnect, list: true},
-	"aws:disconnect-duration":             {in: inDisconnect, windowed: aggDisconnected},
-	"aws:all-bytes-in":                    {in: inReport, field: fieldBytesIn, windowed: aggSumIfAny},
-	"aws:all-bytes-out":                   {in: inReport, field: fieldBytesOut, windowed: aggSumIfAny},
-	"aws:all-packets-in":                  {in: inReport, field: fieldPacketsIn, windowed: aggSumIfAny},
-	"aws:all-packets-out":                 {in: inReport, field: fieldPacketsOut, windowed: aggSumIfAny},
-	"aws:num-listening-tcp-ports":         {in: inReport, field: fieldListeningTCPCount, windowed: aggLast},
-	"aws:num-listening-udp-ports":         {in: inReport, field: fieldListeningUDPCount, windowed: aggLast},
-	"aws:num-established-tcp-connections": {in: inReport, field: fieldEstablishedCount, windowed: aggLast},
-	"aws:listening-tcp-ports":             {in: inReport, field: fieldListeningTCPPorts, list: true},
-	"aws:listening-udp-ports":             {in: inReport, field: fieldListeningUDPPorts, list: true},
-	"aws:destination-ip-addresses":        {in: inReport, field: fieldDestinationIPs, list: true},
+// sourceOf returns the input, and for a report the field, that a catalog
+// row's source (behavior.Source) names, and false for a source this
+// package does not know: the one catalog, in package behavior, says
+// where each metric's datapoints come from.
+func sourceOf(m behavior.Metric) (input, field, bool) {
+	switch m.Source {
+	case behavior.FromMessagesSent:
+		return inMessageSent, fieldNone, true
+	case behavior.FromMessagesReceived:
+		return inMessageReceived, fieldNone, true
+	case behavior.FromAuthorizationFailures:
+		return inAuthFailure, fieldNone, true
+	case behavior.FromConnects:
+		return inConnect, fieldNone, true
+	case behavior.FromDisconnects:
+		return inDisconnect, fieldNone, true
+	case behavior.FromBytesIn:
+		return inReport, fieldBytesIn, true
+	case behavior.FromBytesOut:
+		return inReport, fieldBytesOut, true
+	case behavior.FromPacketsIn:
+		return inReport, fieldPacketsIn, true
+	case behavior.FromPacketsOut:
+		return inReport, fieldPacketsOut, true
+	case behavior.FromListeningTCPCount:
+		return inReport, fieldListeningTCPCount, true
+	case behavior.FromListeningUDPCount:
+		return inReport, fieldListeningUDPCount, true
+	case behavior.FromEstablishedCount:
+		return inReport, fieldEstablishedCount, true
+	case behavior.FromListeningTCPPorts:
+		return inReport, fieldListeningTCPPorts, true
+	case behavior.FromListeningUDPPorts:
+		return inReport, fieldListeningUDPPorts, true
+	case behavior.FromDestinationIPs:
+		return inReport, fieldDestinationIPs, true
+	case behavior.FromCustom:
+		return inReport, fieldCustom, true
+	}
+	return 0, 0, false
+}
+
+// aggOf returns the aggregation a catalog row's (behavior.Aggregation)
+// names, and false for one this package does not know.
+func aggOf(m behavior.Metric) (agg, bool) {
+	switch m.Aggregation {
+	case behavior.PerInput:
+		return aggPerInput, true
+	case behavior.CountInputs:
+		return aggCount, true
+	case behavior.SumValues:
+		return aggSumIfAny, true
+	case behavior.LastValue:
+		return aggLast, true
+	case behavior.MinutesDisconnected:
+		return aggDisconnected, true
+	}
+	return 0, false
 }
 
 // Env is what compiling a behavior looks up: the dimensions and custom
@@ -190,27 +219,12 @@ func (cb *Behavior) Statistical() bool { return cb.eval == evalStatistical }
 
 // compile prepares b, already validated, for evaluation.
 func compile(profile string, b behavior.Behavior, env Env) (*Behavior, error) {
-	cb := &Behavior{profile: profile, b: b, toAlarm: 1, toClear: 1, sourceIP: b.Metric == "aws:source-ip-address"}
+	cb := &Behavior{profile: profile, b: b, toAlarm: 1, toClear: 1}
 	if b.SuppressAlerts != nil {
 		cb.suppressed = *b.SuppressAlerts
 	}
-	if src, ok := metricSources[b.Metric]; ok {
-		cb.in, cb.field = src.in, src.field
-		cb.agg = aggPerInput
-		if !src.list {
-			cb.agg = src.windowed
-		}
-	} else if _, aws := behavior.LookupMetric(b.Metric); aws {
-		// A metric of the catalog without a source here would validate and
-		// never fire: refuse it (TestEveryCatalogMetricHasASource).
-		return nil, fmt.Errorf("behavior %s: metric %s has no source in the engine", b.Name, b.Metric)
-	} else {
-		cb.in, cb.field, cb.custom = inReport, fieldCustom, b.Metric
-		cb.agg = aggPerInput
-		if typ, ok := env.metricType(b.Metric); ok && typ == "number" {
-			cb.float = true
-			cb.agg = aggLast
-		}
+	if err := cb.compileMetric(env.metric(b.Metric)); err != nil {
+		return nil, err
 	}
 	cb.series = SeriesOf(b.Metric, b.MetricDimension)
 	if b.MetricDimension != nil {
@@ -227,7 +241,7 @@ func compile(profile string, b behavior.Behavior, env Env) (*Behavior, error) {
 			return nil, fmt.Errorf("behavior %s: %w", b.Name, err)
 		}
 		cb.dim, cb.dimOp = m, dop
-		if b.Metric == "aws:source-ip-address" {
+		if cb.sourceIP {
 			// With a dimension, source IPs come from the sent messages whose topic passes it.
 			cb.in = inMessageSent
 		}
@@ -253,6 +267,27 @@ func compile(profile string, b behavior.Behavior, env Env) (*Behavior, error) {
 		cb.retainOnly()
 	}
 	return cb, nil
+}
+
+// compileMetric sets where cb's datapoints come from and how a window
+// aggregates them, from its metric's catalog row. A row without a source
+// or aggregation this package knows would validate and never fire: it is
+// refused (TestEveryCatalogMetricHasASource).
+func (cb *Behavior) compileMetric(m behavior.Metric) error {
+	in, f, ok := sourceOf(m)
+	a, aok := aggOf(m)
+	if !ok || !aok {
+		return fmt.Errorf("behavior %s: metric %s has no source in the engine", cb.b.Name, m.Name)
+	}
+	cb.in, cb.field, cb.agg = in, f, a
+	// Source IPs: list datapoints of one address, from connects or, with
+	// a dimension, sent messages.
+	cb.sourceIP = m.Source == behavior.FromConnects && a == aggPerInput
+	if f == fieldCustom {
+		cb.custom = m.Name
+		cb.float = m.Value == behavior.ValueNumber
+	}
+	return nil
 }
 
 // retainOnly makes cb a behavior whose datapoints are only retained (ML
@@ -364,4 +399,18 @@ func (env *Env) metricType(name string) (string, bool) {
 		return "", false
 	}
 	return env.MetricType(name)
+}
+
+// metric returns the catalog row of the metric called name: an aws:
+// metric's own, or a custom metric's type's. A custom metric the control
+// plane does not know (none passes validation) is taken per input.
+func (env *Env) metric(name string) behavior.Metric {
+	if m, ok := behavior.LookupMetric(name); ok {
+		return m
+	}
+	typ, _ := env.metricType(name)
+	if m := behavior.CustomMetricType(typ).Metric(name); m.IsValid() {
+		return m
+	}
+	return behavior.Metric{Name: name, Side: behavior.SideCustom, Source: behavior.FromCustom, Aggregation: behavior.PerInput}
 }
