@@ -81,17 +81,7 @@ func (e *Engine) checkTarget(op, arn string) error {
 // target takes at most 5 profiles (ErrLimitExceeded).
 func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn string) error {
 	const op = "AttachSecurityProfile"
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := e.checkTarget(op, targetArn); err != nil {
-		return err
-	}
-	return e.update(ctx, func(cfg *config) (cpChange, error) {
-		if _, ok := cfg.profiles[profile]; !ok {
-			return cpChange{}, errNotFound(op, "security profile", profile)
-		}
-		attached := cfg.targets[targetArn]
+	return e.updateAttachment(ctx, op, profile, targetArn, func(cfg *config, attached []string) (cpChange, error) {
 		if slices.Contains(attached, profile) {
 			return cpChange{}, nil
 		}
@@ -109,6 +99,20 @@ func (e *Engine) AttachSecurityProfile(ctx context.Context, profile, targetArn s
 // watermark, since nothing monitors them any more.
 func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn string) error {
 	const op = "DetachSecurityProfile"
+	return e.updateAttachment(ctx, op, profile, targetArn, func(cfg *config, attached []string) (cpChange, error) {
+		if !slices.Contains(attached, profile) {
+			return cpChange{}, newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
+		}
+		next := cfg.clone()
+		next.detach(profile, targetArn)
+		return cpChange{next: next, ends: e.uncovered(profile)}, nil
+	})
+}
+
+// updateAttachment is the part Attach and Detach share: the request's
+// checks (a live ctx, a well-formed target, an existing profile), then the
+// change decide makes given the profiles attached to the target.
+func (e *Engine) updateAttachment(ctx context.Context, op, profile, targetArn string, decide func(cfg *config, attached []string) (cpChange, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -119,12 +123,7 @@ func (e *Engine) DetachSecurityProfile(ctx context.Context, profile, targetArn s
 		if _, ok := cfg.profiles[profile]; !ok {
 			return cpChange{}, errNotFound(op, "security profile", profile)
 		}
-		if !slices.Contains(cfg.targets[targetArn], profile) {
-			return cpChange{}, newError(op, ErrResourceNotFound, targetArn, "security profile %s is not attached to %s", profile, targetArn)
-		}
-		next := cfg.clone()
-		next.detach(profile, targetArn)
-		return cpChange{next: next, ends: e.uncovered(profile)}, nil
+		return decide(cfg, cfg.targets[targetArn])
 	})
 }
 

@@ -23,6 +23,14 @@ func (p *Plane) Handle(name string) *Handle {
 // Name returns the handle's thing name.
 func (h *Handle) Name() string { return h.name }
 
+// admitted is an input let in by enter: its thing's shard, locked, and
+// state, and its time (Unix ns) and period.
+type admitted struct {
+	sh    *shard
+	ts    *Thing
+	ns, k int64
+}
+
 // enter admits an input of thing at t and returns the thing's shard,
 // locked, and its state, aligned with the rules in force; the caller
 // applies the input and calls leave. In a serial plane it holds mu too.
@@ -32,7 +40,7 @@ func (h *Handle) Name() string { return h.name }
 // different shards are applied in parallel. One that starts the clock,
 // closes a boundary or may be too far ahead takes mu and moves the clock
 // first (moveClock), then tries again.
-func (p *Plane) enter(thing string, h *Handle, t time.Time) (*shard, *Thing, error) {
+func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 	ns := t.UnixNano()
 	sh := p.shardFor(thing, h)
 	for {
@@ -41,13 +49,13 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (*shard, *Thing, err
 			ok, err := p.admitInShard(sh, t)
 			if err != nil {
 				sh.mu.Unlock()
-				return nil, nil, err
+				return admitted{}, err
 			}
 			if ok {
 				if sh.snap != nil {
 					sh.snap.encodePending(sh) // a snapshot is under way
 				}
-				return sh, sh.admit(p, thing, h, ns), nil
+				return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns)}, nil
 			}
 			sh.mu.Unlock()
 		}
@@ -57,11 +65,11 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (*shard, *Thing, err
 		background, err := p.moveClock(t)
 		if err != nil {
 			p.mu.Unlock()
-			return nil, nil, err
+			return admitted{}, err
 		}
 		if p.serial {
 			sh.mu.Lock()
-			return sh, sh.admit(p, thing, h, ns), nil
+			return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns)}, nil
 		}
 		if !background {
 			p.mu.Unlock()

@@ -20,13 +20,31 @@ func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic s
 	if sent {
 		in = inMessageSent
 	}
-	sh, ts, err := p.enter(thing, h, t)
+	a, err := p.enter(thing, h, t)
 	if err != nil {
 		return err
 	}
-	defer p.leave(sh)
-	ns := t.UnixNano()
-	k := p.periodOf(ns)
+	defer p.leave(a.sh)
+	p.onTopic(a, in, topic, Datapoint{Kind: ValueCount, Count: uint64(bytes)}, src)
+	return nil
+}
+
+// AuthFailure applies an authorization failure of thing at t on topic.
+func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) error {
+	a, err := p.enter(thing, h, t)
+	if err != nil {
+		return err
+	}
+	defer p.leave(a.sh)
+	p.onTopic(a, inAuthFailure, topic, Datapoint{Kind: ValueCount, Count: 1}, netip.Addr{})
+	return nil
+}
+
+// onTopic feeds d to the behaviors that take input in, but those whose
+// dimension the topic does not pass; a source-IP behavior gets src instead
+// (a list of that one address), when it is known.
+func (p *Plane) onTopic(a admitted, in input, topic string, d Datapoint, src netip.Addr) {
+	ts := a.ts
 	var dims dimMemo
 	for _, i := range ts.cov.byInput[in] {
 		cb := ts.cov.behaviors[i]
@@ -36,13 +54,12 @@ func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic s
 		if cb.sourceIP {
 			if src.IsValid() {
 				addr := [1]netip.Addr{src.Unmap()}
-				p.feed(ts, int(i), k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, ns)
+				p.feed(ts, int(i), a.k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, a.ns)
 			}
 			continue
 		}
-		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: uint64(bytes)}, ns)
+		p.feed(ts, int(i), a.k, d, a.ns)
 	}
-	return nil
 }
 
 // dimMemo remembers, for one input, whether its topic matched each dimension
@@ -74,36 +91,15 @@ func (d *dimMemo) passes(cb *Behavior, topic, client string) bool {
 	return cb.dimOp.Admits(match)
 }
 
-// AuthFailure applies an authorization failure of thing at t on topic.
-func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) error {
-	sh, ts, err := p.enter(thing, h, t)
-	if err != nil {
-		return err
-	}
-	defer p.leave(sh)
-	ns := t.UnixNano()
-	k := p.periodOf(ns)
-	var dims dimMemo
-	for _, i := range ts.cov.byInput[inAuthFailure] {
-		cb := ts.cov.behaviors[i]
-		if cb.dim != nil && !dims.passes(cb, topic, ts.name) {
-			continue
-		}
-		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
-	}
-	return nil
-}
-
 // Connect applies a connection attempt of thing at t from src, refused
 // when failed.
 func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src netip.Addr) error {
-	sh, ts, err := p.enter(thing, h, t)
+	a, err := p.enter(thing, h, t)
 	if err != nil {
 		return err
 	}
-	defer p.leave(sh)
-	ns := t.UnixNano()
-	k := p.periodOf(ns)
+	defer p.leave(a.sh)
+	ts, k, ns := a.ts, a.k, a.ns
 	if !failed && ts.disconnectedAt != 0 {
 		ts.disconnectedAt = 0
 		// Reconnected: aws:disconnect-duration behaviors get a zero datapoint,
@@ -130,16 +126,15 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 
 // Disconnect applies a disconnection of thing at t.
 func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
-	sh, ts, err := p.enter(thing, h, t)
+	a, err := p.enter(thing, h, t)
 	if err != nil {
 		return err
 	}
-	defer p.leave(sh)
-	ns := t.UnixNano()
+	defer p.leave(a.sh)
+	ts, k, ns := a.ts, a.k, a.ns
 	if ts.disconnectedAt == 0 {
 		ts.disconnectedAt = ns
 	}
-	k := p.periodOf(ns)
 	for _, i := range ts.cov.byInput[inDisconnect] {
 		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
 	}
@@ -150,12 +145,12 @@ func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
 // datapoint only if the report has its metric's block; a block present
 // with an empty list is a compliant datapoint.
 func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) error {
-	sh, ts, err := p.enter(thing, h, t)
+	a, err := p.enter(thing, h, t)
 	if err != nil {
 		return err
 	}
-	defer p.leave(sh)
-	ns := t.UnixNano()
+	defer p.leave(a.sh)
+	ts, k, ns := a.ts, a.k, a.ns
 	net := r.NetworkStats
 	if net.Present && p.opts.CumulativeNetStats {
 		if ts.counters == nil {
@@ -164,7 +159,6 @@ func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) e
 		d, ok := ts.counters.Delta(net)
 		net, net.Present = d, ok
 	}
-	k := p.periodOf(ns)
 	for _, i := range ts.cov.byInput[inReport] {
 		if d, ok := reportValue(ts.cov.behaviors[i], r, &net); ok {
 			p.feed(ts, int(i), k, d, ns)
