@@ -37,7 +37,7 @@ func (e *Engine) observed(j eval.Judged) {
 	b := j.Behavior
 	e.out.Push(outgoing{isDatapoint: true, datapoint: Datapoint{
 		Thing: j.Thing, Profile: b.Profile(), Behavior: b.Name(), Metric: b.Def().Metric,
-		Time: time.Unix(0, j.Time).UTC(), Value: j.Value.MetricValue(),
+		Time: time.Unix(0, j.Time).UTC(), Value: j.Value,
 		Statistical: b.Statistical(), Threshold: j.Threshold, Violating: j.Violating,
 	}})
 }

@@ -88,9 +88,9 @@ type metricSeries struct {
 
 // retain records d, the value of spec's series for ts at t, and queues it
 // for metrics export. Called with mu held.
-func (e *Engine) retain(thing string, spec *eval.Retained, d *eval.Datapoint, t int64) {
+func (e *Engine) retain(thing string, spec *eval.Retained, d eval.Datapoint, t int64) {
 	if len(spec.Export) > 0 && e.opts.metricSink != nil {
-		e.queueExport(thing, spec, d, t)
+		e.queueExport(thing, spec, &d, t)
 	}
 	r := e.opts.metricRetention
 	if r.Duration <= 0 {

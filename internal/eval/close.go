@@ -253,7 +253,7 @@ func (p *Plane) closeSlot(ts *Thing, i int, m, T int64) {
 	if p.opts.Retaining && cb.in != inReport {
 		if spec := ts.cov.retained(i); spec != nil {
 			if v, ok := ts.periodValue(i, m, &d); ok {
-				p.hooks.Retain(ts.name, spec, &v, T)
+				p.hooks.Retain(ts.name, spec, v.owned(), T)
 			}
 		}
 	}

@@ -117,3 +117,23 @@ func windowValue(cb *Behavior, v uint64) Datapoint {
 	}
 	return Datapoint{Kind: ValueCount, Count: v}
 }
+
+// owned returns a copy of d whose lists are its own: d's may point into the
+// input they came from, or into a stack array, and a hook may keep what it
+// is given. Copying field by field (not d as a whole) keeps d's lists from
+// escaping to the heap in every caller.
+func (d *Datapoint) owned() Datapoint {
+	return Datapoint{Kind: d.Kind, Count: d.Count, Number: d.Number,
+		Ports: clone(d.Ports), Addrs: clone(d.Addrs), Strings: clone(d.Strings), Numbers: clone(d.Numbers)}
+}
+
+// clone is slices.Clone written so that s's content does not flow into the
+// result (append to s[:0:0] would tell escape analysis it might).
+func clone[S ~[]E, E any](s S) S {
+	if s == nil {
+		return nil
+	}
+	c := make(S, len(s))
+	copy(c, s)
+	return c
+}

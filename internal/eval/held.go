@@ -1,7 +1,5 @@
 package eval
 
-import "slices"
-
 // deferredDatapoint is a Datapoint of a behavior judged per input, held
 // while the allowed lateness lets an earlier input still arrive (see
 // WithAllowedLateness). It owns its list values: the input they pointed
@@ -62,12 +60,8 @@ func (h *deferredHeap) pop() deferredDatapoint {
 // hold keeps the per-input Datapoint d of behavior i of ts, at t, until
 // judgeHeld reaches it. Called with mu held.
 func (p *Plane) hold(ts *Thing, i int, d Datapoint, t int64) {
-	d.Ports = slices.Clone(d.Ports)
-	d.Addrs = slices.Clone(d.Addrs)
-	d.Strings = slices.Clone(d.Strings)
-	d.Numbers = slices.Clone(d.Numbers)
 	p.heldSeq++
-	p.held.push(deferredDatapoint{t: t, seq: p.heldSeq, ts: ts, id: ts.cov.behaviors[i].id, d: d})
+	p.held.push(deferredDatapoint{t: t, seq: p.heldSeq, ts: ts, id: ts.cov.behaviors[i].id, d: d.owned()})
 }
 
 // judgeHeld judges, in time order, the held datapoints with time before

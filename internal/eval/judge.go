@@ -38,7 +38,7 @@ func (p *Plane) transition(ts *Thing, i int, d Datapoint, violating bool, t int6
 	s := &ts.slots[i]
 	p.shards[ts.shard].datapoints.Add(1)
 	if p.hooks.Observe != nil {
-		p.hooks.Observe(Judged{Thing: ts.name, Behavior: cb, Value: &d, Time: t, Violating: violating, Threshold: threshold})
+		p.observed(ts, i, &d, violating, t, threshold)
 	}
 	switch s.streak.Observe(violating, cb.toAlarm, cb.toClear) {
 	case violation.Alarm:
@@ -49,6 +49,15 @@ func (p *Plane) transition(ts *Thing, i int, d Datapoint, violating bool, t int6
 		ev, _ := p.log.Clear(ts.key(i), time.Unix(0, t), d.MetricValue())
 		p.emit(ev)
 	}
+}
+
+// observed hands a judged datapoint to Hooks.Observe, its value copied:
+// the hook's own. It is apart from transition so that d, which points into
+// the input (or a stack array of the caller), does not escape to the heap
+// on every judged datapoint, as it would if the hook took it directly.
+func (p *Plane) observed(ts *Thing, i int, d *Datapoint, violating bool, t int64, threshold float64) {
+	p.hooks.Observe(Judged{Thing: ts.name, Behavior: ts.cov.behaviors[i], Value: d.MetricValue(),
+		Time: t, Violating: violating, Threshold: threshold})
 }
 
 // emit hands ev to the owner (Hooks.Emit), unless it is empty (a

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/internal/sketch"
 	"github.com/ruledetect/ruledetect/violation"
 )
@@ -45,7 +46,7 @@ type Options struct {
 type Judged struct {
 	Thing     string
 	Behavior  *Behavior
-	Value     *Datapoint
+	Value     behavior.MetricValue
 	Time      int64 // Unix ns
 	Violating bool
 	// Threshold is the fleet percentile of a statistical behavior.
@@ -60,8 +61,9 @@ type Hooks struct {
 	Emit func(violation.Event)
 	// Observe receives every judged datapoint.
 	Observe func(Judged)
-	// Retain receives every value of a retained series.
-	Retain func(thing string, r *Retained, d *Datapoint, t int64)
+	// Retain receives every value of a retained series; d is the hook's
+	// own.
+	Retain func(thing string, r *Retained, d Datapoint, t int64)
 	// Closed is called after each boundary a close crosses one at a time,
 	// with the clock lock held, when Options.Retaining is set.
 	Closed func()

@@ -85,6 +85,6 @@ func (p *Plane) retainInput(ts *Thing, i int, d Datapoint, t int64) {
 		return
 	}
 	if spec := ts.cov.retained(i); spec != nil {
-		p.hooks.Retain(ts.name, spec, &d, t)
+		p.hooks.Retain(ts.name, spec, d.owned(), t)
 	}
 }
