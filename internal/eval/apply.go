@@ -54,11 +54,11 @@ func (p *Plane) onTopic(a admitted, in input, topic string, d Datapoint, src net
 		if cb.sourceIP {
 			if src.IsValid() {
 				addr := [1]netip.Addr{src.Unmap()}
-				p.feed(ts, int(i), a.k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, a.ns)
+				p.feed(ts, int(i), a.k, &Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, a.ns)
 			}
 			continue
 		}
-		p.feed(ts, int(i), a.k, d, a.ns)
+		p.feed(ts, int(i), a.k, &d, a.ns)
 	}
 }
 
@@ -106,7 +106,7 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 		// which can clear their alarm.
 		for _, i := range ts.cov.windowed {
 			if ts.cov.behaviors[i].agg == aggDisconnected {
-				p.observe(ts, int(i), Datapoint{Kind: ValueCount}, ns)
+				p.observe(ts, int(i), &Datapoint{Kind: ValueCount}, ns)
 			}
 		}
 	}
@@ -115,11 +115,11 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 			// A refused attempt has no source a profile may judge.
 			if !failed && src.IsValid() {
 				addr := [1]netip.Addr{src.Unmap()}
-				p.feed(ts, int(i), k, Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, ns)
+				p.feed(ts, int(i), k, &Datapoint{Kind: ValueAddrs, Addrs: addr[:]}, ns)
 			}
 			continue
 		}
-		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
+		p.feed(ts, int(i), k, &Datapoint{Kind: ValueCount, Count: 1}, ns)
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
 		ts.disconnectedAt = ns
 	}
 	for _, i := range ts.cov.byInput[inDisconnect] {
-		p.feed(ts, int(i), k, Datapoint{Kind: ValueCount, Count: 1}, ns)
+		p.feed(ts, int(i), k, &Datapoint{Kind: ValueCount, Count: 1}, ns)
 	}
 	return nil
 }
@@ -159,57 +159,81 @@ func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) e
 		d, ok := ts.counters.Delta(net)
 		net, net.Present = d, ok
 	}
+	var d Datapoint
 	for _, i := range ts.cov.byInput[inReport] {
-		if d, ok := reportValue(ts.cov.behaviors[i], r, &net); ok {
-			p.feed(ts, int(i), k, d, ns)
+		if reportValue(ts.cov.behaviors[i], r, &net, &d) {
+			p.feed(ts, int(i), k, &d, ns)
 		}
 	}
 	return nil
 }
 
-// reportValue returns the value r gives behavior b, if it has one.
-func reportValue(b *Behavior, r *report.Report, net *report.NetworkStats) (Datapoint, bool) {
-	count := func(present bool, v int64) (Datapoint, bool) {
-		return Datapoint{Kind: ValueCount, Count: uint64(max(v, 0))}, present
-	}
+// reportValue sets d to the value r gives behavior b, and reports whether
+// r has one.
+func reportValue(b *Behavior, r *report.Report, net *report.NetworkStats, d *Datapoint) bool {
+	var v int64
+	present := true
 	switch b.field {
 	case fieldBytesIn:
-		return count(net.Present, net.BytesIn)
+		v, present = net.BytesIn, net.Present
 	case fieldBytesOut:
-		return count(net.Present, net.BytesOut)
+		v, present = net.BytesOut, net.Present
 	case fieldPacketsIn:
-		return count(net.Present, net.PacketsIn)
+		v, present = net.PacketsIn, net.Present
 	case fieldPacketsOut:
-		return count(net.Present, net.PacketsOut)
+		v, present = net.PacketsOut, net.Present
 	case fieldListeningTCPCount:
-		return count(r.ListeningTCP.Present, r.ListeningTCP.Total)
+		if !r.ListeningTCP.Present {
+			return false
+		}
+		v = r.ListeningTCP.Total
 	case fieldListeningUDPCount:
-		return count(r.ListeningUDP.Present, r.ListeningUDP.Total)
+		if !r.ListeningUDP.Present {
+			return false
+		}
+		v = r.ListeningUDP.Total
 	case fieldEstablishedCount:
-		return count(r.Established.Present, r.Established.Total)
+		if !r.Established.Present {
+			return false
+		}
+		v = r.Established.Total
 	case fieldListeningTCPPorts:
-		return Datapoint{Kind: ValuePorts, Ports: r.ListeningTCP.Ports}, r.ListeningTCP.Present
+		*d = Datapoint{Kind: ValuePorts, Ports: r.ListeningTCP.Ports}
+		return r.ListeningTCP.Present
 	case fieldListeningUDPPorts:
-		return Datapoint{Kind: ValuePorts, Ports: r.ListeningUDP.Ports}, r.ListeningUDP.Present
+		*d = Datapoint{Kind: ValuePorts, Ports: r.ListeningUDP.Ports}
+		return r.ListeningUDP.Present
 	case fieldDestinationIPs:
-		return Datapoint{Kind: ValueAddrs, Addrs: r.Established.RemoteAddrs}, r.Established.Present
+		*d = Datapoint{Kind: ValueAddrs, Addrs: r.Established.RemoteAddrs}
+		return r.Established.Present
 	case fieldCustom:
-		cv, ok := r.CustomByName(b.custom)
-		if !ok {
-			return Datapoint{}, false
-		}
-		switch cv.Kind {
-		case report.Number:
-			return Datapoint{Kind: ValueNumber, Number: cv.Number}, true
-		case report.NumberList:
-			return Datapoint{Kind: ValueNumbers, Numbers: cv.Numbers}, true
-		case report.StringList:
-			return Datapoint{Kind: ValueStrings, Strings: cv.Strings}, true
-		case report.IPList:
-			return Datapoint{Kind: ValueAddrs, Addrs: cv.IPs}, true
-		}
+		return customValue(b, r, d)
+	default:
+		return false
 	}
-	return Datapoint{}, false
+	*d = Datapoint{Kind: ValueCount, Count: uint64(max(v, 0))}
+	return present
+}
+
+// customValue sets d to the value of b's custom metric in r, if it has one.
+func customValue(b *Behavior, r *report.Report, d *Datapoint) bool {
+	cv, ok := r.CustomByName(b.custom)
+	if !ok {
+		return false
+	}
+	switch cv.Kind {
+	case report.Number:
+		*d = Datapoint{Kind: ValueNumber, Number: cv.Number}
+	case report.NumberList:
+		*d = Datapoint{Kind: ValueNumbers, Numbers: cv.Numbers}
+	case report.StringList:
+		*d = Datapoint{Kind: ValueStrings, Strings: cv.Strings}
+	case report.IPList:
+		*d = Datapoint{Kind: ValueAddrs, Addrs: cv.IPs}
+	default:
+		return false
+	}
+	return true
 }
 
 // windowBits is d as a window accumulates it: a count, or a float's bits.

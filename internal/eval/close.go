@@ -191,7 +191,7 @@ func (p *Plane) settle(ts *Thing, from, last int64) {
 			violating = !cb.op.Holds(d.num(), criteria.Float(0))
 		}
 		p.shards[ts.shard].datapoints.Add(n - 1)
-		p.transition(ts, int(i), d, violating, last*P, 0)
+		p.transition(ts, int(i), &d, violating, last*P, 0)
 	}
 }
 
@@ -261,7 +261,7 @@ func (p *Plane) closeSlot(ts *Thing, i int, m, T int64) {
 	case evalStatistical:
 		p.shards[ts.shard].batch(p, cb).add(ts, i, d)
 	case evalStatic:
-		p.judge(ts, i, d, T)
+		p.judge(ts, i, &d, T)
 	}
 }
 

@@ -59,7 +59,7 @@ func (h *deferredHeap) pop() deferredDatapoint {
 
 // hold keeps the per-input Datapoint d of behavior i of ts, at t, until
 // judgeHeld reaches it. Called with mu held.
-func (p *Plane) hold(ts *Thing, i int, d Datapoint, t int64) {
+func (p *Plane) hold(ts *Thing, i int, d *Datapoint, t int64) {
 	p.heldSeq++
 	p.held.push(deferredDatapoint{t: t, seq: p.heldSeq, ts: ts, id: ts.cov.behaviors[i].id, d: d.owned()})
 }
@@ -81,6 +81,6 @@ func (p *Plane) judgeHeld(limit int64, inclusive bool) {
 		if i < 0 {
 			continue
 		}
-		p.transition(ts, i, h.d, !h.d.compliant(ts.cov.behaviors[i].crit), h.t, 0)
+		p.transition(ts, i, &h.d, !h.d.compliant(ts.cov.behaviors[i].crit), h.t, 0)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // observe retains one datapoint of behavior i of ts, measured at t by an
 // input, and judges it.
-func (p *Plane) observe(ts *Thing, i int, d Datapoint, t int64) {
+func (p *Plane) observe(ts *Thing, i int, d *Datapoint, t int64) {
 	p.retainInput(ts, i, d, t)
 	p.judge(ts, i, d, t)
 }
@@ -19,7 +19,7 @@ func (p *Plane) observe(ts *Thing, i int, d Datapoint, t int64) {
 // judge feeds one datapoint of behavior i of ts, at t, through the alarm
 // state machine and records the transition in the log (once the allowed
 // lateness has passed, with one).
-func (p *Plane) judge(ts *Thing, i int, d Datapoint, t int64) {
+func (p *Plane) judge(ts *Thing, i int, d *Datapoint, t int64) {
 	cb := ts.cov.behaviors[i]
 	if cb.eval != evalStatic || !d.fits(cb.crit) {
 		return
@@ -33,12 +33,12 @@ func (p *Plane) judge(ts *Thing, i int, d Datapoint, t int64) {
 
 // transition applies a judged datapoint to the slot's streak and the log;
 // threshold is the fleet percentile a statistical datapoint was judged by.
-func (p *Plane) transition(ts *Thing, i int, d Datapoint, violating bool, t int64, threshold float64) {
+func (p *Plane) transition(ts *Thing, i int, d *Datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
 	s := &ts.slots[i]
 	p.shards[ts.shard].datapoints.Add(1)
 	if p.hooks.Observe != nil {
-		p.observed(ts, i, &d, violating, t, threshold)
+		p.observed(ts, i, d, violating, t, threshold)
 	}
 	switch s.streak.Observe(violating, cb.toAlarm, cb.toClear) {
 	case violation.Alarm:

@@ -201,7 +201,7 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 			// While the exchange ran without the lock, the profile may have
 			// changed: judge only where the behavior still applies.
 			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
-				p.transition(mb.ts, i, mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
+				p.transition(mb.ts, i, &mb.d, !b.cb.op.Holds(mb.d.num(), threshold), T, threshold.Float64())
 			}
 		}
 		part.sh.mu.Unlock()

@@ -80,7 +80,7 @@ func (cv *Coverage) retained(i int) *Retained {
 // retainInput retains the value an input gave behavior i of ts, at the
 // input's time, when i feeds a series: a per-input datapoint, or a value a
 // report gave a windowed behavior (whose datapoints are the window's).
-func (p *Plane) retainInput(ts *Thing, i int, d Datapoint, t int64) {
+func (p *Plane) retainInput(ts *Thing, i int, d *Datapoint, t int64) {
 	if !p.opts.Retaining {
 		return
 	}

@@ -171,7 +171,7 @@ func last(w []acc) (uint64, bool) {
 // report's value of a windowed behavior is also retained as measured; a
 // cloud-side count is retained per period when the period closes
 // (windowDatapoint).
-func (p *Plane) feed(ts *Thing, i int, k int64, d Datapoint, t int64) {
+func (p *Plane) feed(ts *Thing, i int, k int64, d *Datapoint, t int64) {
 	cb := ts.cov.behaviors[i]
 	if cb.agg == aggPerInput || (d.Kind != ValueCount && d.Kind != ValueNumber) {
 		p.observe(ts, i, d, t)
@@ -184,13 +184,13 @@ func (p *Plane) feed(ts *Thing, i int, k int64, d Datapoint, t int64) {
 		if cb.in == inReport {
 			p.retainInput(ts, i, d, t)
 		}
-		p.add(ts, i, k, windowBits(&d))
+		p.add(ts, i, k, windowBits(d))
 	case aggLast:
 		if cb.in == inReport {
 			p.retainInput(ts, i, d, t)
 		}
 		at := uint32((t-k*int64(p.opts.Period))/int64(time.Microsecond)) + 1
-		if !ts.set(i, k, windowBits(&d), at) {
+		if !ts.set(i, k, windowBits(d), at) {
 			p.late.Add(1)
 		}
 	}
