@@ -68,20 +68,9 @@ type Recorder struct {
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder { return &Recorder{} }
 
-// datapoint has the fields of ruledetect.Datapoint, in its order, so that
-// one converts to the other.
-type datapoint struct {
-	Thing, Profile, Behavior string
-	Metric                   string
-	Time                     time.Time
-	Value                    behavior.MetricValue
-	Statistical              bool
-	Threshold                float64
-	Violating                bool
-}
-
-// add records one judged datapoint.
-func (r *Recorder) add(d datapoint) {
+// Observe records one judged datapoint: pass it to
+// ruledetect.WithDatapointObserver.
+func (r *Recorder) Observe(d ruledetect.Datapoint) {
 	p := point{t: d.Time.UnixNano(), violating: d.Violating}
 	v := &d.Value
 	switch {
@@ -180,6 +169,3 @@ func orderOf(order map[[2]string]int, b *behaviorRec) int {
 	return math.MaxInt
 }
 
-// Observe records one judged datapoint: pass it to
-// ruledetect.WithDatapointObserver.
-func (r *Recorder) Observe(d ruledetect.Datapoint) { r.add(datapoint(d)) }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/criteria"
 )
@@ -17,7 +18,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // judged against less-than-equals limit.
 func counts(r *Recorder, thing string, limit int64, vs ...int64) {
 	for i, v := range vs {
-		r.add(datapoint{Thing: thing, Profile: "p", Behavior: "msgs", Metric: "aws:num-messages-sent",
+		r.Observe(ruledetect.Datapoint{Thing: thing, Profile: "p", Behavior: "msgs", Metric: "aws:num-messages-sent",
 			Time: t0.Add(time.Duration(i+1) * 5 * time.Minute), Value: behavior.MetricValue{Count: &v}, Violating: v > limit})
 	}
 }
