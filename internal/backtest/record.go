@@ -168,4 +168,3 @@ func orderOf(order map[[2]string]int, b *behaviorRec) int {
 	}
 	return math.MaxInt
 }
-
