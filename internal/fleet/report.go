@@ -146,6 +146,16 @@ func (w *jsonWriter) int(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 
 func (w *jsonWriter) raw(s string) { w.b = append(w.b, s...) }
 
+// elem opens the object of an array's element, after a comma unless it is
+// the first; *n counts the elements.
+func (w *jsonWriter) elem(n *int) {
+	if *n > 0 {
+		w.raw(",")
+	}
+	*n++
+	w.raw("{")
+}
+
 func (w *jsonWriter) header(s *sample, k *keySet) {
 	w.raw("{")
 	w.key(k.hed)
@@ -206,11 +216,7 @@ func (w *jsonWriter) ports(ports []uint16, backdoor bool, k *keySet, python bool
 	w.raw("[")
 	n := 0
 	put := func(p uint16) {
-		if n > 0 {
-			w.raw(",")
-		}
-		n++
-		w.raw("{")
+		w.elem(&n)
 		if python {
 			w.key("port")
 			w.int(int64(p))
@@ -259,11 +265,7 @@ func (w *jsonWriter) conns(s *sample, k *keySet, python bool) {
 	w.raw("[")
 	n := 0
 	put := func(c conn) {
-		if n > 0 {
-			w.raw(",")
-		}
-		n++
-		w.raw("{")
+		w.elem(&n)
 		if python {
 			w.key(k.rad)
 			w.str(c.remoteAddr)
