@@ -25,7 +25,7 @@
 //
 // Decoding a device report, the expensive part of an ingest, runs in the
 // calling goroutine without locks. The things are spread over shards
-// (WithShards, default 8 × GOMAXPROCS and at least 64), each with its own lock: an input
+// (WithShards, default 8 × GOMAXPROCS and at least 256), each with its own lock: an input
 // that moves the clock to no new boundary takes only its thing's shard's
 // lock, so goroutines ingesting different things run in parallel. Moving
 // the clock (an input past a boundary, Advance), control-plane changes and

@@ -148,7 +148,7 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithShards sets the number of shards the engine's things are spread over
-// (default 8 × GOMAXPROCS, at least 64, at most 4096). Inputs of things in
+// (default 8 × GOMAXPROCS, at least 256, at most 4096). Inputs of things in
 // different shards are applied in parallel, and a period close runs over
 // the shards in parallel; the results do not depend on the number. One
 // shard makes the engine serial, as a single lock would.

@@ -221,5 +221,5 @@ func TestWithShardsBounds(t *testing.T) {
 	e, err := New()
 	require.NoError(t, err)
 	assert.Equal(t, eval.DefaultShards(), e.plane.Shards())
-	assert.GreaterOrEqual(t, e.plane.Shards(), 64)
+	assert.GreaterOrEqual(t, e.plane.Shards(), 256)
 }

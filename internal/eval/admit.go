@@ -131,7 +131,7 @@ func (sh *shard) newThing(p *Plane, thing string) *Thing {
 	// Its own copy: the caller's name may be a slice of a large buffer (a
 	// packet, a file's line) that the plane must not keep alive.
 	ts.name, ts.shard = strings.Clone(thing), sh.index
-	sh.things[ts.name] = ts
+	sh.add(ts)
 	p.thingCount.Add(1)
 	return ts
 }

@@ -38,32 +38,48 @@ type shard struct {
 }
 
 // A plane has 8 shards per GOMAXPROCS by default, so that two goroutines
-// rarely want the same shard at once, and at least 64, so that an input
-// that finds its shard behind a period close (see closeShard) closes a
-// sixty-fourth of the fleet or less: about 8 ms at 10^6 things.
+// rarely want the same shard at once, and at least 256, so that an input
+// that finds its shard behind a period close (see closeShard), or being
+// closed or encoded for a snapshot, waits for 1/256 of the fleet or less:
+// about 1.5 ms at 10^6 things on a small cloud VM, where a 64th took 6.
 const (
 	shardsPerProc = 8
-	minShards     = 64
+	minShards     = 256
 )
 
 // MaxShards bounds Options.Shards; a thing's shard index is 16 bits.
 const MaxShards = 4096
 
 // DefaultShards is the default number of shards: 8 × GOMAXPROCS, at least
-// 64 and at most MaxShards.
+// 256 and at most MaxShards.
 func DefaultShards() int {
 	return min(MaxShards, max(minShards, shardsPerProc*runtime.GOMAXPROCS(0)))
 }
 
 // newShards makes n empty shards.
 func newShards(n int) []*shard {
+	// One allocation for all of them: an engine is cheap to make, whatever
+	// its shard count. A shard's map is made with its first thing (add).
+	all := make([]shard, n)
 	s := make([]*shard, n)
 	for i := range s {
-		sh := &shard{things: map[string]*Thing{}, index: uint16(i)}
-		s[i] = sh
+		all[i].index = uint16(i)
+		s[i] = &all[i]
 	}
 	return s
 }
+
+// add puts ts in sh under its name. Called with sh.mu held.
+func (sh *shard) add(ts *Thing) {
+	if sh.things == nil {
+		sh.things = map[string]*Thing{}
+	}
+	sh.things[ts.name] = ts
+}
+
+// large reports whether the fleet is large enough for a close or a
+// snapshot to give way to inputs between shards (see eachShard).
+func (p *Plane) large() bool { return p.thingCount.Load() >= int64(ParallelClose) }
 
 // shardOf returns the shard of the thing named name.
 func (p *Plane) shardOf(name string) *shard {
@@ -122,7 +138,7 @@ var ParallelClose = 4096
 // safe for concurrent use.
 func (p *Plane) eachShard(f func(*shard)) {
 	workers := min(runtime.GOMAXPROCS(0), len(p.shards))
-	if p.serial || workers < 2 || p.thingCount.Load() < int64(ParallelClose) {
+	if p.serial || workers < 2 || !p.large() {
 		for _, sh := range p.shards {
 			sh.mu.Lock()
 			f(sh)
@@ -143,6 +159,11 @@ func (p *Plane) eachShard(f func(*shard)) {
 				sh.mu.Lock()
 				f(sh)
 				sh.mu.Unlock()
+				// Inputs go on while a close runs; on a machine with
+				// as many busy goroutines as cores, an input preempted
+				// behind a worker would wait for its whole time slice
+				// (10 ms), not for one shard.
+				runtime.Gosched()
 			}
 		})
 	}

@@ -156,6 +156,9 @@ func (enc *thingEncoder) appendByShard(p *Plane) []byte {
 		sh.mu.Lock()
 		enc.encodePending(sh)
 		sh.mu.Unlock()
+		if p.large() {
+			runtime.Gosched() // as eachShard does: inputs go on meanwhile
+		}
 	}
 	n := 0
 	for _, part := range enc.parts {
@@ -467,7 +470,7 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 				ts.cfgVersion = staleVersion
 			}
 		}
-		sh.things[name] = ts
+		sh.add(ts)
 		p.thingCount.Add(1)
 	}
 	if d.Err() == nil && d.Left() > 0 {
