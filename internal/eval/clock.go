@@ -18,6 +18,7 @@ type InputError struct {
 	Message string
 }
 
+// Error returns the message.
 func (e *InputError) Error() string { return e.Message }
 
 // Slack is the number of periods an input may land behind the newest one

@@ -85,15 +85,15 @@ func (p *Plane) steadyFrom(prev int64) int64 {
 // fastForwardable reports whether boundaries can be crossed without
 // producing each one's datapoints: not with a population exchange (other
 // engines may have inputs, and wait for this one's population at every
-// boundary), nor with a Datapoint observer, metric retention or export
-// (they asked for every Datapoint, zero counts included).
+// boundary), nor with a datapoint observer, metric retention or export
+// (they asked for every datapoint, zero counts included).
 func (p *Plane) fastForwardable() bool {
 	return p.hooks.Exchange == nil && p.hooks.Observe == nil && !p.opts.Retaining && len(p.held) == 0
 }
 
 // fastForward closes boundaries from..target, all in the steady state of
 // steadyFrom. A thing's windowed behaviors then give each boundary the same
-// Datapoint (a zero count; nothing for sums and last values, which need an
+// datapoint (a zero count; nothing for sums and last values, which need an
 // input), judged the same way (a statistical count is compared with the
 // percentile of a fleet of zeros, 0), until the thing expires at its last
 // input plus the horizon. Only the last of those datapoints can show (as
@@ -165,7 +165,7 @@ func (p *Plane) fastForward(from, target int64) {
 	p.signalClock()
 }
 
-// settle gives each windowed behavior of ts its steady Datapoint at the
+// settle gives each windowed behavior of ts its steady datapoint at the
 // boundaries from..last, all at once: the datapoints are counted, and the
 // last is judged, which is all that a run of identical verdicts past a
 // streak's fixed point can change. Disconnect durations are not steady;
@@ -204,7 +204,7 @@ func ceilDiv(a, b int64) int64 {
 }
 
 // closePeriod produces the datapoints at boundary m·P: first the
-// invalidations due by then, then every windowed Datapoint, then the
+// invalidations due by then, then every windowed datapoint, then the
 // statistical ones against the fleet's percentile of the same boundary.
 // The shards close in parallel (see eachShard), each taking inputs again
 // as soon as it is closed; they join only for the statistical populations.

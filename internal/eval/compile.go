@@ -28,7 +28,7 @@ const (
 type agg uint8
 
 const (
-	// aggPerInput: one Datapoint per input, evaluated when it is applied.
+	// aggPerInput: one datapoint per input, evaluated when it is applied.
 	aggPerInput agg = iota
 	// aggCount: the number of inputs in the window, zero datapoints included.
 	aggCount

@@ -22,7 +22,7 @@ const (
 
 // Datapoint is one measured value of one (thing, behavior). List values
 // point into the input they came from; nothing is copied unless the
-// Datapoint ends up in a violation event.
+// datapoint ends up in a violation event.
 type Datapoint struct {
 	Kind    ValueKind
 	Count   uint64
@@ -33,7 +33,7 @@ type Datapoint struct {
 	Numbers []float64
 }
 
-// num returns the Datapoint as a criteria.Number (counts above MaxInt64,
+// num returns the datapoint as a criteria.Number (counts above MaxInt64,
 // which no real input reaches, saturate).
 func (d *Datapoint) num() criteria.Number {
 	if d.Kind == ValueNumber {

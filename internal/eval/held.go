@@ -1,6 +1,6 @@
 package eval
 
-// deferredDatapoint is a Datapoint of a behavior judged per input, held
+// deferredDatapoint is a datapoint of a behavior judged per input, held
 // while the allowed lateness lets an earlier input still arrive (see
 // WithAllowedLateness). It owns its list values: the input they pointed
 // into is gone by the time it is judged.
@@ -57,7 +57,7 @@ func (h *deferredHeap) pop() deferredDatapoint {
 	return top
 }
 
-// hold keeps the per-input Datapoint d of behavior i of ts, at t, until
+// hold keeps the per-input datapoint d of behavior i of ts, at t, until
 // judgeHeld reaches it. Called with mu held.
 func (p *Plane) hold(ts *Thing, i int, d *Datapoint, t int64) {
 	p.heldSeq++
@@ -65,7 +65,7 @@ func (p *Plane) hold(ts *Thing, i int, d *Datapoint, t int64) {
 }
 
 // judgeHeld judges, in time order, the held datapoints with time before
-// limit (through limit when inclusive). A Datapoint whose behavior no longer
+// limit (through limit when inclusive). A datapoint whose behavior no longer
 // applies to its thing (the profile changed meanwhile, which invalidated its
 // alarm) is dropped, as an input after the change would not have fed it.
 func (p *Plane) judgeHeld(limit int64, inclusive bool) {

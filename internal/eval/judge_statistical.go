@@ -136,7 +136,7 @@ func (b *fleetBatch) reset() {
 // keys in the same order, or each waits for the other on a different key.
 // For the same reason, with an exchange every statistical behavior of every
 // attached profile takes part, with an empty local population when none of
-// this engine's things gave it a Datapoint at T.
+// this engine's things gave it a datapoint at T.
 func (p *Plane) judgeStatistical(T int64) {
 	fs := &p.fleet
 	for _, sh := range p.shards {
@@ -189,7 +189,7 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 		// "Percentile statistics are not available for metrics when any
 		// of the metric values are negative numbers" (AWS IoT Device
 		// Defender developer guide, custom metrics): no threshold, so no
-		// Datapoint of this window is judged, as with missing data.
+		// datapoint of this window is judged, as with missing data.
 		// Counted.
 		p.percentilesUnavailable.Add(1)
 		return
