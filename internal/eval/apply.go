@@ -105,7 +105,7 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 		// Reconnected: aws:disconnect-duration behaviors get a zero datapoint,
 		// which can clear their alarm.
 		for _, i := range ts.cov.windowed {
-			if ts.cov.behaviors[i].agg == aggDisconnected {
+			if ts.cov.behaviors[i].agg.grows() {
 				p.observe(ts, int(i), &Datapoint{Kind: ValueCount}, ns)
 			}
 		}

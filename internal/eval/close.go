@@ -147,7 +147,7 @@ func (p *Plane) fastForward(from, target int64) {
 				return true
 			}
 			for _, i := range ts.cov.windowed {
-				if ts.cov.behaviors[i].agg == aggDisconnected {
+				if ts.cov.behaviors[i].agg.grows() {
 					p.closeSlot(ts, int(i), m, T)
 				}
 			}
@@ -176,10 +176,10 @@ func (p *Plane) settle(ts *Thing, from, last int64) {
 	n := uint64(last - from + 1)
 	for _, i := range ts.cov.windowed {
 		cb := ts.cov.behaviors[i]
-		if cb.agg != aggCount || (cb.eval != evalStatic && cb.eval != evalStatistical) {
+		d, ok := cb.agg.steady()
+		if !ok || (cb.eval != evalStatic && cb.eval != evalStatistical) {
 			continue // no input, no datapoint; retained values do not fast-forward (fastForwardable)
 		}
-		d := Datapoint{Kind: ValueCount}
 		violating := false
 		switch cb.eval {
 		case evalStatic:

@@ -23,24 +23,6 @@ const (
 	numInputs
 )
 
-// agg is how a behavior turns inputs into datapoints: counted, summed, last
-// value, or one per input, as its metric and duration say.
-type agg uint8
-
-const (
-	// aggPerInput: one datapoint per input, evaluated when it is applied.
-	aggPerInput agg = iota
-	// aggCount: the number of inputs in the window, zero datapoints included.
-	aggCount
-	// aggSumIfAny: the sum in the window, only when an input fell in it.
-	aggSumIfAny
-	// aggLast: the last value in the window, only when an input fell in it.
-	aggLast
-	// aggDisconnected: minutes since the thing disconnected, at every window
-	// end while it stays disconnected (aws:disconnect-duration).
-	aggDisconnected
-)
-
 // field is which part of a device report feeds a behavior.
 type field uint8
 
@@ -145,24 +127,6 @@ func sourceOf(m behavior.Metric) (input, field, bool) {
 		return inReport, fieldCustom, true
 	}
 	return 0, 0, false
-}
-
-// aggOf returns the aggregation a catalog row's (behavior.Aggregation)
-// names, and false for one this package does not know.
-func aggOf(m behavior.Metric) (agg, bool) {
-	switch m.Aggregation {
-	case behavior.PerInput:
-		return aggPerInput, true
-	case behavior.CountInputs:
-		return aggCount, true
-	case behavior.SumValues:
-		return aggSumIfAny, true
-	case behavior.LastValue:
-		return aggLast, true
-	case behavior.MinutesDisconnected:
-		return aggDisconnected, true
-	}
-	return 0, false
 }
 
 // Env is what compiling a behavior looks up: the dimensions and custom
@@ -296,7 +260,7 @@ func (cb *Behavior) compileMetric(m behavior.Metric) error {
 func (cb *Behavior) retainOnly() {
 	cb.eval = evalRetain
 	switch {
-	case cb.agg == aggCount || cb.agg == aggDisconnected:
+	case cb.agg.perPeriod():
 		cb.periods = 1
 	case cb.periods == 0:
 		cb.agg = aggPerInput
@@ -306,11 +270,10 @@ func (cb *Behavior) retainOnly() {
 // compileWindow sets the aggregation window from durationSeconds.
 func (cb *Behavior) compileWindow(c *behavior.BehaviorCriteria, period time.Duration) error {
 	if c.DurationSeconds == nil || c.MLDetectionConfig != nil {
-		if cb.agg != aggPerInput && cb.agg != aggCount && cb.agg != aggDisconnected {
-			cb.agg = aggPerInput // gauges, byte size and custom numbers without a window
-		}
-		if cb.agg == aggCount || cb.agg == aggDisconnected {
+		if cb.agg.perPeriod() {
 			cb.periods = 1
+		} else {
+			cb.agg = aggPerInput // gauges, byte size and custom numbers without a window
 		}
 		return nil
 	}

@@ -144,7 +144,7 @@ func (cv *Coverage) index(slack int32) {
 // behavior, whose datapoint grows for as long as a thing stays disconnected.
 func (cv *Coverage) hasDisconnectDuration() bool {
 	for _, i := range cv.windowed {
-		if cv.behaviors[i].agg == aggDisconnected {
+		if cv.behaviors[i].agg.grows() {
 			return true
 		}
 	}

@@ -4,8 +4,63 @@ import (
 	"math"
 	"time"
 
+	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/violation"
 )
+
+// agg is how a behavior turns inputs into datapoints: counted, summed, last
+// value, or one per input, as its metric and duration say.
+type agg uint8
+
+const (
+	// aggPerInput: one datapoint per input, evaluated when it is applied.
+	aggPerInput agg = iota
+	// aggCount: the number of inputs in the window, zero datapoints included.
+	aggCount
+	// aggSumIfAny: the sum in the window, only when an input fell in it.
+	aggSumIfAny
+	// aggLast: the last value in the window, only when an input fell in it.
+	aggLast
+	// aggDisconnected: minutes since the thing disconnected, at every window
+	// end while it stays disconnected (aws:disconnect-duration).
+	aggDisconnected
+)
+
+// aggOf returns the aggregation a catalog row's (behavior.Aggregation)
+// names, and false for one this package does not know.
+func aggOf(m behavior.Metric) (agg, bool) {
+	switch m.Aggregation {
+	case behavior.PerInput:
+		return aggPerInput, true
+	case behavior.CountInputs:
+		return aggCount, true
+	case behavior.SumValues:
+		return aggSumIfAny, true
+	case behavior.LastValue:
+		return aggLast, true
+	case behavior.MinutesDisconnected:
+		return aggDisconnected, true
+	}
+	return 0, false
+}
+
+// perPeriod reports whether a's datapoints fall at every period boundary
+// even without a duration (cloud-side counts, disconnect durations): a
+// behavior on such a metric without durationSeconds has a window of one
+// period; with any other aggregation, it judges each input.
+func (a agg) perPeriod() bool { return a == aggCount || a == aggDisconnected }
+
+// grows reports whether a's datapoint grows at every boundary without an
+// input (a disconnect duration): such windows are never steady, and a
+// reconnection gives them a zero datapoint.
+func (a agg) grows() bool { return a == aggDisconnected }
+
+// steady returns the datapoint a window of aggregation a gives at every
+// boundary once it has had no input for its whole length: a zero count,
+// and for sums and last values none. Disconnect durations grow instead.
+func (a agg) steady() (Datapoint, bool) {
+	return Datapoint{Kind: ValueCount}, a == aggCount
+}
 
 // acc accumulates one evaluation period of one (thing, behavior): the sum of
 // its inputs (or, for last-value metrics, the value with the latest
