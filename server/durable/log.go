@@ -1,7 +1,7 @@
 // Package durable makes a ruledetect service lose nothing on a crash: every
 // input and every state-changing control-plane call is appended to a log
-// (a NATS JetStream stream, by default in an embedded NATS server with file
-// storage in the data directory) before it is applied, snapshots of the
+// (a Store: by default a NATS JetStream stream, in an embedded NATS server
+// with file storage in the data directory) before it is applied, snapshots of the
 // Engine are written periodically with the log position they include, and
 // a restart restores the newest snapshot and replays the log after it.
 //
@@ -24,10 +24,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	natsserver "github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/server"
@@ -70,6 +66,10 @@ type Config struct {
 	SyncAlways bool
 	// Logger receives the log's records (default: discard).
 	Logger *slog.Logger
+	// Store, when set, holds the log's records instead of NATS (NATSURL,
+	// Stream, AppendTimeout and SyncAlways are then unused); the Log
+	// closes it. The snapshots stay in Dir.
+	Store Store
 }
 
 // Log is the durable log of one Engine. Open it, build the front ends on
@@ -79,11 +79,7 @@ type Log struct {
 	cfg     Config
 	log     *slog.Logger
 	engine  *ruledetect.Engine
-	ns      *natsserver.Server // nil with NATSURL
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	stream  jetstream.Stream
-	subject string
+	store   Store
 	control func(context.Context, server.Call) (any, error)
 
 	// mu makes "append, then enqueue for the applier" one step: the order
@@ -122,7 +118,7 @@ type Log struct {
 // applier; done receives its result.
 type pending struct {
 	rec  Record
-	ack  jetstream.PubAckFuture
+	ack  Appended
 	done chan result
 }
 
@@ -175,7 +171,6 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	l := &Log{cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.NewTextHandler(io.Discard, nil))),
 		queue: make(chan *pending, 8192), failed: make(chan struct{}), applierDone: make(chan struct{}),
 		snapshotting: make(chan struct{}, 1)}
-	l.subject = subjectOf(cfg.Stream)
 	var err error
 	// The Log's clock comes last: it wins over a WithClock in cfg.Options.
 	opts := append(slices.Clip(cfg.Options), ruledetect.WithClock(l.controlClock))
@@ -184,9 +179,12 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	l.applied, l.snapAt = l.snapSeq, time.Now()
 	l.stats.applied.Store(l.snapSeq)
-	if err := l.connect(ctx); err != nil {
-		l.shutdownNATS()
-		return nil, err
+	if l.store = cfg.Store; l.store == nil {
+		l.store, err = OpenNATS(ctx, NATSConfig{URL: cfg.NATSURL, Dir: cfg.Dir, Stream: cfg.Stream,
+			AppendTimeout: cfg.AppendTimeout, SyncAlways: cfg.SyncAlways})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
 }
@@ -229,15 +227,14 @@ func (l *Log) Stats() Stats {
 // not include, or holds one that cannot be decoded.
 func (l *Log) Recover(ctx context.Context, control func(context.Context, server.Call) (any, error)) error {
 	l.control = control
-	info, err := l.stream.Info(ctx)
+	first, last, count, err := l.store.Bounds(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: stream info: %v", ErrLog, err)
 	}
-	first, last := info.State.FirstSeq, info.State.LastSeq
 	switch {
 	case last < l.snapSeq:
 		return fmt.Errorf("%w: the stream ends at record %d but the snapshot includes up to %d: it is not this data directory's log", ErrLog, last, l.snapSeq)
-	case last > l.snapSeq && info.State.Msgs > 0 && first > l.snapSeq+1:
+	case last > l.snapSeq && count > 0 && first > l.snapSeq+1:
 		return fmt.Errorf("%w: records %d to %d are missing from the stream (the snapshot includes up to %d)", ErrLog, l.snapSeq+1, first-1, l.snapSeq)
 	}
 	if last > l.snapSeq {
@@ -254,36 +251,24 @@ func (l *Log) Recover(ctx context.Context, control func(context.Context, server.
 
 // replay applies the stream's records from..to in order.
 func (l *Log) replay(ctx context.Context, from, to uint64) error {
-	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from})
-	if err != nil {
-		return fmt.Errorf("%w: replay: %v", ErrLog, err)
+	if l.applied >= to {
+		return nil
 	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("%w: replay: %v", ErrLog, err)
-	}
-	defer it.Stop()
-	for l.applied < to {
+	for st, err := range l.store.Read(ctx, from) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		msg, err := it.Next()
 		if err != nil {
 			return fmt.Errorf("%w: replay after record %d: %v", ErrLog, l.applied, err)
 		}
-		md, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("%w: replay after record %d: %v", ErrLog, l.applied, err)
-		}
-		seq := md.Sequence.Stream
+		seq := st.Seq
 		if seq <= l.applied {
 			continue
 		}
 		if seq != l.applied+1 {
 			return fmt.Errorf("%w: records %d to %d are missing from the stream", ErrLog, l.applied+1, seq-1)
 		}
-		rec, err := Decode(msg.Data())
+		rec, err := Decode(st.Data)
 		if err != nil {
 			return fmt.Errorf("%w: record %d: %v", ErrLog, seq, err)
 		}
@@ -294,8 +279,14 @@ func (l *Log) replay(ctx context.Context, from, to uint64) error {
 		l.stats.applied.Store(seq)
 		l.stats.replayed.Add(1)
 		l.maybeSnapshot(false)
+		if l.applied >= to {
+			return nil
+		}
 	}
-	return nil
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: records %d to %d are missing from the stream", ErrLog, l.applied+1, to)
 }
 
 // apply makes the one Engine call a record stands for. Live records and
@@ -348,9 +339,9 @@ func (l *Log) submit(ctx context.Context, rec Record) result {
 	if rec, err = Decode(data); err != nil {
 		return result{err: err}
 	}
-	if int64(len(data)) > l.nc.MaxPayload() {
+	if max := l.store.MaxRecord(); int64(len(data)) > max {
 		return result{err: &ruledetect.Error{Op: "durable", Kind: ruledetect.ErrInvalidRequest,
-			Message: fmt.Sprintf("record of %d bytes exceeds the log's limit of %d bytes", len(data), l.nc.MaxPayload())}}
+			Message: fmt.Sprintf("record of %d bytes exceeds the log's limit of %d bytes", len(data), max)}}
 	}
 	p := &pending{rec: rec, done: make(chan result, 1)}
 	l.mu.Lock()
@@ -358,7 +349,7 @@ func (l *Log) submit(ctx context.Context, rec Record) result {
 		l.mu.Unlock()
 		return result{err: err}
 	}
-	p.ack, err = l.js.PublishAsync(l.subject, data, jetstream.WithExpectStream(l.cfg.Stream))
+	p.ack, err = l.store.Append(data)
 	if err != nil {
 		l.mu.Unlock()
 		// Nothing was sent: the call is refused and nothing changed.
@@ -393,11 +384,8 @@ func (l *Log) applier() {
 			p.done <- result{err: fmt.Errorf("%w: %w", server.ErrUnavailable, l.Err())}
 			continue
 		}
-		var seq uint64
-		select {
-		case ack := <-p.ack.Ok():
-			seq = ack.Sequence
-		case err := <-p.ack.Err():
+		seq, err := p.ack.Wait()
+		if err != nil {
 			// Whether the record is in the stream is unknown: the Engine
 			// must not go on without knowing, so the log fails.
 			l.fail(fmt.Errorf("%w: append not acknowledged: %v", ErrLog, err))
@@ -471,14 +459,11 @@ func (l *Log) maybeSnapshot(final bool) {
 		l.stats.snapshots.Add(1)
 		l.stats.snapshotSeq.Store(seq)
 		l.stats.snapshotUnixNano.Store(uint64(takenAt.UnixNano()))
-		// The records the snapshot includes are no longer needed. Without a
-		// connection they stay; the next snapshot's purge removes them.
-		if !l.nc.IsConnected() {
-			return
-		}
+		// The records the snapshot includes are no longer needed. A store
+		// that cannot drop them now drops them at the next snapshot.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := l.stream.Purge(ctx, jetstream.WithPurgeSequence(seq+1)); err != nil {
+		if err := l.store.Trim(ctx, seq); err != nil {
 			l.log.Warn("purge log", "seq", seq, "error", err.Error())
 		}
 		l.log.Debug("snapshot", "seq", seq, "bytes", buf.Len())
@@ -570,7 +555,7 @@ func (l *Log) Close(ctx context.Context) error {
 			err = ctx.Err()
 		}
 	}
-	l.shutdownNATS()
+	l.closeStore()
 	return err
 }
 
@@ -580,5 +565,12 @@ func (l *Log) abandon() {
 	l.mu.Lock()
 	l.closed = true
 	l.mu.Unlock()
-	l.shutdownNATS()
+	l.closeStore()
+}
+
+// closeStore closes the store, once the applier is done with it.
+func (l *Log) closeStore() {
+	if err := l.store.Close(); err != nil {
+		l.log.Warn("close log store", "error", err.Error())
+	}
 }

@@ -129,7 +129,12 @@ func reference(t *testing.T, steps []step) *ruledetect.Engine {
 
 // open opens and recovers a Log on dir with its HTTP server.
 func open(t *testing.T, dir string, every uint64) (*Log, *server.Server) {
-	l, err := Open(context.Background(), Config{Dir: dir, SnapshotEvery: every, Options: []ruledetect.Option{retention}})
+	return openStore(t, dir, every, nil)
+}
+
+// openStore is open with the log's records in store (nil: NATS).
+func openStore(t *testing.T, dir string, every uint64, store Store) (*Log, *server.Server) {
+	l, err := Open(context.Background(), Config{Dir: dir, SnapshotEvery: every, Options: []ruledetect.Option{retention}, Store: store})
 	require.NoError(t, err)
 	srv, err := server.New(server.Config{Engine: l.Engine(), Credentials: map[string]string{"A": "s"}, Commit: l.Commit, Ready: l.Ready})
 	require.NoError(t, err)
@@ -150,7 +155,29 @@ func run(t *testing.T, l *Log, steps []step) {
 // and active violations of an Engine fed the whole sequence directly; the
 // snapshots taken every few records and the tails replayed after them
 // lose and duplicate nothing.
+//
+// The same holds with the records in another Store than NATS: memStore,
+// the smallest store there is, shows what one must do.
 func TestRecoverEqualsUninterrupted(t *testing.T) {
+	for _, store := range []string{"nats", "memory"} {
+		t.Run(store, func(t *testing.T) {
+			mems := map[string]*memStore{} // by data directory: one store per "machine"
+			testRecoverEqualsUninterrupted(t, func(t *testing.T, dir string, every uint64) *Log {
+				var s Store
+				if store == "memory" {
+					if mems[dir] == nil {
+						mems[dir] = &memStore{}
+					}
+					s = mems[dir]
+				}
+				l, _ := openStore(t, dir, every, s)
+				return l
+			})
+		})
+	}
+}
+
+func testRecoverEqualsUninterrupted(t *testing.T, open func(t *testing.T, dir string, every uint64) *Log) {
 	steps := sequence(60)
 	want := reference(t, steps)
 	require.NotEmpty(t, events(t, want))
@@ -169,7 +196,7 @@ func TestRecoverEqualsUninterrupted(t *testing.T) {
 			dir := t.TempDir()
 			from := 0
 			for k, cut := range append(tc.cut, len(steps)) {
-				l, _ := open(t, dir, tc.every)
+				l := open(t, dir, tc.every)
 				if k > 0 && !tc.graceful && tc.every > 1000 {
 					assert.Positive(t, l.Stats().Replayed, "the tail after the last snapshot is replayed")
 				}
@@ -189,7 +216,7 @@ func TestRecoverEqualsUninterrupted(t *testing.T) {
 				}
 			}
 			// A last restart replays (or restores) the same state.
-			l, _ := open(t, dir, tc.every)
+			l := open(t, dir, tc.every)
 			defer l.Close(context.Background())
 			assert.Equal(t, events(t, want), events(t, l.Engine()))
 			assert.Equal(t, actives(t, want), actives(t, l.Engine()))
