@@ -21,7 +21,10 @@ import (
 // same name called with the handle's thing name.
 type Thing struct {
 	e *Engine
-	h *eval.Handle
+	// h is held by value: an input through the handle then reaches the
+	// thing's state from this struct, one cache miss fewer in a fleet far
+	// larger than the caches.
+	h eval.Handle
 }
 
 // Thing returns a handle on the thing named name. It checks the name
@@ -31,7 +34,7 @@ func (e *Engine) Thing(name string) (*Thing, error) {
 	if err := checkThing("Thing", name); err != nil {
 		return nil, err
 	}
-	return &Thing{e: e, h: e.plane.Handle(name)}, nil
+	return &Thing{e: e, h: *e.plane.Handle(name)}, nil
 }
 
 // Name returns the thing's name.
@@ -40,30 +43,30 @@ func (t *Thing) Name() string { return t.h.Name() }
 // IngestMessage is Engine.IngestMessage for this thing; m.Thing is ignored.
 func (t *Thing) IngestMessage(ctx context.Context, m Message) error {
 	m.Thing = t.h.Name()
-	return t.e.ingestMessage(ctx, t.h, m)
+	return t.e.ingestMessage(ctx, &t.h, m)
 }
 
 // IngestAuthorizationFailure is Engine.IngestAuthorizationFailure for this
 // thing; f.Thing is ignored.
 func (t *Thing) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
 	f.Thing = t.h.Name()
-	return t.e.ingestAuthorizationFailure(ctx, t.h, f)
+	return t.e.ingestAuthorizationFailure(ctx, &t.h, f)
 }
 
 // IngestConnect is Engine.IngestConnect for this thing; c.Thing is ignored.
 func (t *Thing) IngestConnect(ctx context.Context, c Connect) error {
 	c.Thing = t.h.Name()
-	return t.e.ingestConnect(ctx, t.h, c)
+	return t.e.ingestConnect(ctx, &t.h, c)
 }
 
 // IngestDisconnect is Engine.IngestDisconnect for this thing; d.Thing is
 // ignored.
 func (t *Thing) IngestDisconnect(ctx context.Context, d Disconnect) error {
 	d.Thing = t.h.Name()
-	return t.e.ingestDisconnect(ctx, t.h, d)
+	return t.e.ingestDisconnect(ctx, &t.h, d)
 }
 
 // IngestReport is Engine.IngestReport for this thing.
 func (t *Thing) IngestReport(ctx context.Context, at time.Time, format ReportFormat, data []byte) (IngestResult, error) {
-	return t.e.ingestReport(ctx, t.h, t.h.Name(), at, format, data)
+	return t.e.ingestReport(ctx, &t.h, t.h.Name(), at, format, data)
 }
