@@ -22,14 +22,16 @@ import (
 	"github.com/ruledetect/ruledetect/internal/wire"
 )
 
-// Snapshot format (version 1). A snapshot is
+// Snapshot format (version 2). A snapshot is
 //
-//	magic    "ruledetect/Engine\x00" and the version byte 0x01
+//	magic    "ruledetect/Engine\x00" and the version byte 0x02
 //	control  uvarint length, then JSON (snapControl): the options that
 //	         shape the state, the time and stats counters, the control
 //	         plane, and the tables the thing section refers to
 //	log      uvarint length, then violation.Log.MarshalBinary
-//	things   uvarint length, then the binary thing records (below)
+//	things   uvarint length, then the binary thing records (internal/eval)
+//	metrics  uvarint length, then the retained metric values (empty without
+//	         retention; metricvalues_snapshot.go)
 //	crc      CRC-32C (Castagnoli) of every byte before it, little endian
 //
 // Every uvarint and varint is encoding/binary's in its shortest form: restore
