@@ -142,6 +142,9 @@ func (d *Decoder) Section(what string) []byte {
 // Offset reads base plus a varint, refusing a result that overflows.
 func (d *Decoder) Offset(what string, base int64) int64 {
 	delta := d.Varint()
+	if d.err != nil {
+		return 0
+	}
 	v := base + delta
 	if (delta > 0 && v < base) || (delta < 0 && v > base) {
 		d.Fail("%s out of range", what)
