@@ -116,7 +116,12 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	}
 	ts := sh.things[thing]
 	if ts == nil {
-		ts = sh.newThing(p, thing)
+		// Aligned at once with the rules of an unregistered thing, its
+		// slots and ring in its allocation (newThing): admit aligns it
+		// next anyway.
+		r := p.rules.Load()
+		ts = sh.newThing(p, thing, newThing(r.Coverage(Kind{}), true))
+		ts.cfgVersion = r.stamp()
 	}
 	if h != nil {
 		h.ts = ts
@@ -124,10 +129,8 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	return ts
 }
 
-// newThing adds an empty state for thing, with room for the ring of an
-// unregistered thing's behaviors (newThing). Called with sh.mu held.
-func (sh *shard) newThing(p *Plane, thing string) *Thing {
-	ts := newThing(int(p.rules.Load().Coverage(Kind{}).ringLen))
+// newThing adds ts, a new state, for thing. Called with sh.mu held.
+func (sh *shard) newThing(p *Plane, thing string, ts *Thing) *Thing {
 	// Its own copy: the caller's name may be a slice of a large buffer (a
 	// packet, a file's line) that the plane must not keep alive.
 	ts.name, ts.shard = strings.Clone(thing), sh.index
@@ -145,9 +148,11 @@ func (p *Plane) SetKind(thing string, k Kind) {
 	sh := p.shardOf(thing)
 	ts := sh.things[thing]
 	if ts == nil {
-		ts = sh.newThing(p, thing)
+		// Its coverage, slots and ring are made at its first input, for
+		// its kind (align).
+		ts = sh.newThing(p, thing, newThing(nil, false))
 	}
-	ts.kind, ts.told = k, true
+	ts.kind, ts.told = &k, true
 	ts.cfgVersion = staleVersion
 }
 
@@ -168,5 +173,5 @@ func (p *Plane) kindHeld(thing string) (Kind, bool) {
 	if ts == nil || !ts.told {
 		return Kind{}, false
 	}
-	return ts.kind, true
+	return ts.kindOf(), true
 }
