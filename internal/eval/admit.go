@@ -1,9 +1,6 @@
 package eval
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Handle is a thing's name with its shard and, once found, its state: an
 // input through a handle skips the name's hash and lookup, which in a
@@ -120,7 +117,7 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 		// slots and ring in its allocation (newThing): admit aligns it
 		// next anyway.
 		r := p.rules.Load()
-		ts = sh.newThing(p, thing, newThing(r.Coverage(Kind{}), true))
+		ts = sh.newThing(p, newThing(r.Coverage(Kind{}), true, thing))
 		ts.cfgVersion = r.stamp()
 	}
 	if h != nil {
@@ -129,11 +126,11 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	return ts
 }
 
-// newThing adds ts, a new state, for thing. Called with sh.mu held.
-func (sh *shard) newThing(p *Plane, thing string, ts *Thing) *Thing {
-	// Its own copy: the caller's name may be a slice of a large buffer (a
-	// packet, a file's line) that the plane must not keep alive.
-	ts.name, ts.shard = strings.Clone(thing), sh.index
+// newThing adds ts, a new state (newThing, which copies the name: the
+// caller's may be a slice of a large buffer, a packet or a file's line,
+// that the plane must not keep alive). Called with sh.mu held.
+func (sh *shard) newThing(p *Plane, ts *Thing) *Thing {
+	ts.shard = sh.index
 	sh.things[ts.name] = ts
 	p.thingCount.Add(1)
 	return ts
@@ -150,7 +147,7 @@ func (p *Plane) SetKind(thing string, k Kind) {
 	if ts == nil {
 		// Its coverage, slots and ring are made at its first input, for
 		// its kind (align).
-		ts = sh.newThing(p, thing, newThing(nil, false))
+		ts = sh.newThing(p, newThing(nil, false, thing))
 	}
 	ts.kind, ts.told = &k, true
 	ts.cfgVersion = staleVersion

@@ -481,7 +481,7 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 			break
 		}
 		ts = restoredThing(&tmp, &scratch)
-		sh.things[name] = ts
+		sh.things[ts.name] = ts // the key shares the state's copy of the name
 		p.thingCount.Add(1)
 	}
 	if d.Err() == nil && d.Left() > 0 {
@@ -553,15 +553,10 @@ func (p *Plane) restoreSlots(d *wire.Decoder, ts *Thing, cov *Coverage, scratch 
 // restoredThing returns the thing tmp and scratch describe, in a state of
 // its own with its tail in the same allocation (newThing).
 func restoredThing(tmp *Thing, scratch *restoreScratch) *Thing {
-	if tmp.cov == nil {
-		ts := new(Thing)
-		*ts = *tmp
-		return ts
-	}
-	ts := newThing(tmp.cov, scratch.ring != nil)
-	slotp, ring := ts.slotp, ts.ring
+	ts := newThing(tmp.cov, scratch.ring != nil && tmp.cov != nil, tmp.name)
+	name, slotp, ring := ts.name, ts.slotp, ts.ring
 	*ts = *tmp
-	ts.slotp, ts.ring = slotp, ring
+	ts.name, ts.slotp, ts.ring = name, slotp, ring
 	copy(ts.slots(), scratch.slots)
 	copy(ts.rings(), scratch.ring)
 	return ts

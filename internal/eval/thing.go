@@ -106,33 +106,45 @@ func (ts *Thing) forget() {
 	ts.slotp, ts.ring, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, nil, 0, 0
 }
 
-// tailWords returns the 8-byte words of a tail for cov's slots and, with
-// ring, its ring: the ring first (acc is 8-byte aligned), then one byte per
-// slot.
-func tailWords(cov *Coverage, ring bool) int {
-	w := (len(cov.behaviors) + 7) / 8
+// tailBytes returns the bytes of a tail for cov's slots and, with ring,
+// its ring: the ring first (acc is 8-byte aligned), then one byte per slot.
+func tailBytes(cov *Coverage, ring bool) int {
+	n := len(cov.behaviors)
 	if ring {
-		w += int(cov.ringLen) * int(unsafe.Sizeof(acc{})/8)
+		n += int(cov.ringLen) * int(unsafe.Sizeof(acc{}))
 	}
-	return w
+	return n
 }
+
+// tailWords returns the 8-byte words of a tail for cov's slots and, with
+// ring, its ring.
+func tailWords(cov *Coverage, ring bool) int { return (tailBytes(cov, ring) + 7) / 8 }
 
 // placeTail points ts's slots and, with ring, its ring into tail, zeroed
 // memory of at least tailWords(cov, ring) words, and makes cov ts's
-// coverage.
-func (ts *Thing) placeTail(cov *Coverage, tail unsafe.Pointer, ring bool) {
+// coverage (nil: none). With a name, the tail has room for it after the
+// slots, and it becomes ts's.
+func (ts *Thing) placeTail(cov *Coverage, tail unsafe.Pointer, ring bool, name string) {
 	ts.cov, ts.slotp, ts.ring = cov, nil, nil
-	off := uintptr(0)
-	if ring && cov.ringLen > 0 {
-		ts.ring = (*acc)(tail)
-		off = uintptr(cov.ringLen) * unsafe.Sizeof(acc{})
+	off := 0
+	if cov != nil {
+		if ring && cov.ringLen > 0 {
+			ts.ring = (*acc)(tail)
+		}
+		if len(cov.behaviors) > 0 {
+			ts.slotp = (*slot)(unsafe.Add(tail, tailBytes(cov, ring)-len(cov.behaviors)))
+		}
+		off = tailBytes(cov, ring)
 	}
-	if len(cov.behaviors) > 0 {
-		ts.slotp = (*slot)(unsafe.Add(tail, off))
+	if name != "" {
+		b := unsafe.Slice((*byte)(unsafe.Add(tail, off)), len(name))
+		copy(b, name)
+		ts.name = unsafe.String(&b[0], len(b)) // never written again
 	}
 }
 
 // newTail returns zeroed memory of w words allocated apart, nil for none.
+// The words are uint64 so that the memory is 8-byte aligned for acc.
 func newTail(w int) unsafe.Pointer {
 	if w == 0 {
 		return nil
@@ -168,28 +180,32 @@ var tailRooms = [...]struct {
 	{53, inlineTail[[53]uint64]},
 }
 
-// newThing returns a thing state aligned with cov (nil: none yet), its
-// slots and, with ring, its ring in the same allocation, right after it:
-// at a million things in random order, every input's state is a cache
-// miss, and a tail of its own would be a second one. A tail larger than
-// 424 bytes is allocated apart.
-func newThing(cov *Coverage, ring bool) *Thing {
-	if cov == nil {
-		return &Thing{}
-	}
-	w := tailWords(cov, ring)
-	if w == 0 {
-		return &Thing{cov: cov}
+// newThing returns the state of the thing named name, aligned with cov
+// (nil: none yet), its slots and, with ring, its ring in the same
+// allocation, right after it, and then its own copy of name: at a million
+// things in random order, every input's state is a cache miss, and a tail
+// or a name of its own would be another (an input reads the name to match
+// topics with ${iot:ClientId}, and a lookup by name compares it). A tail
+// larger than 424 bytes is allocated apart.
+//
+// The name's bytes keep the whole state alive: a violation key or an
+// observed datapoint that outlives a dropped thing holds 100 to 500 bytes
+// instead of the name's. The log drops the keys of a dropped thing's
+// alarms when it invalidates them, so that is rare and bounded.
+func newThing(cov *Coverage, ring bool, name string) *Thing {
+	w := (len(name) + 7) / 8
+	if cov != nil {
+		w = (tailBytes(cov, ring) + len(name) + 7) / 8
 	}
 	for _, r := range tailRooms {
 		if r.words >= w {
 			ts, tail := r.alloc()
-			ts.placeTail(cov, tail, ring)
+			ts.placeTail(cov, tail, ring, name)
 			return ts
 		}
 	}
 	ts := &Thing{}
-	ts.placeTail(cov, newTail(w), ring)
+	ts.placeTail(cov, newTail(w), ring, name)
 	return ts
 }
 
@@ -227,7 +243,7 @@ func (ts *Thing) realign(cov *Coverage) {
 	// coverage, with the slots), or to carry windows over; else at the
 	// next windowed input.
 	ring := cov.ringLen > 0 && (oldCov == nil || oldRing != nil)
-	ts.placeTail(cov, newTail(tailWords(cov, ring)), ring)
+	ts.placeTail(cov, newTail(tailWords(cov, ring)), ring, "")
 	if oldCov == nil {
 		return
 	}

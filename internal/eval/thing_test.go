@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -42,23 +43,27 @@ func TestNewThingTail(t *testing.T) {
 	for _, tc := range []struct {
 		slack   int32
 		periods []int
+		name    int
 	}{
-		{0, []int{1, 1, 1, 1, 1}}, // the cloud benchmark's profile
-		{0, []int{0}},
-		{1, []int{1, 0, 2}},
-		{2, []int{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}},
-		{0, make([]int, 40)},
-		{0, []int{30, 1}}, // larger than every tail room: apart
+		{0, []int{1, 1, 1, 1, 1}, 11}, // the cloud benchmark's profile
+		{0, []int{0}, 1},
+		{1, []int{1, 0, 2}, 128},
+		{2, []int{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}, 20},
+		{0, make([]int, 40), 3},
+		{0, []int{30, 1}, 10}, // larger than every tail room: apart
 	} {
 		t.Run(fmt.Sprint(tc.slack, tc.periods), func(t *testing.T) {
 			cov := testCoverage(tc.slack, 1, tc.periods...)
-			allocs := testing.AllocsPerRun(10, func() { newThing(cov, true) })
-			ts := newThing(cov, true)
+			name := strings.Repeat("x", tc.name)
+			allocs := testing.AllocsPerRun(10, func() { newThing(cov, true, name) })
+			ts := newThing(cov, true, name)
+			require.Equal(t, name, ts.name)
 			require.Len(t, ts.slots(), len(cov.behaviors))
 			require.Len(t, ts.rings(), int(cov.ringLen))
 			base := uintptr(unsafe.Pointer(ts)) + unsafe.Sizeof(Thing{})
+			assert.Equal(t, uintptr(unsafe.Pointer(ts.slotp))+uintptr(len(cov.behaviors)), uintptr(unsafe.Pointer(unsafe.StringData(ts.name))), "the name follows the slots")
 			if cov.ringLen > 0 {
-				if tailWords(cov, true) <= tailRooms[len(tailRooms)-1].words {
+				if tailWords(cov, true)+(tc.name+7)/8 <= tailRooms[len(tailRooms)-1].words {
 					assert.Equal(t, 1.0, allocs)
 					assert.Equal(t, base, uintptr(unsafe.Pointer(ts.ring)), "the ring follows the struct")
 				} else {
@@ -80,6 +85,7 @@ func TestNewThingTail(t *testing.T) {
 			for i := range ts.slots() {
 				assert.Equal(t, 1, ts.slots()[i].streak.Count())
 			}
+			assert.Equal(t, name, ts.name, "the windows end before the name")
 		})
 	}
 }
@@ -89,7 +95,7 @@ func TestNewThingTail(t *testing.T) {
 // the same behaviors keeps the tail where it is.
 func TestRealign(t *testing.T) {
 	old := testCoverage(1, 1, 1, 0, 2) // ids 1, 2, 3
-	ts := newThing(old, true)
+	ts := newThing(old, true, "a")
 	for i := range ts.slots() {
 		ts.slots()[i].streak.Observe(true, 5, 1)
 		for range i {
@@ -126,7 +132,7 @@ func TestRealign(t *testing.T) {
 
 	// A thing without a coverage (told its kind first) gets its slots and
 	// ring together.
-	fresh := newThing(nil, false)
+	fresh := newThing(nil, false, "b")
 	fresh.realign(next)
 	require.Len(t, fresh.slots(), 3)
 	require.Len(t, fresh.rings(), int(next.ringLen))
