@@ -188,10 +188,11 @@ var tailRooms = [...]struct {
 // topics with ${iot:ClientId}, and a lookup by name compares it). A tail
 // larger than 424 bytes is allocated apart.
 //
-// The name's bytes keep the whole state alive: a violation key or an
-// observed datapoint that outlives a dropped thing holds 100 to 500 bytes
-// instead of the name's. The log drops the keys of a dropped thing's
-// alarms when it invalidates them, so that is rare and bounded.
+// The name's bytes keep the whole state alive: a string that outlives a
+// dropped thing (the key of a violation event the log keeps for its
+// retention, a name an observer hook kept) holds the state's 100 to 500
+// bytes instead of the name's. Only things with violations leave such
+// keys, and each event is larger than that anyway.
 func newThing(cov *Coverage, ring bool, name string) *Thing {
 	w := (len(name) + 7) / 8
 	if cov != nil {
