@@ -418,7 +418,10 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 				return err
 			}
 		}
-		name := string(d.Section("thing name"))
+		// A view of the data, until the thing's state copies it
+		// (restoredThing): one allocation per thing, not two.
+		nb := d.Section("thing name")
+		name := unsafe.String(unsafe.SliceData(nb), len(nb))
 		ki := d.Index("kind", len(kinds))
 		flags := d.Byte()
 		if d.Err() != nil {
