@@ -1,9 +1,6 @@
 package eval
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // Handle is a thing's name with its shard and, once found, its state: an
 // input through a handle skips the name's hash and lookup, which in a
@@ -116,7 +113,12 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	}
 	ts := sh.things[thing]
 	if ts == nil {
-		ts = sh.newThing(p, thing)
+		// Aligned at once with the rules of an unregistered thing, its
+		// slots and ring in its allocation (newThing): admit aligns it
+		// next anyway.
+		r := p.rules.Load()
+		ts = sh.newThing(p, newThing(r.Coverage(Kind{}), true, thing))
+		ts.cfgVersion = r.stamp()
 	}
 	if h != nil {
 		h.ts = ts
@@ -124,13 +126,11 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	return ts
 }
 
-// newThing adds an empty state for thing, with room for the ring of an
-// unregistered thing's behaviors (newThing). Called with sh.mu held.
-func (sh *shard) newThing(p *Plane, thing string) *Thing {
-	ts := newThing(int(p.rules.Load().Coverage(Kind{}).ringLen))
-	// Its own copy: the caller's name may be a slice of a large buffer (a
-	// packet, a file's line) that the plane must not keep alive.
-	ts.name, ts.shard = strings.Clone(thing), sh.index
+// newThing adds ts, a new state (newThing, which copies the name: the
+// caller's may be a slice of a large buffer, a packet or a file's line,
+// that the plane must not keep alive). Called with sh.mu held.
+func (sh *shard) newThing(p *Plane, ts *Thing) *Thing {
+	ts.shard = sh.index
 	sh.add(ts)
 	p.thingCount.Add(1)
 	return ts
@@ -145,9 +145,11 @@ func (p *Plane) SetKind(thing string, k Kind) {
 	sh := p.shardOf(thing)
 	ts := sh.things[thing]
 	if ts == nil {
-		ts = sh.newThing(p, thing)
+		// Its coverage, slots and ring are made at its first input, for
+		// its kind (align).
+		ts = sh.newThing(p, newThing(nil, false, thing))
 	}
-	ts.kind, ts.told = k, true
+	ts.kind, ts.told = &k, true
 	ts.cfgVersion = staleVersion
 }
 
@@ -168,5 +170,5 @@ func (p *Plane) kindHeld(thing string) (Kind, bool) {
 	if ts == nil || !ts.told {
 		return Kind{}, false
 	}
-	return ts.kind, true
+	return ts.kindOf(), true
 }

@@ -271,8 +271,8 @@ func (p *Plane) closeSlot(ts *Thing, i int, m, T int64) {
 // registration or groups were told to the engine keeps that, nothing else.
 func (p *Plane) expire(ts *Thing) {
 	at := ts.lastInput + int64(p.opts.Horizon)
-	for i := range ts.slots {
-		if ts.slots[i].streak.InAlarm() {
+	for i := range ts.slots() {
+		if ts.slots()[i].streak.InAlarm() {
 			ev, _ := p.log.Invalidate(ts.key(i), time.Unix(0, at))
 			p.emit(ev)
 		}
@@ -283,7 +283,7 @@ func (p *Plane) expire(ts *Thing) {
 		ts.dropped = true // handles that hold it look the thing up again
 		return
 	}
-	ts.slots, ts.ring, ts.cov, ts.lastInput, ts.disconnectedAt = nil, nil, nil, 0, 0
+	ts.forget()
 }
 
 // expireIdle expires every thing whose horizon has passed by t; Advance
@@ -325,7 +325,7 @@ func (p *Plane) InvalidateWhere(match func(violation.Key) bool) {
 		}
 		for i, cb := range ts.cov.behaviors {
 			if cb.profile == k.Profile && cb.b.Name == k.Behavior {
-				ts.slots[i].streak.Reset()
+				ts.slots()[i].streak.Reset()
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func (p *Plane) heldRecords() []HeldRecord {
 		}
 		// Judged now, it would first be aligned with the rules in force: a
 		// behavior that no longer applies drops it.
-		cov := rules.Coverage(h.ts.kind)
+		cov := rules.Coverage(h.ts.kindOf())
 		i := slices.IndexFunc(cov.behaviors, func(cb *Behavior) bool { return cb.id == h.id })
 		if i < 0 {
 			continue

@@ -38,12 +38,12 @@ func (p *Plane) States() map[string]ThingState {
 	defer p.UnlockAll()
 	out := map[string]ThingState{}
 	p.eachThing(func(ts *Thing) {
-		s := ThingState{Kind: ts.kind, Told: ts.told, LastInput: ts.lastInput, DisconnectedAt: ts.disconnectedAt, Head: ts.head}
+		s := ThingState{Kind: ts.kindOf(), Told: ts.told, LastInput: ts.lastInput, DisconnectedAt: ts.disconnectedAt, Head: ts.head}
 		if ts.cov != nil {
 			s.Behaviors = map[string]BehaviorState{}
 			for i, cb := range ts.cov.behaviors {
-				streak, _ := ts.slots[i].streak.MarshalBinary()
-				bs := BehaviorState{Streak: streak, InAlarm: ts.slots[i].streak.InAlarm()}
+				streak, _ := ts.slots()[i].streak.MarshalBinary()
+				bs := BehaviorState{Streak: streak, InAlarm: ts.slots()[i].streak.InAlarm()}
 				if windowed(cb) {
 					bs.Window = map[int64]PeriodState{}
 					for j, a := range ts.ringOf(i) {

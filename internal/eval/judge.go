@@ -35,7 +35,7 @@ func (p *Plane) judge(ts *Thing, i int, d *Datapoint, t int64) {
 // threshold is the fleet percentile a statistical datapoint was judged by.
 func (p *Plane) transition(ts *Thing, i int, d *Datapoint, violating bool, t int64, threshold float64) {
 	cb := ts.cov.behaviors[i]
-	s := &ts.slots[i]
+	s := &ts.slots()[i]
 	p.shards[ts.shard].datapoints.Add(1)
 	if p.hooks.Observe != nil {
 		p.observed(ts, i, d, violating, t, threshold)

@@ -199,15 +199,15 @@ func (enc *thingEncoder) appendList(b []byte, list []*Thing) []byte {
 	for len(list) > 0 {
 		n := min(batch, len(list))
 		for _, ts := range list[:n] {
-			sink += len(ts.name) + len(ts.slots) + len(ts.ring)
+			sink += len(ts.name) + int(ts.shard)
 		}
 		for _, ts := range list[:n] {
 			sink += int(ts.name[0])
-			if len(ts.slots) > 0 {
-				sink += int(ts.slots[0].streak.Count())
+			if ts.slotp != nil {
+				sink += int(ts.slotp.streak.Count())
 			}
-			if len(ts.ring) > 0 {
-				sink += int(ts.ring[0].v)
+			if ts.ring != nil {
+				sink += int(ts.ring.v)
 			}
 		}
 		for _, ts := range list[:n] {
@@ -224,12 +224,13 @@ func (enc *thingEncoder) appendThing(b []byte, ts *Thing) []byte {
 	ctl, keyOf, layouts, layoutOf, kinds := enc.tables, enc.keyOf, enc.layouts, enc.layoutOf, enc.kinds
 	b = binary.AppendUvarint(b, uint64(len(ts.name)))
 	b = append(b, ts.name...)
-	kk := ts.kind.key()
+	kind := ts.kindOf()
+	kk := kind.key()
 	ki, ok := kinds[kk]
 	if !ok {
 		ki = len(ctl.Kinds)
 		kinds[kk] = ki
-		ctl.Kinds = append(ctl.Kinds, KindRecord{Registered: ts.kind.Registered, Groups: ts.kind.Groups})
+		ctl.Kinds = append(ctl.Kinds, KindRecord{Registered: kind.Registered, Groups: kind.Groups})
 	}
 	b = binary.AppendUvarint(b, uint64(ki))
 	var flags byte
@@ -288,11 +289,12 @@ func (enc *thingEncoder) appendThing(b []byte, ts *Thing) []byte {
 		layouts[ts.cov] = l
 	}
 	b = binary.AppendUvarint(b, uint64(l.index))
+	slots := ts.slots()
 	for i, cb := range ts.cov.behaviors {
 		if !l.live[i] {
 			continue
 		}
-		b, _ = ts.slots[i].streak.AppendBinary(b)
+		b, _ = slots[i].streak.AppendBinary(b)
 		if !windowed(cb) {
 			continue
 		}
@@ -407,6 +409,10 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 		return rl
 	}
 
+	// Each thing is decoded into tmp and its tail into scratch, then
+	// copied into a state of the right size (restoredThing).
+	var tmp Thing
+	var scratch restoreScratch
 	d := wire.NewDecoder(data, limit)
 	count := d.Count("things", 4)
 	for n := 0; n < count && d.Err() == nil; n++ {
@@ -415,7 +421,10 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 				return err
 			}
 		}
-		name := string(d.Section("thing name"))
+		// A view of the data, until the thing's state copies it
+		// (restoredThing): one allocation per thing, not two.
+		nb := d.Section("thing name")
+		name := unsafe.String(unsafe.SliceData(nb), len(nb))
 		ki := d.Index("kind", len(kinds))
 		flags := d.Byte()
 		if d.Err() != nil {
@@ -428,8 +437,12 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 		if flags&^thingFlagsMask != 0 {
 			return fmt.Errorf("thing %s: unknown flags %#x", echo.Quote(name), flags)
 		}
-		ts := &Thing{name: name, shard: sh.index, kind: kinds[ki], told: flags&thingTold != 0}
-		if !ts.told && ts.kind.Registered {
+		tmp = Thing{name: name, shard: sh.index, told: flags&thingTold != 0}
+		ts := &tmp
+		if ts.told {
+			ts.kind = &kinds[ki] // shared by the things of the kind; never changed
+		}
+		if !ts.told && kinds[ki].Registered {
 			return fmt.Errorf("thing %s: registered but never told", echo.Quote(name))
 		}
 		if flags&thingHasInput != 0 {
@@ -464,13 +477,17 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 				break
 			}
 			rl := resolve(li, ki)
-			p.restoreSlots(d, ts, rl.cov)
-			ts.cfgVersion = r.version
+			p.restoreSlots(d, ts, rl.cov, &scratch)
+			ts.cfgVersion = r.stamp()
 			if !rl.current {
 				ts.cfgVersion = staleVersion
 			}
 		}
-		sh.add(ts)
+		if d.Err() != nil {
+			break
+		}
+		ts = restoredThing(&tmp, &scratch)
+		sh.add(ts) // the key shares the state's copy of the name
 		p.thingCount.Add(1)
 	}
 	if d.Err() == nil && d.Left() > 0 {
@@ -479,14 +496,23 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 	return d.Err()
 }
 
-// restoreSlots decodes ts's slots and windows for Coverage cov.
-func (p *Plane) restoreSlots(d *wire.Decoder, ts *Thing, cov *Coverage) {
+// restoreScratch holds the tail of the thing being restored: its slots
+// and, when a window had input, its ring.
+type restoreScratch struct {
+	slots []slot
+	ring  []acc // nil while no window had input; else buf's
+	buf   []acc
+}
+
+// restoreSlots decodes ts's slots and windows for Coverage cov into
+// scratch, and makes cov ts's coverage.
+func (p *Plane) restoreSlots(d *wire.Decoder, ts *Thing, cov *Coverage, scratch *restoreScratch) {
 	ts.cov = cov
-	if len(cov.behaviors) > 0 {
-		ts.slots = make([]slot, len(cov.behaviors))
-	}
+	slots := slices.Grow(scratch.slots[:0], len(cov.behaviors))[:len(cov.behaviors)]
+	clear(slots)
+	scratch.slots, scratch.ring = slots, nil
 	for i, cb := range cov.behaviors {
-		if err := ts.slots[i].streak.UnmarshalBinary(d.Bytes(1)); err != nil && d.Err() == nil {
+		if err := slots[i].streak.UnmarshalBinary(d.Bytes(1)); err != nil && d.Err() == nil {
 			d.Fail("thing %s: %v", echo.Quote(ts.name), err)
 		}
 		if !windowed(cb) || d.Err() != nil {
@@ -501,14 +527,17 @@ func (p *Plane) restoreSlots(d *wire.Decoder, ts *Thing, cov *Coverage) {
 		}
 		// The ring is allocated for a thing with input in some window only,
 		// within the restore's memory budget (WithRestoreMemoryLimit).
-		if ts.ring == nil {
+		if scratch.ring == nil {
 			if !d.Spend(int64(cov.ringLen) * int64(unsafe.Sizeof(acc{}))) {
 				d.Fail("the window state would take more than the restore memory limit, %d bytes (WithRestoreMemoryLimit)", d.Limit())
 				break
 			}
-			ts.ring = make([]acc, cov.ringLen)
+			scratch.buf = slices.Grow(scratch.buf[:0], int(cov.ringLen))[:cov.ringLen]
+			clear(scratch.buf)
+			scratch.ring = scratch.buf
 		}
-		w := ts.ringOf(i)
+		o := cov.ringOff[i]
+		w := scratch.ring[o : o+int32(cb.periods)+cov.slack]
 		j := 0
 		for k := 0; k < n && d.Err() == nil; k++ {
 			gap := d.Uvarint()
@@ -525,6 +554,18 @@ func (p *Plane) restoreSlots(d *wire.Decoder, ts *Thing, cov *Coverage) {
 			w[j] = acc{v: v, at: uint32(at), any: true}
 		}
 	}
+}
+
+// restoredThing returns the thing tmp and scratch describe, in a state of
+// its own with its tail in the same allocation (newThing).
+func restoredThing(tmp *Thing, scratch *restoreScratch) *Thing {
+	ts := newThing(tmp.cov, scratch.ring != nil && tmp.cov != nil, tmp.name)
+	name, slotp, ring := ts.name, ts.slotp, ts.ring
+	*ts = *tmp
+	ts.name, ts.slotp, ts.ring = name, slotp, ring
+	copy(ts.slots(), scratch.slots)
+	copy(ts.rings(), scratch.ring)
+	return ts
 }
 
 // Cut is the plane's state at one moment, as a snapshot writes it beside

@@ -3,6 +3,7 @@ package eval
 import (
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/ruledetect/ruledetect/behavior"
 	"github.com/ruledetect/ruledetect/violation"
@@ -77,7 +78,8 @@ type acc struct {
 
 // slot is the alarm state of one (thing, behavior). It is one byte: the
 // windows live in the thing's ring (Thing.ring), so a counter costs a
-// slot and one acc per period of its ring.
+// slot and one acc per period of its ring. Both are pointer-free, which
+// the thing's tail relies on (Thing).
 type slot struct {
 	streak violation.Streak
 }
@@ -90,11 +92,11 @@ type slot struct {
 // restored one, or one whose profile changed) holds none, and ringOf
 // returns nil.
 func (ts *Thing) ringOf(i int) []acc {
-	if len(ts.ring) == 0 {
+	if ts.ring == nil {
 		return nil
 	}
 	o := ts.cov.ringOff[i]
-	return ts.ring[o : o+int32(ts.cov.behaviors[i].periods)+ts.cov.slack]
+	return unsafe.Slice(ts.ring, ts.cov.ringLen)[o : o+int32(ts.cov.behaviors[i].periods)+ts.cov.slack]
 }
 
 // window returns the window of behavior i that ends at boundary m (periods
@@ -118,11 +120,11 @@ func (ts *Thing) shiftTo(k int64) {
 		return
 	}
 	ts.head = k
-	if len(ts.ring) == 0 {
+	if ts.ring == nil {
 		return
 	}
 	if d >= int64(ts.cov.maxRing) {
-		clear(ts.ring)
+		clear(ts.rings())
 		return
 	}
 	for _, i := range ts.cov.windowed {
@@ -142,8 +144,8 @@ func (ts *Thing) shiftTo(k int64) {
 // which admission prevents (an input older than the newest closed boundary
 // is late, and the ring holds every period after it).
 func (ts *Thing) period(i int, k int64) *acc {
-	if k == ts.head && len(ts.ring) != 0 {
-		return &ts.ring[ts.cov.ringOff[i]] // the newest period, the common case: index 0 of the ring
+	if k == ts.head && ts.ring != nil {
+		return &unsafe.Slice(ts.ring, ts.cov.ringLen)[ts.cov.ringOff[i]] // the newest period, the common case: index 0 of the ring
 	}
 	return ts.periodSlow(i, k)
 }
@@ -152,8 +154,8 @@ func (ts *Thing) period(i int, k int64) *acc {
 // allocated.
 func (ts *Thing) periodSlow(i int, k int64) *acc {
 	ts.shiftTo(k)
-	if len(ts.ring) == 0 {
-		ts.ring = ts.ringMem(ts.cov.ringLen)
+	if ts.ring == nil {
+		ts.ringMem()
 	}
 	r := ts.ringOf(i)
 	j := ts.head - k
