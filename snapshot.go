@@ -146,7 +146,7 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sections, err := e.snapshot(false)
+	sections, err := e.snapshotParts(false)
 	if err != nil {
 		return &Error{Op: "WriteSnapshot", Kind: ErrInvalidRequest, Message: err.Error(), Cause: err}
 	}
@@ -156,20 +156,26 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 	if _, err := bw.Write(hdr); err != nil {
 		return err
 	}
-	for _, s := range sections {
-		if _, err := bw.Write(binary.AppendUvarint(nil, uint64(len(s)))); err != nil {
+	for _, parts := range sections {
+		n := 0
+		for _, s := range parts {
+			n += len(s)
+		}
+		if _, err := bw.Write(binary.AppendUvarint(nil, uint64(n))); err != nil {
 			return err
 		}
-		// Large sections go in chunks, so that a cancelled ctx stops the write.
-		for len(s) > 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+		for _, s := range parts {
+			// Large sections go in chunks, so that a cancelled ctx stops the write.
+			for len(s) > 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				n := min(len(s), 1<<20)
+				if _, err := bw.Write(s[:n]); err != nil {
+					return err
+				}
+				s = s[n:]
 			}
-			n := min(len(s), 1<<20)
-			if _, err := bw.Write(s[:n]); err != nil {
-				return err
-			}
-			s = s[n:]
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -179,13 +185,24 @@ func (e *Engine) WriteSnapshot(ctx context.Context, w io.Writer) error {
 	return err
 }
 
-// snapshot encodes the state: the control JSON, the log and the things.
-// With sorted, things are written in order of name, which makes the control
-// and thing sections a function of the state alone (tests compare engines
-// by them); WriteSnapshot skips the sort, which would cost seconds for
-// millions of things.
+// snapshot encodes the state: the control JSON, the log, the things and
+// the retained metric values, each section whole. With sorted, things are
+// written in order of name, which makes the control and thing sections a
+// function of the state alone (tests compare engines by them).
 func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
 	var out [4][]byte
+	parts, err := e.snapshotParts(sorted)
+	for i, p := range parts {
+		out[i] = bytes.Join(p, nil)
+	}
+	return out, err
+}
+
+// snapshotParts is snapshot with each section in parts, written one after
+// the other (the thing section one part per shard); WriteSnapshot skips
+// the sort, which would cost seconds for millions of things.
+func (e *Engine) snapshotParts(sorted bool) ([4][][]byte, error) {
+	var out [4][][]byte
 	var (
 		cfg                *config
 		logData, metrics   []byte
@@ -225,7 +242,7 @@ func (e *Engine) snapshot(sorted bool) ([4][]byte, error) {
 	if err != nil {
 		return out, err
 	}
-	out[0], out[1], out[2], out[3] = j, logData, things, metrics
+	out[0], out[1], out[2], out[3] = [][]byte{j}, [][]byte{logData}, things, [][]byte{metrics}
 	return out, nil
 }
 

@@ -145,8 +145,11 @@ func (enc *thingEncoder) appendAll(p *Plane, sorted bool) []byte {
 
 // appendByShard marks every shard for encoding and releases the shards'
 // locks (the caller holds them all, and mu), encodes each shard that no
-// input has encoded first, and returns the thing section.
-func (enc *thingEncoder) appendByShard(p *Plane) []byte {
+// input has encoded first, and returns the thing section in parts (the
+// count, then each shard's records): joined, a million things would make a
+// second copy of tens of megabytes, and garbage collection that stalls
+// the inputs going on meanwhile.
+func (enc *thingEncoder) appendByShard(p *Plane) [][]byte {
 	enc.parts = make([][]byte, len(p.shards))
 	for _, sh := range p.shards {
 		sh.snap = enc
@@ -160,15 +163,7 @@ func (enc *thingEncoder) appendByShard(p *Plane) []byte {
 			runtime.Gosched() // as eachShard does: inputs go on meanwhile
 		}
 	}
-	n := 0
-	for _, part := range enc.parts {
-		n += len(part)
-	}
-	b := binary.AppendUvarint(make([]byte, 0, n+binary.MaxVarintLen64), uint64(enc.count))
-	for _, part := range enc.parts {
-		b = append(b, part...)
-	}
-	return b
+	return append([][]byte{binary.AppendUvarint(nil, uint64(enc.count))}, enc.parts...)
 }
 
 // encodePending encodes sh if a snapshot marked it and nothing has encoded
@@ -582,7 +577,7 @@ type Cut struct {
 }
 
 // Snapshot returns the plane's state as of one moment and its thing
-// section. under runs at that moment, with every lock held, for the
+// section, in parts to be written one after the other. under runs at that moment, with every lock held, for the
 // owner's state that must be cut at the same moment (the violation log,
 // retained values); its error ends the snapshot. A close in progress is
 // taken whole, after it ends.
@@ -591,7 +586,7 @@ type Cut struct {
 // section a function of the state alone (tests compare planes by it);
 // otherwise a large fleet is encoded shard by shard, after the moment, so
 // that an input waits for one shard's encoding at most (thingEncoder).
-func (p *Plane) Snapshot(sorted bool, under func(c *Cut) error) (Cut, []byte, error) {
+func (p *Plane) Snapshot(sorted bool, under func(c *Cut) error) (Cut, [][]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.closing.Load() {
@@ -606,10 +601,10 @@ func (p *Plane) Snapshot(sorted bool, under func(c *Cut) error) (Cut, []byte, er
 		return Cut{}, nil, err
 	}
 	enc := p.newThingEncoder(p.rules.Load(), &c.Tables)
-	var things []byte
+	var things [][]byte
 	if sorted || p.serial {
 		// A serial plane's inputs take mu, which the snapshot holds anyway.
-		things = enc.appendAll(p, sorted)
+		things = [][]byte{enc.appendAll(p, sorted)}
 		p.unlockShards()
 	} else {
 		things = enc.appendByShard(p)
