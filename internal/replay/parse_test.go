@@ -110,7 +110,7 @@ func TestInternCacheBounded(t *testing.T) {
 		s := fmt.Sprint(i)
 		c.put(s, s)
 	}
-	assert.LessOrEqual(t, len(c.cur)+len(c.old), 2*internLimit)
+	assert.LessOrEqual(t, c.len(), 2*internLimit)
 	_, ok := c.get([]byte(fmt.Sprint(3*internLimit - 1)))
 	assert.True(t, ok, "the newest value is cached")
 	_, ok = c.get([]byte("0"))
@@ -216,4 +216,35 @@ func TestParseTimeRemembered(t *testing.T) {
 		assert.Equal(t, ts(tt.want), rec.Time, tt.time)
 		assert.Equal(t, time.UTC, rec.Time.Location())
 	}
+}
+
+// An internCache gives back what was put, short keys (kept in the slot) and
+// long ones alike, through rotations: every key put or found within the
+// last internLimit additions is there, with its value.
+func TestInternCacheValues(t *testing.T) {
+	var c internCache[string]
+	key := func(i int) string {
+		if i%3 == 0 {
+			return fmt.Sprintf("a-long-key-longer-than-the-slot-%08d", i)
+		}
+		return fmt.Sprintf("k%d", i)
+	}
+	const n = 2*internLimit + 1000
+	for i := range n {
+		k := key(i)
+		_, ok := c.get([]byte(k))
+		require.False(t, ok, k)
+		c.put(k, k)
+		if i%1000 == 999 && i >= internLimit { // a key from long ago, found again, stays
+			v, ok := c.get([]byte(key(i - internLimit + 1)))
+			require.True(t, ok, i)
+			require.Equal(t, key(i-internLimit+1), v)
+		}
+	}
+	for i := n - internLimit; i < n; i++ {
+		v, ok := c.get([]byte(key(i)))
+		require.True(t, ok, key(i))
+		require.Equal(t, key(i), v)
+	}
+	assert.LessOrEqual(t, c.len(), 2*internLimit)
 }

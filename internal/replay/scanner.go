@@ -241,6 +241,36 @@ func (s *scanner) composite() error {
 	return nil
 }
 
+// lastMemberObject takes the object value at s.i to be the last member of
+// the record, without finding its end, if the line could end that way: the
+// value starts with '{' and the line ends with two closing braces,
+// whitespace around them. The value is then everything up to the first of
+// the two (see Parser.ParseDeferred), unchecked, and s.i is past it.
+func (s *scanner) lastMemberObject() (value, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return value{}, false
+	}
+	j := len(s.b) - 1
+	for j > s.i && isSpace(s.b[j]) {
+		j--
+	}
+	if j <= s.i || s.b[j] != '}' {
+		return value{}, false
+	}
+	j--
+	for j > s.i && isSpace(s.b[j]) {
+		j--
+	}
+	if j <= s.i || s.b[j] != '}' {
+		return value{}, false
+	}
+	v := value{raw: s.b[s.i : j+1], at: s.i}
+	s.i = j + 1
+	return v, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
 // compositeEnd returns the index just past the bracket closing the object or
 // array that starts at b[i], counting that kind of bracket outside strings
 // (a string ends at the first quote not escaped by a backslash). In valid
