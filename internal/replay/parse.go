@@ -85,14 +85,11 @@ func (p *Parser) parse(line []byte, rec *Record, deferEnd bool) (unchecked bool,
 		s.i++
 	} else {
 		for {
-			f, err := p.readKey(&s, have)
+			f, err := p.readKeyColon(&s, have)
 			if err != nil {
 				return unchecked, err
 			}
 			have |= f
-			if err := s.colon(); err != nil {
-				return unchecked, err
-			}
 			var v value
 			if f == fReport && deferEnd {
 				v, unchecked = s.lastMemberObject()
@@ -129,6 +126,26 @@ func (p *Parser) parse(line []byte, rec *Record, deferEnd bool) (unchecked bool,
 		return unchecked, s.charError("after the record object")
 	}
 	return unchecked, checkKind(rec, have)
+}
+
+// readKeyColon reads an object key and the colon after it, and returns the
+// key's field, rejecting unknown and repeated keys.
+func (p *Parser) readKeyColon(s *scanner, have field) (field, error) {
+	// A key as the replay format writes it, quoted, unescaped and followed
+	// by its colon, is matched as it stands.
+	if f, n := keyColon(s.b[s.i:]); f != 0 {
+		if have&f != 0 {
+			return 0, &RecordError{Field: f.key(), Msg: "duplicate key"}
+		}
+		s.i += n
+		s.space()
+		return f, nil
+	}
+	f, err := p.readKey(s, have)
+	if err != nil {
+		return 0, err
+	}
+	return f, s.colon()
 }
 
 // readKey reads an object key and returns its field, rejecting unknown and

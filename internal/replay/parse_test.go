@@ -248,3 +248,73 @@ func TestInternCacheValues(t *testing.T) {
 	}
 	assert.LessOrEqual(t, c.len(), 2*internLimit)
 }
+
+// fieldOf knows every key of fieldKeys, and nothing else.
+func TestFieldOf(t *testing.T) {
+	for _, fk := range fieldKeys {
+		assert.Equal(t, fk.f, fieldOf([]byte(fk.key)), fk.key)
+		assert.Equal(t, fk.key, fk.f.key())
+		assert.Zero(t, fieldOf([]byte(fk.key+"x")), fk.key+"x")
+		assert.Zero(t, fieldOf([]byte(fk.key[:len(fk.key)-1])), fk.key[:len(fk.key)-1])
+	}
+	assert.Zero(t, fieldOf(nil))
+}
+
+// keyColon matches every key as the format writes it, and nothing else.
+func TestKeyColon(t *testing.T) {
+	for _, fk := range fieldKeys {
+		k := `"` + fk.key + `":`
+		f, n := keyColon([]byte(k + `1`))
+		assert.Equal(t, fk.f, f, k)
+		assert.Equal(t, len(k), n, k)
+		for _, other := range []string{`"` + fk.key + `" :`, `"` + fk.key + `x":`, `"` + fk.key[:len(fk.key)-1] + `":`, k[:len(k)-1]} {
+			f, n := keyColon([]byte(other))
+			assert.Zero(t, f, other)
+			assert.Zero(t, n, other)
+		}
+	}
+	f, _ := keyColon([]byte(`"\u0074ime":`))
+	assert.Zero(t, f)
+}
+
+// The string scanner reads eight bytes at a time: a quote, an escape, a
+// control character or a multi-byte character at any offset of a word is
+// found, and the string ends where jsontext says it does.
+func TestStringScanAtEveryOffset(t *testing.T) {
+	for k := range 20 {
+		pad := strings.Repeat("x", k)
+		s := scanner{b: []byte(`"` + pad)}
+		_, _, err := s.str()
+		require.ErrorContains(t, err, "unexpected end of line")
+		for _, tt := range []struct {
+			str string // a JSON string
+			esc bool
+			err string
+		}{
+			{`"` + pad + `"`, false, ""},
+			{`"` + pad + `\"` + pad + `"`, true, ""},
+			{`"` + pad + `\\"`, true, ""},
+			{`"` + pad + `é` + pad + `"`, false, ""},
+			{`"` + pad + "\xff" + `"`, false, "invalid UTF-8"},
+			{`"` + pad + "\x01" + `"`, false, "control characters must be escaped"},
+			{`"` + pad + "\x7f" + pad + `"`, false, ""},
+			{`"` + pad + `\q"`, false, "in a string escape"},
+			{`"` + pad + `\`, false, "unexpected end of line"},
+		} {
+			line := tt.str + `,"next":1}`
+			if strings.HasPrefix(tt.err, "unexpected end") {
+				line = tt.str
+			}
+			s := scanner{b: []byte(line)}
+			raw, esc, err := s.str()
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err, "%q", tt.str)
+				continue
+			}
+			require.NoError(t, err, "%q", tt.str)
+			require.True(t, jsontext.Value(tt.str).IsValid(), tt.str)
+			assert.Equal(t, tt.str, string(raw))
+			assert.Equal(t, tt.esc, esc, tt.str)
+		}
+	}
+}
