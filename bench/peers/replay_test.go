@@ -30,6 +30,10 @@ import (
 //
 //   - impl=fastjson: valyala/fastjson parsing every line, report included,
 //     into its DOM on one goroutine: the floor of what parsing the file costs;
+//   - impl=parser: replay.Parser alone on the same lines, every record
+//     checked, the report only delimited; impl=parser+decode: what a
+//     replay's decoding goroutines do, ParseDeferred and the report decoded
+//     (Engine.PrepareReport), on one goroutine;
 //   - impl=reader: replay.Reader alone, every record read and checked, the
 //     report only delimited;
 //   - impl=replay/procs=N: the whole replay at GOMAXPROCS N, as
@@ -37,6 +41,10 @@ import (
 //     goroutines (feed.Run), applied in file order to a fresh engine with
 //     the fleet's profile, events taken from the engine as periods close,
 //     and the engine advanced past the end.
+//
+// RULEDETECT_REPLAY_FLEET=FILE replays FILE instead (`ruledetect demo
+// --things 5200 --hours 20 --emit FILE` writes the issue's 5.0M-record,
+// 1.14 GB fleet), so that the command and these lines measure one file.
 //
 // One op is one pass over the file; records/s is the figure to compare.
 // cpu-ns/record is the CPU time (user and system, all threads) per record,
@@ -75,6 +83,53 @@ func BenchmarkReplayFleet(b *testing.B) {
 		}
 		reportRecords(b, records)
 	})
+	// The record parser and the worker's whole job (parse, and decode the
+	// report), on one goroutine, the lines split as for fastjson.
+	for _, decode := range []bool{false, true} {
+		name := "impl=parser"
+		if decode {
+			name = "impl=parser+decode"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := replayFleetEngine(b)
+			defer reportCPU(b, records)()
+			var p replay.Parser
+			var rec replay.Record
+			var prep ruledetect.PreparedReport
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				n := 0
+				for rest := data; len(rest) > 0; {
+					line := rest
+					if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+						line, rest = rest[:i], rest[i+1:]
+					} else {
+						rest = nil
+					}
+					var err error
+					if decode {
+						_, err = p.ParseDeferred(line, &rec) // as a replay's workers do
+					} else {
+						err = p.Parse(line, &rec)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					if decode && rec.Kind == replay.Report {
+						if err := e.PrepareReport(&prep, rec.ThingName, rec.Time, ruledetect.JSON, rec.Report); err != nil {
+							b.Fatal(err)
+						}
+					}
+					n++
+				}
+				if n != records {
+					b.Fatalf("%d records, want %d", n, records)
+				}
+			}
+			reportRecords(b, records)
+		})
+	}
 	b.Run("impl=reader", func(b *testing.B) {
 		defer reportCPU(b, records)()
 		b.SetBytes(int64(len(data)))
@@ -244,10 +299,16 @@ var replayFleet struct {
 }
 
 // replayFleetFile generates the fleet once, writes it to a temporary file,
-// as `ruledetect demo --emit` would, and reads it back.
+// as `ruledetect demo --emit` would, and reads it back; or reads the file
+// RULEDETECT_REPLAY_FLEET names.
 func replayFleetFile(b *testing.B) ([]byte, int) {
 	f := &replayFleet
 	f.once.Do(func() {
+		if path := os.Getenv("RULEDETECT_REPLAY_FLEET"); path != "" {
+			f.data, f.err = os.ReadFile(path)
+			f.records = bytes.Count(f.data, []byte("\n"))
+			return
+		}
 		cfg := fleet.Config{Things: 5200, Duration: 2 * time.Hour}
 		if testing.Short() {
 			cfg = fleet.Config{Things: 300, Duration: time.Hour}

@@ -106,6 +106,11 @@ func TestReplayDecodersBadRecords(t *testing.T) {
 		1300: `{"time":"2026-01-01T00:00:00Z","thingName":"x","type":"disconnect","extra":1}`,
 		1301: `{"time":"1970-01-01T00:00:00Z","thingName":"x","type":"disconnect"}`, // late
 		1900: `{"time":1,"thingName":"x","report":{"a":1}` + strings.Repeat(" ", replay.MaxLineBytes) + `}`,
+		// A report followed by members: the decoding goroutines take a report
+		// up to the record's closing brace on trust, and these must still be
+		// the bad records they are, not malformed reports.
+		400: `{"time":1767225900,"thingName":"x","report":{"hed":{"rid":1,"v":"1.0"},"met":{}},"bogus":{}}`,
+		500: `{"report":{"hed":{"rid":1,"v":"1.0"},"met":{}},"time":1767225900}}`,
 	}
 	var in []string
 	for i, l := range lines {
@@ -125,8 +130,10 @@ func TestReplayDecodersBadRecords(t *testing.T) {
 	r := assertSameForAnyDecoders(t, "", skip)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "bad.jsonl:101: skipped: invalid JSON at column 2: invalid character 'o' in literal null")
-	assert.Contains(t, r.stderr, "bad.jsonl:702: skipped: IngestReport: ")
-	assert.Regexp(t, `skipped: 3 bad, 1 rejected, 1 late`, r.stderr)
+	assert.Contains(t, r.stderr, "bad.jsonl:704: skipped: IngestReport: ")
+	assert.Contains(t, r.stderr, `bad.jsonl:402: skipped: field "bogus": unknown key`)
+	assert.Contains(t, r.stderr, `bad.jsonl:503: skipped: invalid JSON at column 66: invalid character '}' after the record object`)
+	assert.Regexp(t, `skipped: 5 bad, 1 rejected, 1 late`, r.stderr)
 
 	stop := assertSameForAnyDecoders(t, "", args)
 	assert.Equal(t, 2, stop.code)

@@ -12,13 +12,18 @@ import (
 	"github.com/ruledetect/ruledetect/internal/replay"
 )
 
-// FuzzRun checks that Run with several workers gives any input, valid or
+// FuzzRun checks that Run, inline and with several workers, gives any input, valid or
 // not, the outcomes and engine state of a loop over Reader.Next and Apply.
 func FuzzRun(f *testing.F) {
 	f.Add([]byte(`{"time":1767225900,"thingName":"a","type":"disconnect"}` + "\n" + `bad` + "\n"))
 	f.Add([]byte(`{"time":1767225900,"thingName":"a","report":{"hed":{"rid":1,"v":"1.0"},"met":{"tp":{"pts":[{"pt":443}],"t":1}}}}` + "\n" +
 		`{"time":1767225000,"thingName":"a","report":{"hed":}}` + "\n\n" +
 		`{"time":1767226900,"thingName":"b","reportCbor":"oWNoZWSiY3JpZBoAAAABYXZjMS4w"}`))
+	// Reports whose end a worker takes on trust (ParseDeferred), rightly
+	// and wrongly.
+	f.Add([]byte(`{"time":1767225900,"thingName":"a","report":{"hed":{"rid":1,"v":"1.0"},"met":{}},"type":{"a":1}}` + "\n" +
+		`{"report":{"hed":{"rid":1,"v":"1.0"},"met":{}},"time":1767225900}}` + "\n" +
+		`{"time":1767225900,"thingName":"a","report":{"hed":{"rid":2,"v":"1.0"},"met":{}} }` + "\n"))
 	f.Fuzz(func(t *testing.T, input []byte) {
 		type seen struct {
 			line int
@@ -41,14 +46,16 @@ func FuzzRun(f *testing.F) {
 			}
 			want = append(want, seen{r.Line(), errString(err)})
 		}
-		e, err := ruledetect.New()
-		require.NoError(t, err)
-		var got []seen
-		require.NoError(t, Run(context.Background(), e, replay.NewReader(bytes.NewReader(input)), 3, func(o *Outcome) error {
-			got = append(got, seen{o.Line, errString(o.Err)})
-			return nil
-		}))
-		require.Equal(t, want, got)
-		require.Equal(t, ref.Stats(), e.Stats())
+		for _, workers := range []int{1, 3} {
+			e, err := ruledetect.New()
+			require.NoError(t, err)
+			var got []seen
+			require.NoError(t, Run(context.Background(), e, replay.NewReader(bytes.NewReader(input)), workers, func(o *Outcome) error {
+				got = append(got, seen{o.Line, errString(o.Err)})
+				return nil
+			}))
+			require.Equal(t, want, got, "%d workers", workers)
+			require.Equal(t, ref.Stats(), e.Stats(), "%d workers", workers)
+		}
 	})
 }

@@ -70,11 +70,9 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 	if it.err != nil {
 		return
 	}
-	if err := p.Parse(line, &it.rec); err != nil {
-		if re, ok := err.(*replay.RecordError); ok {
-			re.Line = it.line
-		}
-		it.err = err
+	unchecked, err := p.ParseDeferred(line, &it.rec)
+	if err != nil {
+		it.fail(err)
 		return
 	}
 	if it.rec.Kind != replay.Report {
@@ -86,7 +84,24 @@ func (it *item) prepare(e *ruledetect.Engine, p *replay.Parser, line []byte) {
 		return
 	}
 	// The error is kept in it.rep; ApplyReport returns it in order.
+	if e.PrepareReport(&it.rep, it.rec.ThingName, it.rec.Time, format, it.rec.Report) == nil || !unchecked {
+		return
+	}
+	// The report's end was taken on trust and it is not a valid report:
+	// the line's verdict is Parse's, and the report's that Parse delimits.
+	if err := p.Parse(line, &it.rec); err != nil {
+		it.fail(err)
+		return
+	}
 	_ = e.PrepareReport(&it.rep, it.rec.ThingName, it.rec.Time, format, it.rec.Report)
+}
+
+// fail records the line's *replay.RecordError, numbered.
+func (it *item) fail(err error) {
+	if re, ok := err.(*replay.RecordError); ok {
+		re.Line = it.line
+	}
+	it.err = err
 }
 
 // apply applies a prepared item and visits the outcome.
@@ -127,6 +142,7 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 		buf []byte
 		err error
 	)
+	applyCtx := context.WithoutCancel(ctx) // ctx stops the run between lines, not a record half way
 	for n := 0; ; n++ {
 		if n%batchLines == 0 {
 			if err := ctx.Err(); err != nil {
@@ -143,7 +159,7 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 		}
 		it.line, it.err = r.Line(), lineErr
 		it.prepare(e, &p, buf)
-		if err := it.apply(context.WithoutCancel(ctx), e, visit); err != nil {
+		if err := it.apply(applyCtx, e, visit); err != nil {
 			return err
 		}
 	}

@@ -51,3 +51,6 @@ func (c *internCache[V]) add(e internEntry[V]) {
 	}
 	c.cur[e.key] = e
 }
+
+// len returns the number of values cached.
+func (c *internCache[V]) len() int { return len(c.cur) + len(c.old) }

@@ -38,16 +38,45 @@ type Parser struct {
 // rec owns and reuses. Thing names, topics and addresses are shared between
 // records, so parsing allocates almost nothing in steady state.
 func (p *Parser) Parse(line []byte, rec *Record) error {
+	_, err := p.parse(line, rec, false)
+	return err
+}
+
+// ParseDeferred is Parse for a caller that decodes every report it is
+// given (a replay does, on the same goroutine): when a JSON report is the
+// record's last member, as the replay format writes it, its end is not
+// searched for. rec.Report is then all of the line up to the record's
+// closing brace, and unchecked is true: that span is the report Parse
+// would find if and only if it is one valid JSON object, which decoding it
+// tells. When it is not, the caller calls Parse for the line's verdict (a
+// *RecordError, or the report Parse delimits, for the decoder to reject
+// again with its own message).
+//
+// Errors are those of Parse: a line ParseDeferred rejects, Parse rejects
+// alike. Finding a report's end is most of the time Parse spends on a
+// report record, and decoding the report checks it anyway.
+func (p *Parser) ParseDeferred(line []byte, rec *Record) (unchecked bool, err error) {
+	unchecked, err = p.parse(line, rec, true)
+	if err != nil && unchecked {
+		// The error may come from a guess gone wrong (a member after the
+		// report, taken as part of it): the line's verdict is Parse's.
+		return false, p.Parse(line, rec)
+	}
+	return unchecked, err
+}
+
+// parse is Parse, or with deferEnd ParseDeferred without its fallback.
+func (p *Parser) parse(line []byte, rec *Record, deferEnd bool) (unchecked bool, err error) {
 	*rec = Record{own: rec.own[:0]}
 	s := scanner{b: line}
 	s.space()
 	if c, ok := s.peek(); !ok {
-		return s.endError()
+		return unchecked, s.endError()
 	} else if c != '{' {
 		if _, err := s.value(); err != nil {
-			return err
+			return false, err
 		}
-		return &RecordError{Msg: "a record must be a JSON object"}
+		return false, &RecordError{Msg: "a record must be a JSON object"}
 	}
 	s.i++
 	var have field
@@ -56,25 +85,27 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 		s.i++
 	} else {
 		for {
-			f, err := p.readKey(&s, have)
+			f, err := p.readKeyColon(&s, have)
 			if err != nil {
-				return err
+				return unchecked, err
 			}
 			have |= f
-			if err := s.colon(); err != nil {
-				return err
+			var v value
+			if f == fReport && deferEnd {
+				v, unchecked = s.lastMemberObject()
 			}
-			v, err := s.value()
-			if err != nil {
-				return err
+			if !unchecked {
+				if v, err = s.value(); err != nil {
+					return false, err
+				}
 			}
 			if err := p.setField(rec, f, v); err != nil {
-				return err
+				return unchecked, err
 			}
 			s.space()
 			c, ok := s.peek()
 			if !ok {
-				return s.endError()
+				return unchecked, s.endError()
 			}
 			s.i++
 			if c == '}' {
@@ -82,7 +113,7 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 			}
 			if c != ',' {
 				s.i--
-				return s.charError("after an object value; want , or }")
+				return unchecked, s.charError("after an object value; want , or }")
 			}
 			s.space()
 		}
@@ -90,11 +121,31 @@ func (p *Parser) Parse(line []byte, rec *Record) error {
 	s.space()
 	if c, ok := s.peek(); ok {
 		if isValueStart(c) {
-			return &RecordError{Msg: "more than one JSON value on the line"}
+			return unchecked, &RecordError{Msg: "more than one JSON value on the line"}
 		}
-		return s.charError("after the record object")
+		return unchecked, s.charError("after the record object")
 	}
-	return checkKind(rec, have)
+	return unchecked, checkKind(rec, have)
+}
+
+// readKeyColon reads an object key and the colon after it, and returns the
+// key's field, rejecting unknown and repeated keys.
+func (p *Parser) readKeyColon(s *scanner, have field) (field, error) {
+	// A key as the replay format writes it, quoted, unescaped and followed
+	// by its colon, is matched as it stands.
+	if f, n := keyColon(s.b[s.i:]); f != 0 {
+		if have&f != 0 {
+			return 0, &RecordError{Field: f.key(), Msg: "duplicate key"}
+		}
+		s.i += n
+		s.space()
+		return f, nil
+	}
+	f, err := p.readKey(s, have)
+	if err != nil {
+		return 0, err
+	}
+	return f, s.colon()
 }
 
 // readKey reads an object key and returns its field, rejecting unknown and

@@ -110,7 +110,7 @@ func TestInternCacheBounded(t *testing.T) {
 		s := fmt.Sprint(i)
 		c.put(s, s)
 	}
-	assert.LessOrEqual(t, len(c.cur)+len(c.old), 2*internLimit)
+	assert.LessOrEqual(t, c.len(), 2*internLimit)
 	_, ok := c.get([]byte(fmt.Sprint(3*internLimit - 1)))
 	assert.True(t, ok, "the newest value is cached")
 	_, ok = c.get([]byte("0"))
@@ -215,5 +215,106 @@ func TestParseTimeRemembered(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, ts(tt.want), rec.Time, tt.time)
 		assert.Equal(t, time.UTC, rec.Time.Location())
+	}
+}
+
+// An internCache gives back what was put, short keys (kept in the slot) and
+// long ones alike, through rotations: every key put or found within the
+// last internLimit additions is there, with its value.
+func TestInternCacheValues(t *testing.T) {
+	var c internCache[string]
+	key := func(i int) string {
+		if i%3 == 0 {
+			return fmt.Sprintf("a-long-key-longer-than-the-slot-%08d", i)
+		}
+		return fmt.Sprintf("k%d", i)
+	}
+	const n = 2*internLimit + 1000
+	for i := range n {
+		k := key(i)
+		_, ok := c.get([]byte(k))
+		require.False(t, ok, k)
+		c.put(k, k)
+		if i%1000 == 999 && i >= internLimit { // a key from long ago, found again, stays
+			v, ok := c.get([]byte(key(i - internLimit + 1)))
+			require.True(t, ok, i)
+			require.Equal(t, key(i-internLimit+1), v)
+		}
+	}
+	for i := n - internLimit; i < n; i++ {
+		v, ok := c.get([]byte(key(i)))
+		require.True(t, ok, key(i))
+		require.Equal(t, key(i), v)
+	}
+	assert.LessOrEqual(t, c.len(), 2*internLimit)
+}
+
+// fieldOf knows every key of fieldKeys, and nothing else.
+func TestFieldOf(t *testing.T) {
+	for _, fk := range fieldKeys {
+		assert.Equal(t, fk.f, fieldOf([]byte(fk.key)), fk.key)
+		assert.Equal(t, fk.key, fk.f.key())
+		assert.Zero(t, fieldOf([]byte(fk.key+"x")), fk.key+"x")
+		assert.Zero(t, fieldOf([]byte(fk.key[:len(fk.key)-1])), fk.key[:len(fk.key)-1])
+	}
+	assert.Zero(t, fieldOf(nil))
+}
+
+// keyColon matches every key as the format writes it, and nothing else.
+func TestKeyColon(t *testing.T) {
+	for _, fk := range fieldKeys {
+		k := `"` + fk.key + `":`
+		f, n := keyColon([]byte(k + `1`))
+		assert.Equal(t, fk.f, f, k)
+		assert.Equal(t, len(k), n, k)
+		for _, other := range []string{`"` + fk.key + `" :`, `"` + fk.key + `x":`, `"` + fk.key[:len(fk.key)-1] + `":`, k[:len(k)-1]} {
+			f, n := keyColon([]byte(other))
+			assert.Zero(t, f, other)
+			assert.Zero(t, n, other)
+		}
+	}
+	f, _ := keyColon([]byte(`"\u0074ime":`))
+	assert.Zero(t, f)
+}
+
+// The string scanner reads eight bytes at a time: a quote, an escape, a
+// control character or a multi-byte character at any offset of a word is
+// found, and the string ends where jsontext says it does.
+func TestStringScanAtEveryOffset(t *testing.T) {
+	for k := range 20 {
+		pad := strings.Repeat("x", k)
+		s := scanner{b: []byte(`"` + pad)}
+		_, _, err := s.str()
+		require.ErrorContains(t, err, "unexpected end of line")
+		for _, tt := range []struct {
+			str string // a JSON string
+			esc bool
+			err string
+		}{
+			{`"` + pad + `"`, false, ""},
+			{`"` + pad + `\"` + pad + `"`, true, ""},
+			{`"` + pad + `\\"`, true, ""},
+			{`"` + pad + `é` + pad + `"`, false, ""},
+			{`"` + pad + "\xff" + `"`, false, "invalid UTF-8"},
+			{`"` + pad + "\x01" + `"`, false, "control characters must be escaped"},
+			{`"` + pad + "\x7f" + pad + `"`, false, ""},
+			{`"` + pad + `\q"`, false, "in a string escape"},
+			{`"` + pad + `\`, false, "unexpected end of line"},
+		} {
+			line := tt.str + `,"next":1}`
+			if strings.HasPrefix(tt.err, "unexpected end") {
+				line = tt.str
+			}
+			s := scanner{b: []byte(line)}
+			raw, esc, err := s.str()
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err, "%q", tt.str)
+				continue
+			}
+			require.NoError(t, err, "%q", tt.str)
+			require.True(t, jsontext.Value(tt.str).IsValid(), tt.str)
+			assert.Equal(t, tt.str, string(raw))
+			assert.Equal(t, tt.esc, esc, tt.str)
+		}
 	}
 }

@@ -27,14 +27,18 @@ type value struct {
 
 // kind is the value's kind in jsontext's spelling: '"', '0' (a number),
 // 't', 'f', 'n', '{' or '['.
-func (v value) kind() byte {
-	switch c := v.raw[0]; c {
-	case '-', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return '0'
-	default:
-		return c
+func (v value) kind() byte { return kinds[v.raw[0]] }
+
+// kinds maps the first byte of a value to its kind.
+var kinds = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
 	}
-}
+	for _, c := range "-123456789" {
+		t[c] = '0'
+	}
+	return t
+}()
 
 func isValueStart(c byte) bool {
 	switch c {
@@ -53,6 +57,9 @@ func (s *scanner) peek() (byte, bool) {
 
 // space skips JSON whitespace.
 func (s *scanner) space() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' { // none, as the replay format is written
+		return
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\r', '\n':
@@ -152,9 +159,22 @@ func (s *scanner) str() (raw []byte, esc bool, err error) {
 	at := s.i
 	s.i++
 	ascii := true
-	for s.i < len(s.b) {
+	for {
+		// Skip plain bytes eight at a time: names, topics and times are
+		// most of a record line's strings, and have no byte to stop at.
+		for s.i+8 <= len(s.b) {
+			m := strStops(binary.LittleEndian.Uint64(s.b[s.i:]))
+			if m != 0 {
+				s.i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			s.i += 8
+		}
+		if s.i >= len(s.b) {
+			return nil, false, s.endError()
+		}
 		c := s.b[s.i]
-		if plain[c] {
+		if plain[c] { // the last few bytes of the line
 			s.i++
 			continue
 		}
@@ -183,7 +203,15 @@ func (s *scanner) str() (raw []byte, esc bool, err error) {
 		}
 		s.i++
 	}
-	return nil, false, s.endError()
+}
+
+// strStops marks with its high bit the first byte of w that is not plain
+// (see plain): a quote, a backslash, a control character or a byte of
+// 0x80 or more. Like bytesEqual, only the lowest mark is exact.
+func strStops(w uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	below := (w - lo*0x20) &^ w & hi // a byte below 0x20 (or after one)
+	return bytesEqual(w, '"') | bytesEqual(w, '\\') | below | w&hi
 }
 
 // number scans a number with JSON's grammar:
@@ -240,6 +268,36 @@ func (s *scanner) composite() error {
 	s.i = end
 	return nil
 }
+
+// lastMemberObject takes the object value at s.i to be the last member of
+// the record, without finding its end, if the line could end that way: the
+// value starts with '{' and the line ends with two closing braces,
+// whitespace around them. The value is then everything up to the first of
+// the two (see Parser.ParseDeferred), unchecked, and s.i is past it.
+func (s *scanner) lastMemberObject() (value, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return value{}, false
+	}
+	j := len(s.b) - 1
+	for j > s.i && isSpace(s.b[j]) {
+		j--
+	}
+	if j <= s.i || s.b[j] != '}' {
+		return value{}, false
+	}
+	j--
+	for j > s.i && isSpace(s.b[j]) {
+		j--
+	}
+	if j <= s.i || s.b[j] != '}' {
+		return value{}, false
+	}
+	v := value{raw: s.b[s.i : j+1], at: s.i}
+	s.i = j + 1
+	return v, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // compositeEnd returns the index just past the bracket closing the object or
 // array that starts at b[i], counting that kind of bracket outside strings
