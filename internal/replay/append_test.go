@@ -93,7 +93,7 @@ func TestValidate(t *testing.T) {
 		{"ip on received", Record{Time: t0, ThingName: "a", Kind: MessageReceived, Topic: "t", SourceIP: addr("192.0.2.1")}, "sourceIp", "not allowed"},
 		{"bytes on auth failure", Record{Time: t0, ThingName: "a", Kind: AuthorizationFailure, Topic: "t", Bytes: 3}, "bytes", "not allowed"},
 		{"negative bytes", Record{Time: t0, ThingName: "a", Kind: MessageSent, Topic: "t", Bytes: -3}, "bytes", "non-negative"},
-		{"wildcard topic", Record{Time: t0, ThingName: "a", Kind: MessageSent, Topic: "a/#"}, "topic", "wildcards"},
+		{"wildcard topic", Record{Time: t0, ThingName: "a", Kind: MessageSent, Topic: "a/#"}, "topic", "wildcard"},
 		{"zoned ip", Record{Time: t0, ThingName: "a", Kind: Connect, SourceIP: addr("fe80::1%eth0")}, "sourceIp", "zone"},
 	}
 	for _, tt := range tests {

@@ -1,8 +1,10 @@
 package replay
 
 import (
-	"strings"
-	"unicode/utf8"
+	"errors"
+
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/dimension"
 )
 
 // field is a bit set of the keys a record line may carry.
@@ -152,44 +154,17 @@ func kindPhrase(k Kind) string {
 	return `for type "` + k.String() + `"`
 }
 
-// MaxThingNameBytes is the longest thing name the service accepts in a
-// metrics report topic.
-const MaxThingNameBytes = 128
+// thingNameProblem returns why s is not a thing name, or "": the engine's
+// one rule (behavior.ThingNameProblem), so that a replay refuses exactly
+// the names live ingest refuses.
+func thingNameProblem(s string) string { return behavior.ThingNameProblem(s) }
 
-// thingNameProblem returns why s is not a thing name the service accepts, or "".
-func thingNameProblem(s string) string {
-	switch {
-	case s == "":
-		return "must not be empty"
-	case len(s) > MaxThingNameBytes:
-		return "longer than 128 bytes"
-	case !utf8.ValidString(s):
-		return "not valid UTF-8"
-	}
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
-			return "contains a control character"
-		}
-	}
-	return ""
-}
-
-// MaxTopicBytes is the longest MQTT topic name (a two-byte length prefix).
-const MaxTopicBytes = 65535
-
-// topicProblem returns why s is not a valid MQTT topic name, or "".
+// topicProblem returns why s is not a valid MQTT topic name, or "": the
+// dimension package's rule (dimension.ValidateTopic), the engine's.
 func topicProblem(s string) string {
-	switch {
-	case s == "":
-		return "must not be empty"
-	case len(s) > MaxTopicBytes:
-		return "longer than 65535 bytes"
-	case strings.ContainsAny(s, "+#"):
-		return "a topic name must not contain the wildcards + or #"
-	case strings.IndexByte(s, 0) >= 0:
-		return "a topic name must not contain NUL"
-	case !utf8.ValidString(s):
-		return "not valid UTF-8"
+	var te *dimension.TopicError
+	if err := dimension.ValidateTopic(s); errors.As(err, &te) {
+		return te.Reason
 	}
 	return ""
 }
