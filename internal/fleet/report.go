@@ -174,15 +174,7 @@ func (w *jsonWriter) header(s *sample, k *keySet) {
 // ports, network_stats, connections, then the custom metrics.
 func (w *jsonWriter) embeddedC(s *sample, k *keySet) {
 	w.header(s, k)
-	w.key(k.tp)
-	w.ports(s.tcpPorts, s.backdoor, k, false)
-	w.raw(",")
-	w.key(k.up)
-	w.ports(s.udpPorts, false, k, false)
-	if s.stats {
-		w.raw(",")
-		w.netStats(s, k)
-	}
+	w.portsAndStats(s, k, false)
 	w.raw(",")
 	w.key(k.tc)
 	w.conns(s, k, false)
@@ -197,17 +189,24 @@ func (w *jsonWriter) python(s *sample, k *keySet) {
 	w.key(k.tc)
 	w.conns(s, k, true)
 	w.raw(",")
+	w.portsAndStats(s, k, true)
+	w.raw("},")
+	w.custom(s, k, true)
+}
+
+// portsAndStats writes the listening TCP and UDP ports and, when the
+// sample has them, the network stats: the blocks both agents write in
+// this order.
+func (w *jsonWriter) portsAndStats(s *sample, k *keySet, python bool) {
 	w.key(k.tp)
-	w.ports(s.tcpPorts, s.backdoor, k, true)
+	w.ports(s.tcpPorts, s.backdoor, k, python)
 	w.raw(",")
 	w.key(k.up)
-	w.ports(s.udpPorts, false, k, true)
+	w.ports(s.udpPorts, false, k, python)
 	if s.stats {
 		w.raw(",")
 		w.netStats(s, k)
 	}
-	w.raw("},")
-	w.custom(s, k, true)
 }
 
 func (w *jsonWriter) ports(ports []uint16, backdoor bool, k *keySet, python bool) {
