@@ -162,9 +162,9 @@ type fleetRun struct {
 // fleetBatches is the number of batches a period's records are split into:
 // every record of a thing is in the same batch, in time order. The
 // goroutines that ingest a period take its batches one at a time off a
-// shared counter, so they reach the period's barrier together; a batch is
-// about 20 reports (40 µs), the most one goroutine waits for another at the
-// barrier.
+// shared counter, so they reach the period's barrier together: a batch
+// (about 20 things, some 40 µs of reports) is the most one goroutine waits
+// for another there.
 //
 // Why not a fixed share of the things per goroutine: the shares' work
 // differs, and the barrier makes every period last as long as the largest
@@ -260,8 +260,8 @@ func fleetEngine(tb testing.TB) *ruledetect.Engine {
 // reports/s counts reports, records/s every record. cpu-ns/report is the
 // process's CPU time (user and system, all threads: decoding, applying,
 // the period closes) per report, which other processes on a loaded machine
-// do not inflate as they do the wall time: on a quiet machine reports/s at
-// N cores approaches N × 10⁹ / cpu-ns/report.
+// inflate less than the wall time: on a quiet machine reports/s at N cores
+// approaches N × 10⁹ / cpu-ns/report.
 func BenchmarkDemoFleet(b *testing.B) {
 	for _, in := range []string{"reports", "all"} {
 		b.Run("input="+in, func(b *testing.B) {
