@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"strconv"
@@ -83,8 +84,23 @@ func (s *cborSource) reset(b []byte) {
 	s.data, s.pos, s.stack = b, 0, s.stack[:0]
 }
 
-// readHead reads one item head, without the self-described tag.
+// readHead reads one item head, without the self-described tag. A head
+// whose value is in its first byte (additional information below 24), most
+// heads of a report, is read inline: readLongHead costs a call, and the
+// self-described tag, the one head it loops over, never has such a value.
 func (s *cborSource) readHead() (head, error) {
+	if s.pos < len(s.data) {
+		if ib := s.data[s.pos]; ib&0x1f < 24 {
+			s.pos++
+			return head{major: ib >> 5, ai: ib & 0x1f, val: uint64(ib & 0x1f)}, nil
+		}
+	}
+	return s.readLongHead()
+}
+
+// readLongHead is readHead's general case: a value in the bytes after the
+// first, an indefinite length, a reserved or invalid head, a tag to skip.
+func (s *cborSource) readLongHead() (head, error) {
 	for {
 		if s.pos >= len(s.data) {
 			return head{}, errTruncated
@@ -187,6 +203,14 @@ func (s *cborSource) next() (bool, error) {
 }
 
 func (s *cborSource) key() ([]byte, bool, error) {
+	// The common case inline, as reports are written: a definite-length map
+	// with pairs left, and a short key (see shortText).
+	if n := len(s.stack) - 1; n >= 0 && s.stack[n] > 0 {
+		if b, ok := s.shortText(); ok {
+			s.stack[n]--
+			return b, true, nil
+		}
+	}
 	ok, err := s.next()
 	if !ok || err != nil {
 		return nil, false, err
@@ -201,6 +225,9 @@ func (s *cborSource) str() ([]byte, error) { return s.text("a string") }
 
 // text reads a text string, joining the chunks of an indefinite-length one.
 func (s *cborSource) text(want string) ([]byte, error) {
+	if b, ok := s.shortText(); ok {
+		return b, nil
+	}
 	h, err := s.want(majText, want)
 	if err != nil {
 		return nil, err
@@ -237,6 +264,44 @@ func (s *cborSource) text(want string) ([]byte, error) {
 		return nil, errors.New("invalid CBOR: text string is not valid UTF-8")
 	}
 	return b, nil
+}
+
+// shortText reads a text string of at most 23 bytes (its length in its
+// head byte) that is all ASCII, and reports whether it did; anything else is
+// left for text. Keys and most values of a report are such strings, and
+// reading them here skips the general head decoder and the call to
+// utf8.Valid, which for a few bytes costs more than the check itself.
+func (s *cborSource) shortText() ([]byte, bool) {
+	if s.pos >= len(s.data) {
+		return nil, false
+	}
+	ib := s.data[s.pos]
+	if ib>>5 != majText || ib&0x1f >= 24 {
+		return nil, false
+	}
+	start := s.pos + 1
+	end := start + int(ib&0x1f)
+	if end > len(s.data) || !isASCII(s.data[start:end]) {
+		return nil, false
+	}
+	s.pos = end
+	return s.data[start:end], true
+}
+
+// isASCII reports whether b holds only bytes below 0x80 (so is valid
+// UTF-8), eight at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&highs != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	var or byte
+	for _, c := range b {
+		or |= c
+	}
+	return or < 0x80
 }
 
 func (s *cborSource) bytes(n uint64) ([]byte, error) {
