@@ -293,64 +293,59 @@ func count(s source) (int64, error) {
 }
 
 func (d *Decoder) walkPorts(s source, pl *PortList, metric string) error {
-	if err := s.beginObject(); err != nil {
-		return err
-	}
 	pl.Present = true
-	const fPorts, fTotal uint8 = 1, 2
+	total, err := d.walkCountedList(s, "ports", "pts", func() error { return d.walkPort(s, pl, metric) })
+	if total < 0 {
+		total = int64(len(pl.Ports)) // no total: the ports listed
+	}
+	pl.Total = total
+	return err
+}
+
+// walkCountedList reads a block of a list and its total, the shape of
+// listening ports and established connections: {LIST: [...], "total": N}
+// with long or short keys. elem reads one element of the list. It returns
+// the total the block gives, or -1 without one.
+func (d *Decoder) walkCountedList(s source, list, short string, elem func() error) (int64, error) {
+	if err := s.beginObject(); err != nil {
+		return -1, err
+	}
+	const fList, fTotal uint8 = 1, 2
 	var seen uint8
+	total := int64(-1)
 	for {
 		k, ok, err := s.key()
 		if err != nil {
-			return err
+			return -1, err
 		}
 		if !ok {
-			break
+			return total, nil
 		}
 		switch string(k) {
-		case "ports", "pts":
-			d.path.pushKnown(k, "ports", "pts")
-			if err := once(&seen, fPorts); err != nil {
-				return err
+		case list, short:
+			d.path.pushKnown(k, list, short)
+			if err := once(&seen, fList); err != nil {
+				return -1, err
 			}
-			if err := s.beginArray(); err != nil {
-				return err
+			if err := d.eachElement(s, func(int) error { return elem() }); err != nil {
+				return -1, err
 			}
-			d.path.pushIdx(0)
-			for i := 0; ; i++ {
-				more, err := s.more()
-				if err != nil {
-					return err
-				}
-				if !more {
-					break
-				}
-				d.path.setIdx(i)
-				if err := d.walkPort(s, pl, metric); err != nil {
-					return err
-				}
-			}
-			d.path.pop()
 		case "total", "t":
 			d.path.pushKnown(k, "total", "t")
 			if err := once(&seen, fTotal); err != nil {
-				return err
+				return -1, err
 			}
-			if pl.Total, err = count(s); err != nil {
-				return err
+			if total, err = count(s); err != nil {
+				return -1, err
 			}
 		default:
 			if err := d.ignoreKey(s, k); err != nil {
-				return err
+				return -1, err
 			}
 			continue
 		}
 		d.path.pop()
 	}
-	if seen&fTotal == 0 {
-		pl.Total = int64(len(pl.Ports))
-	}
-	return nil
 }
 
 // walkPort reads one ports[] entry, appending its port when valid.
@@ -483,65 +478,14 @@ func (d *Decoder) walkTCPConnections(s source) error {
 }
 
 func (d *Decoder) walkEstablished(s source) error {
-	if err := s.beginObject(); err != nil {
-		return err
-	}
 	c := &d.r.Established
 	c.Present = true
-	const fConns, fTotal uint8 = 1, 2
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch string(k) {
-		case "connections", "cs":
-			d.path.pushKnown(k, "connections", "cs")
-			if err := once(&seen, fConns); err != nil {
-				return err
-			}
-			if err := s.beginArray(); err != nil {
-				return err
-			}
-			d.path.pushIdx(0)
-			for i := 0; ; i++ {
-				more, err := s.more()
-				if err != nil {
-					return err
-				}
-				if !more {
-					break
-				}
-				d.path.setIdx(i)
-				if err := d.walkConnection(s); err != nil {
-					return err
-				}
-			}
-			d.path.pop()
-		case "total", "t":
-			d.path.pushKnown(k, "total", "t")
-			if err := once(&seen, fTotal); err != nil {
-				return err
-			}
-			if c.Total, err = count(s); err != nil {
-				return err
-			}
-		default:
-			if err := d.ignoreKey(s, k); err != nil {
-				return err
-			}
-			continue
-		}
-		d.path.pop()
+	total, err := d.walkCountedList(s, "connections", "cs", func() error { return d.walkConnection(s) })
+	if total < 0 {
+		total = int64(len(c.RemoteAddrs)) // no total: the connections listed
 	}
-	if seen&fTotal == 0 {
-		c.Total = int64(len(c.RemoteAddrs))
-	}
-	return nil
+	c.Total = total
+	return err
 }
 
 // walkConnection reads one connections[] entry, appending its remote IP.
