@@ -70,10 +70,6 @@ func (p *Plane) Advance(t time.Time) {
 	p.log.Prune(t)
 }
 
-// Start sets the clock at watermark t, as a first input at t would; for a
-// restore, before the plane is shared.
-func (p *Plane) Start(t int64) { p.start(t) }
-
 // start sets the clock at the first input or Advance: the watermark at t,
 // and the boundaries up to t less the allowed lateness closed. Called with
 // mu held.

@@ -54,9 +54,6 @@ func NewRules(v uint64, all []Profile, attached func(string) bool, build func(Ki
 	return r
 }
 
-// Version returns the configuration's version number.
-func (r *Rules) Version() uint64 { return r.version }
-
 // Coverage returns the behaviors that apply to things of kind k.
 func (r *Rules) Coverage(k Kind) *Coverage {
 	key := k.key()

@@ -152,9 +152,6 @@ func New(o Options, h Hooks, log *violation.Log, rules *Rules) (*Plane, error) {
 	return p, nil
 }
 
-// Log returns the violation log the plane judges into.
-func (p *Plane) Log() *violation.Log { return p.log }
-
 // Stats are the plane's counters.
 type Stats struct {
 	Inputs, Late, ClockJumps, Datapoints, PercentilesUnavailable uint64
@@ -177,9 +174,9 @@ func (p *Plane) stats() Stats {
 	return s
 }
 
-// RestoreStats sets the counters a snapshot held; the totals start in the
+// restoreStats sets the counters a snapshot held; the totals start in the
 // first shard.
-func (p *Plane) RestoreStats(s Stats) {
+func (p *Plane) restoreStats(s Stats) {
 	p.shards[0].inputs.Store(s.Inputs)
 	p.shards[0].datapoints.Store(s.Datapoints)
 	p.late.Store(s.Late)
@@ -222,10 +219,3 @@ func (p *Plane) Watermark() int64 {
 	p.syncWatermark()
 	return p.watermark
 }
-
-// Closed returns the newest closed boundary's index and whether the clock
-// has started.
-func (p *Plane) Closed() (int64, bool) { return p.closed.Load(), p.started.Load() }
-
-// Period returns the evaluation period.
-func (p *Plane) Period() time.Duration { return p.opts.Period }

@@ -634,6 +634,6 @@ func (p *Plane) Restore(ctx context.Context, c *Cut, things []byte, limit int64)
 	if err := p.restoreHeld(c.Held, c.HeldSeq); err != nil {
 		return err
 	}
-	p.RestoreStats(c.Stats)
+	p.restoreStats(c.Stats)
 	return nil
 }
