@@ -158,22 +158,8 @@ func BenchmarkCloudMessageShuffled(b *testing.B) {
 
 func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 	ctx := context.Background()
-	e := newEngine(b, cloudDims(), nil, cloudProfile())
-	names := thingNames(n)
-	msgs := cloudMessagesFor(names)
-	handles := make([]*ruledetect.Thing, n)
 	t0 := benchStart.Add(time.Second)
-	for i, name := range names { // make every thing known
-		h, err := e.Thing(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		handles[i] = h
-		m := msgs[i]
-		if err := h.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	e, names, msgs, handles := knownCloudFleet(b, n, t0)
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)
@@ -206,6 +192,29 @@ func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 			step = 0
 		}
 	}
+}
+
+// knownCloudFleet returns the fleet of BenchmarkCloudMessage: an engine
+// under the cloud profile, n things, their messages, and a handle on each
+// thing, which has ingested one message at t (every thing known).
+func knownCloudFleet(b *testing.B, n int, t time.Time) (*ruledetect.Engine, []string, []cloudMessage, []*ruledetect.Thing) {
+	b.Helper()
+	e := newEngine(b, cloudDims(), nil, cloudProfile())
+	names := thingNames(n)
+	msgs := cloudMessagesFor(names)
+	handles := make([]*ruledetect.Thing, n)
+	for i, name := range names {
+		h, err := e.Thing(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		handles[i] = h
+		m := msgs[i]
+		if err := h.IngestMessage(context.Background(), ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e, names, msgs, handles
 }
 
 // inArrivalOrder returns the inputs of things visited in order, laid out

@@ -40,23 +40,9 @@ func BenchmarkIngestStall(b *testing.B) {
 }
 
 func benchIngestStall(b *testing.B, n int, during string) {
-	e := newEngine(b, cloudDims(), nil, cloudProfile())
-	names := thingNames(n)
-	msgs := cloudMessagesFor(names)
-	handles := make([]*ruledetect.Thing, n)
 	period := 300 * time.Second
 	t := benchStart.Add(time.Second)
-	for i, name := range names {
-		h, err := e.Thing(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		handles[i] = h
-		m := msgs[i]
-		if err := h.IngestMessage(context.Background(), ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	e, _, msgs, handles := knownCloudFleet(b, n, t)
 	order := shuffled(n)
 	workers := runtime.GOMAXPROCS(0)
 	var worst, took time.Duration

@@ -32,22 +32,8 @@ func BenchmarkCloudMessageThroughput(b *testing.B) {
 
 func benchCloudThroughput(b *testing.B, n int, byHandle bool) {
 	ctx := context.Background()
-	e := newEngine(b, cloudDims(), nil, cloudProfile())
-	names := thingNames(n)
-	msgs := cloudMessagesFor(names)
-	handles := make([]*ruledetect.Thing, n)
 	t0 := benchStart.Add(time.Second)
-	for i, name := range names {
-		h, err := e.Thing(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		handles[i] = h
-		m := msgs[i]
-		if err := h.IngestMessage(ctx, ruledetect.Message{Time: t0, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	e, names, msgs, handles := knownCloudFleet(b, n, t0)
 	order := shuffled(n)
 	runtime.GC()
 	const run = 256
