@@ -54,6 +54,7 @@ import (
 //
 //	cd bench/peers && go test -run '^$' -bench ReplayFleet -benchtime 3x -count=5 | tee replay.txt
 func BenchmarkReplayFleet(b *testing.B) {
+	nl := []byte{'\n'} // the lines are split as for fastjson, the newline cut
 	data, records := replayFleetFile(b)
 	b.Run("impl=fastjson", func(b *testing.B) {
 		defer reportCPU(b, records)()
@@ -61,13 +62,8 @@ func BenchmarkReplayFleet(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		for b.Loop() {
 			n := 0
-			for rest := data; len(rest) > 0; {
-				line := rest
-				if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-					line, rest = rest[:i], rest[i+1:]
-				} else {
-					rest = nil
-				}
+			for line := range bytes.Lines(data) {
+				line = bytes.TrimSuffix(line, nl)
 				v, err := p.ParseBytes(line)
 				if err != nil {
 					b.Fatal(err)
@@ -100,13 +96,8 @@ func BenchmarkReplayFleet(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				n := 0
-				for rest := data; len(rest) > 0; {
-					line := rest
-					if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-						line, rest = rest[:i], rest[i+1:]
-					} else {
-						rest = nil
-					}
+				for line := range bytes.Lines(data) {
+					line = bytes.TrimSuffix(line, nl)
 					var err error
 					if decode {
 						_, err = p.ParseDeferred(line, &rec) // as a replay's workers do
