@@ -51,13 +51,23 @@ type seg struct {
 }
 
 // pathStack tracks where the walker is, so an error or a drop can name the
-// place without the success path building any string.
+// place without the success path building any string. It is an array, not
+// a slice: the walker goes no deeper than the report's fixed structure
+// (maxDepth), and a pop is then one store, cheap enough for object.next to
+// inline.
 type pathStack struct {
-	segs []seg
+	segs [maxDepth]seg
+	n    int
 }
 
-func (p *pathStack) pushKey(k string) { p.segs = append(p.segs, seg{key: k, idx: -1}) }
-func (p *pathStack) pushIdx(i int)    { p.segs = append(p.segs, seg{idx: i}) }
+// maxDepth bounds a report's path. The deepest is 6, an unknown key in an
+// established connection: metrics.tcp_connections.established_connections.
+// connections[0].KEY (TestPathDepth); an unknown key's value is skipped
+// whole.
+const maxDepth = 8
+
+func (p *pathStack) pushKey(k string) { p.segs[p.n] = seg{key: k, idx: -1}; p.n++ }
+func (p *pathStack) pushIdx(i int)    { p.segs[p.n] = seg{idx: i}; p.n++ }
 
 // pushKnown pushes the known key k, which the walker has matched against its
 // long and its short spelling, as the constant it equals, so the path holds
@@ -70,14 +80,14 @@ func (p *pathStack) pushKnown(k []byte, long, short string) {
 	}
 	p.pushKey(short)
 }
-func (p *pathStack) pop() { p.segs = p.segs[:len(p.segs)-1] }
+func (p *pathStack) pop() { p.n-- }
 
 // setIdx replaces the index on top of the stack (cheaper than pop+push in loops).
-func (p *pathStack) setIdx(i int) { p.segs[len(p.segs)-1].idx = i }
+func (p *pathStack) setIdx(i int) { p.segs[p.n-1].idx = i }
 
 func (p *pathStack) String() string {
 	var b []byte
-	for _, s := range p.segs {
+	for _, s := range p.segs[:p.n] {
 		if s.idx >= 0 {
 			b = append(b, '[')
 			b = strconv.AppendInt(b, int64(s.idx), 10)

@@ -9,7 +9,7 @@ type source interface {
 	// beginObject consumes the start of an object (a CBOR map).
 	beginObject() error
 	// key returns the next member name of the current object, or ok=false
-	// after consuming the end of the object.
+	// after consuming the end of the object or with an error.
 	key() (name []byte, ok bool, err error)
 	// beginArray consumes the start of an array.
 	beginArray() error

@@ -107,7 +107,7 @@ func (s *jsonSource) key() ([]byte, bool, error) {
 		return nil, false, &errSyntax{err}
 	}
 	b, err := s.unquote(v)
-	return b, true, err
+	return b, err == nil, err
 }
 
 func (s *jsonSource) more() (bool, error) {

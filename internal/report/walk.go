@@ -1,8 +1,6 @@
 package report
 
 import (
-	"unsafe"
-
 	"errors"
 	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
@@ -47,7 +45,7 @@ func (d *Decoder) walk(s source, r *Report) error {
 func (d *Decoder) begin(r *Report) {
 	r.Reset()
 	d.r = r
-	d.path.segs = d.path.segs[:0]
+	d.path.n = 0
 	d.seen = d.seen[:0]
 }
 
@@ -84,37 +82,6 @@ func (d *Decoder) dropf(metric string, reason func() string) {
 	d.r.DroppedCount++
 }
 
-// unknownKey rejects an unknown key, naming it in the path.
-func (d *Decoder) unknownKey(k []byte, expected string) error {
-	d.path.pushKey(string(k))
-	return walkError("unknown key (want " + expected + ")")
-}
-
-// ignoreKey skips the value of an unknown key inside metrics and records it.
-// The key goes on the path from scratch space the Decoder reuses (the path
-// copies it only for a listed drop or an error), so a report of a million
-// unknown keys allocates nothing per key.
-func (d *Decoder) ignoreKey(s source, k []byte) error {
-	d.unknown = append(d.unknown[:0], k...)
-	d.path.pushKey(unsafe.String(unsafe.SliceData(d.unknown), len(d.unknown)))
-	d.drop("", "unknown key ignored")
-	if err := s.skip(); err != nil {
-		return err
-	}
-	d.path.pop()
-	return nil
-}
-
-// once marks field bit f seen in *seen and rejects a repeat; the key is
-// already on the path.
-func once(seen *uint8, f uint8) error {
-	if *seen&f != 0 {
-		return walkError("duplicate key")
-	}
-	*seen |= f
-	return nil
-}
-
 // Field bits, per object.
 const (
 	fHeader uint8 = 1 << iota
@@ -123,74 +90,54 @@ const (
 )
 
 func (d *Decoder) walkTop(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "header, metrics, custom_metrics or hed, met, cmet")
+	if err != nil {
 		return err
 	}
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			break
-		}
-		var f uint8
-		var long, short string
-		switch string(k) {
+	for o.next() {
+		switch string(o.key) {
 		case "header", "hed":
-			f, long, short = fHeader, "header", "hed"
+			if err = o.known(fHeader, "header", "hed"); err == nil {
+				err = d.walkHeader(s)
+			}
 		case "metrics", "met":
-			f, long, short = fMetrics, "metrics", "met"
+			if err = o.known(fMetrics, "metrics", "met"); err == nil {
+				err = d.walkMetrics(s)
+			}
 		case "custom_metrics", "cmet":
-			f, long, short = fCustom, "custom_metrics", "cmet"
+			if err = o.known(fCustom, "custom_metrics", "cmet"); err == nil {
+				err = d.walkCustom(s)
+			}
 		default:
-			return d.unknownKey(k, "header, metrics, custom_metrics or hed, met, cmet")
-		}
-		d.path.pushKnown(k, long, short)
-		if err := once(&seen, f); err != nil {
-			return err
-		}
-		switch f {
-		case fHeader:
-			err = d.walkHeader(s)
-		case fMetrics:
-			err = d.walkMetrics(s)
-		case fCustom:
-			err = d.walkCustom(s)
+			err = o.unknown()
 		}
 		if err != nil {
 			return err
 		}
-		d.path.pop()
 	}
-	if seen&fHeader == 0 {
+	switch {
+	case o.err != nil:
+		return o.err
+	case !o.saw(fHeader):
 		return walkError("missing header")
-	}
-	if seen&(fMetrics|fCustom) == 0 {
+	case !o.saw(fMetrics | fCustom):
 		return walkError("missing metrics and custom_metrics: a report needs at least one")
 	}
 	return nil
 }
 
 func (d *Decoder) walkHeader(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "report_id, version or rid, v")
+	if err != nil {
 		return err
 	}
 	const fID, fVersion uint8 = 1, 2
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch string(k) {
+	for o.next() {
+		switch string(o.key) {
 		case "report_id", "rid":
-			d.path.pushKnown(k, "report_id", "rid")
-			if err := once(&seen, fID); err != nil {
+			if err := o.known(fID, "report_id", "rid"); err != nil {
 				return err
 			}
 			id, err := s.integer()
@@ -202,8 +149,7 @@ func (d *Decoder) walkHeader(s source) error {
 			}
 			d.r.ReportID = id
 		case "version", "v":
-			d.path.pushKnown(k, "version", "v")
-			if err := once(&seen, fVersion); err != nil {
+			if err := o.known(fVersion, "version", "v"); err != nil {
 				return err
 			}
 			v, err := s.str()
@@ -215,69 +161,53 @@ func (d *Decoder) walkHeader(s source) error {
 			}
 			d.r.Version = d.intern(v)
 		default:
-			return d.unknownKey(k, "report_id, version or rid, v")
+			return o.unknown()
 		}
-		d.path.pop()
 	}
-	if seen&fID == 0 {
+	switch {
+	case o.err != nil:
+		return o.err
+	case !o.saw(fID):
 		return walkError("missing report_id")
-	}
-	if seen&fVersion == 0 {
+	case !o.saw(fVersion):
 		return walkError("missing version")
 	}
 	return nil
 }
 
 func (d *Decoder) walkMetrics(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return err
 	}
 	const fTCP, fUDP, fNet, fConn uint8 = 1, 2, 4, 8
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-		var f uint8
-		var long, short string
-		switch string(k) {
+	for o.next() {
+		switch string(o.key) {
 		case "listening_tcp_ports", "tp":
-			f, long, short = fTCP, "listening_tcp_ports", "tp"
-		case "listening_udp_ports", "up":
-			f, long, short = fUDP, "listening_udp_ports", "up"
-		case "network_stats", "ns":
-			f, long, short = fNet, "network_stats", "ns"
-		case "tcp_connections", "tc":
-			f, long, short = fConn, "tcp_connections", "tc"
-		default:
-			if err := d.ignoreKey(s, k); err != nil {
-				return err
+			if err = o.known(fTCP, "listening_tcp_ports", "tp"); err == nil {
+				err = d.walkPorts(s, &d.r.ListeningTCP, metricTCPPorts)
 			}
-			continue
-		}
-		d.path.pushKnown(k, long, short)
-		if err := once(&seen, f); err != nil {
-			return err
-		}
-		switch f {
-		case fTCP:
-			err = d.walkPorts(s, &d.r.ListeningTCP, metricTCPPorts)
-		case fUDP:
-			err = d.walkPorts(s, &d.r.ListeningUDP, metricUDPPorts)
-		case fNet:
-			err = d.walkNetworkStats(s)
-		case fConn:
-			err = d.walkTCPConnections(s)
+		case "listening_udp_ports", "up":
+			if err = o.known(fUDP, "listening_udp_ports", "up"); err == nil {
+				err = d.walkPorts(s, &d.r.ListeningUDP, metricUDPPorts)
+			}
+		case "network_stats", "ns":
+			if err = o.known(fNet, "network_stats", "ns"); err == nil {
+				err = d.walkNetworkStats(s)
+			}
+		case "tcp_connections", "tc":
+			if err = o.known(fConn, "tcp_connections", "tc"); err == nil {
+				err = d.walkTCPConnections(s)
+			}
+		default:
+			err = o.unknown()
 		}
 		if err != nil {
 			return err
 		}
-		d.path.pop()
 	}
+	return o.err
 }
 
 // count reads a non-negative integer (total, network_stats, local_port).
@@ -307,67 +237,49 @@ func (d *Decoder) walkPorts(s source, pl *PortList, metric string) error {
 // with long or short keys. elem reads one element of the list. It returns
 // the total the block gives, or -1 without one.
 func (d *Decoder) walkCountedList(s source, list, short string, elem func() error) (int64, error) {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return -1, err
 	}
 	const fList, fTotal uint8 = 1, 2
-	var seen uint8
 	total := int64(-1)
-	for {
-		k, ok, err := s.key()
+	for o.next() {
+		switch string(o.key) {
+		case list, short:
+			if err = o.known(fList, list, short); err == nil {
+				err = d.eachElement(s, func(int) error { return elem() })
+			}
+		case "total", "t":
+			if err = o.known(fTotal, "total", "t"); err == nil {
+				total, err = count(s)
+			}
+		default:
+			err = o.unknown()
+		}
 		if err != nil {
 			return -1, err
 		}
-		if !ok {
-			return total, nil
-		}
-		switch string(k) {
-		case list, short:
-			d.path.pushKnown(k, list, short)
-			if err := once(&seen, fList); err != nil {
-				return -1, err
-			}
-			if err := d.eachElement(s, func(int) error { return elem() }); err != nil {
-				return -1, err
-			}
-		case "total", "t":
-			d.path.pushKnown(k, "total", "t")
-			if err := once(&seen, fTotal); err != nil {
-				return -1, err
-			}
-			if total, err = count(s); err != nil {
-				return -1, err
-			}
-		default:
-			if err := d.ignoreKey(s, k); err != nil {
-				return -1, err
-			}
-			continue
-		}
-		d.path.pop()
 	}
+	if o.err != nil {
+		return -1, o.err
+	}
+	return total, nil
 }
 
 // walkPort reads one ports[] entry, appending its port when valid.
 func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return err
 	}
 	const fPort, fIf uint8 = 1, 2
-	var seen uint8
 	port, valid := int64(0), false
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch string(k) {
+	for o.next() {
+		switch string(o.key) {
 		case "port", "pt":
-			d.path.pushKnown(k, "port", "pt")
-			if err := once(&seen, fPort); err != nil {
+			if err := o.known(fPort, "port", "pt"); err != nil {
 				return err
 			}
 			if port, err = s.integer(); err != nil {
@@ -378,22 +290,19 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 				d.dropf(metric, func() string { return "port " + strconv.FormatInt(port, 10) + " outside 1..65535" })
 			}
 		case "interface", "if":
-			d.path.pushKnown(k, "interface", "if")
-			if err := once(&seen, fIf); err != nil {
-				return err
-			}
-			if _, err := s.str(); err != nil {
+			if err := o.knownString(fIf, "interface", "if"); err != nil {
 				return err
 			}
 		default:
-			if err := d.ignoreKey(s, k); err != nil {
+			if err := o.unknown(); err != nil {
 				return err
 			}
-			continue
 		}
-		d.path.pop()
 	}
-	if seen&fPort == 0 {
+	if o.err != nil {
+		return o.err
+	}
+	if !o.saw(fPort) {
 		d.drop(metric, "entry without a port")
 	}
 	if valid {
@@ -403,24 +312,18 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 }
 
 func (d *Decoder) walkNetworkStats(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return err
 	}
 	ns := &d.r.NetworkStats
 	ns.Present = true
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
+	for o.next() {
 		var f uint8
 		var dst *int64
 		var long, short string
-		switch string(k) {
+		switch string(o.key) {
 		case "bytes_in", "bi":
 			f, dst, long, short = 1, &ns.BytesIn, "bytes_in", "bi"
 		case "bytes_out", "bo":
@@ -430,51 +333,40 @@ func (d *Decoder) walkNetworkStats(s source) error {
 		case "packets_out", "po":
 			f, dst, long, short = 8, &ns.PacketsOut, "packets_out", "po"
 		default:
-			if err := d.ignoreKey(s, k); err != nil {
+			if err := o.unknown(); err != nil {
 				return err
 			}
 			continue
 		}
-		d.path.pushKnown(k, long, short)
-		if err := once(&seen, f); err != nil {
+		if err := o.known(f, long, short); err != nil {
 			return err
 		}
 		if *dst, err = count(s); err != nil {
 			return err
 		}
-		d.path.pop()
 	}
+	return o.err
 }
 
 func (d *Decoder) walkTCPConnections(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return err
 	}
-	var seen uint8
-	for {
-		k, ok, err := s.key()
+	for o.next() {
+		if string(o.key) == "established_connections" || string(o.key) == "ec" {
+			if err = o.known(1, "established_connections", "ec"); err == nil {
+				err = d.walkEstablished(s)
+			}
+		} else {
+			err = o.unknown()
+		}
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		switch string(k) {
-		case "established_connections", "ec":
-			d.path.pushKnown(k, "established_connections", "ec")
-			if err := once(&seen, 1); err != nil {
-				return err
-			}
-			if err := d.walkEstablished(s); err != nil {
-				return err
-			}
-			d.path.pop()
-		default:
-			if err := d.ignoreKey(s, k); err != nil {
-				return err
-			}
-		}
 	}
+	return o.err
 }
 
 func (d *Decoder) walkEstablished(s source) error {
@@ -490,23 +382,16 @@ func (d *Decoder) walkEstablished(s source) error {
 
 // walkConnection reads one connections[] entry, appending its remote IP.
 func (d *Decoder) walkConnection(s source) error {
-	if err := s.beginObject(); err != nil {
+	var o object
+	err := o.begin(d, s, "")
+	if err != nil {
 		return err
 	}
 	const fAddr, fPort, fIf uint8 = 1, 2, 4
-	var seen uint8
-	for {
-		k, ok, err := s.key()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		switch string(k) {
+	for o.next() {
+		switch string(o.key) {
 		case "remote_addr", "rad":
-			d.path.pushKnown(k, "remote_addr", "rad")
-			if err := once(&seen, fAddr); err != nil {
+			if err := o.known(fAddr, "remote_addr", "rad"); err != nil {
 				return err
 			}
 			b, err := s.str()
@@ -521,30 +406,22 @@ func (d *Decoder) walkConnection(s source) error {
 		case "local_port", "lp":
 			// Not used by any metric; any non-negative integer is accepted
 			// (the Python agent sends 88888).
-			d.path.pushKnown(k, "local_port", "lp")
-			if err := once(&seen, fPort); err != nil {
-				return err
-			}
-			if _, err := count(s); err != nil {
-				return err
+			if err = o.known(fPort, "local_port", "lp"); err == nil {
+				_, err = count(s)
 			}
 		case "local_interface", "li":
-			d.path.pushKnown(k, "local_interface", "li")
-			if err := once(&seen, fIf); err != nil {
-				return err
-			}
-			if _, err := s.str(); err != nil {
-				return err
-			}
+			err = o.knownString(fIf, "local_interface", "li")
 		default:
-			if err := d.ignoreKey(s, k); err != nil {
-				return err
-			}
-			continue
+			err = o.unknown()
 		}
-		d.path.pop()
+		if err != nil {
+			return err
+		}
 	}
-	if seen&fAddr == 0 {
+	if o.err != nil {
+		return o.err
+	}
+	if !o.saw(fAddr) {
 		d.drop(metricDestIPs, "entry without a remote_addr")
 	}
 	return nil
