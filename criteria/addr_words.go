@@ -20,8 +20,11 @@ func addrWords(a *netip.Addr) (hi, lo uint64) {
 	return w[0], w[1]
 }
 
-// netip.Addr must be 24 bytes: the 16-byte address and an 8-byte zone handle.
+// netip.Addr must be the 16-byte address and a pointer-sized zone handle:
+// 24 bytes on 64-bit platforms, 20 on 32-bit ones (an ARMv7 gateway).
+const addrSize = 16 + unsafe.Sizeof(uintptr(0))
+
 var (
-	_ [unsafe.Sizeof(netip.Addr{}) - 24]byte
-	_ [24 - unsafe.Sizeof(netip.Addr{})]byte
+	_ [unsafe.Sizeof(netip.Addr{}) - addrSize]byte
+	_ [addrSize - unsafe.Sizeof(netip.Addr{})]byte
 )

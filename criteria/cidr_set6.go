@@ -70,7 +70,7 @@ func newCIDRSet6(ps []netip.Prefix) cidrSet6 {
 		}
 		s.index[b] = uint32(i)
 		end := u128{start.hi + (1<<(s.drop-s.common) - 1), ^uint64(0)}
-		if len(s.ranges) < emptyBucket && (i == len(s.ranges) || end.less(s.ranges[i].lo)) {
+		if uint64(len(s.ranges)) < emptyBucket && (i == len(s.ranges) || end.less(s.ranges[i].lo)) {
 			s.index[b] |= emptyBucket
 		}
 	}
