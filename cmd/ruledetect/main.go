@@ -23,11 +23,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"io"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // command is a subcommand: its one-line summary and what it runs. run gets

@@ -12,8 +12,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,15 +152,10 @@ func runScenarioAPI(t *testing.T, s scenario) (lines []string, skipped int) {
 	require.NoError(t, err)
 	defer in.Close()
 	r := replay.NewReader(in)
-	var rec replay.Record
 	var last time.Time
-	for {
-		err := r.Next(&rec)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for rec, err := range r.All() {
 		require.NoError(t, err, "%s line %d", s.input, r.Line())
-		if _, err := feed.Apply(ctx, e, &rec); err != nil {
+		if _, err := feed.Apply(ctx, e, rec); err != nil {
 			require.True(t, f.skipBad, "%s line %d: %v", s.input, r.Line(), err)
 			skipped++
 			continue

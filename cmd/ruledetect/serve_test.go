@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	paho "github.com/eclipse/paho.mqtt.golang"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/ruledetect/ruledetect/server"
 	"github.com/ruledetect/ruledetect/server/broker"

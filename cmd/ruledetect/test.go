@@ -283,12 +283,7 @@ func readTestInput(path string, skipBad bool) ([]detecttest.Input, error) {
 	defer fh.Close()
 	r := replay.NewReader(fh)
 	var out []detecttest.Input
-	for {
-		var rec replay.Record
-		err := r.Next(&rec)
-		if err == io.EOF {
-			return out, nil
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			var re *replay.RecordError
 			if errors.As(err, &re) && skipBad {
@@ -299,10 +294,11 @@ func readTestInput(path string, skipBad bool) ([]detecttest.Input, error) {
 			}
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
-		in := recordInput(&rec)
+		in := recordInput(rec)
 		in.Report = slices.Clone(in.Report) // the reader reuses its buffer
 		out = append(out, in)
 	}
+	return out, nil
 }
 
 // mergeInputs merges the series' inputs into the records' in time order,

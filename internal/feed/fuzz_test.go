@@ -3,7 +3,6 @@ package feed
 import (
 	"bytes"
 	"context"
-	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,16 +32,11 @@ func FuzzRun(f *testing.F) {
 		require.NoError(t, err)
 		var want []seen
 		r := replay.NewReader(bytes.NewReader(input))
-		var rec replay.Record
-		for {
-			err := r.Next(&rec)
-			if err == io.EOF {
-				break
-			}
+		for rec, err := range r.All() {
 			if err != nil {
 				require.ErrorIs(t, err, replay.ErrBadRecord, "an in-memory input has no read errors")
 			} else {
-				_, err = Apply(context.Background(), ref, &rec)
+				_, err = Apply(context.Background(), ref, rec)
 			}
 			want = append(want, seen{r.Line(), errString(err)})
 		}

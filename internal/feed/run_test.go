@@ -83,22 +83,17 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// reference runs input the plain way, Reader.Next and Apply, record after record.
+// reference runs input the plain way, Reader.All and Apply, record after record.
 func reference(t *testing.T, input []byte) ([]seen, []ruledetect.ViolationEvent, ruledetect.Stats) {
 	e := fleetEngine(t)
 	r := replay.NewReader(bytes.NewReader(input))
 	var out []seen
-	var rec replay.Record
-	for {
-		err := r.Next(&rec)
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			out = append(out, seen{Line: r.Line(), Err: errString(err)})
 			continue
 		}
-		drops, err := Apply(context.Background(), e, &rec)
+		drops, err := Apply(context.Background(), e, rec)
 		out = append(out, seen{r.Line(), rec.Kind, rec.ThingName, len(drops), errString(err)})
 	}
 	return out, finish(t, e), e.Stats()

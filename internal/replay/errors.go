@@ -2,8 +2,9 @@ package replay
 
 import (
 	"errors"
-	"github.com/ruledetect/ruledetect/internal/echo"
 	"strconv"
+
+	"github.com/ruledetect/ruledetect/internal/echo"
 )
 
 // ErrBadRecord is matched (with [errors.Is]) by every [*RecordError].

@@ -17,14 +17,9 @@ func ExampleReader() {
 {"time":1767225960,"thingName":"cam-1","type":"connect"}
 `
 	r := replay.NewReader(strings.NewReader(input))
-	var rec replay.Record
-	for {
-		err := r.Next(&rec)
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
-			fmt.Println(err)
+			fmt.Println(err) // a bad line; the reader goes on
 			continue
 		}
 		fmt.Println(r.Line(), rec.Time.Format(time.RFC3339), rec.ThingName, rec.Kind, rec.ReportFormat, rec.Topic, rec.Bytes)

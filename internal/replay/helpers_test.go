@@ -2,7 +2,6 @@ package replay
 
 import (
 	"bytes"
-	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -19,21 +18,14 @@ func readAll(t testing.TB, input string) ([]Record, []error) {
 	r := NewReader(strings.NewReader(input))
 	var recs []Record
 	var errs []error
-	for {
-		var rec Record
-		err := r.Next(&rec)
-		if err == io.EOF {
-			return recs, errs
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			errs = append(errs, err)
-			if _, ok := err.(*RecordError); !ok {
-				return recs, errs
-			}
 			continue
 		}
-		recs = append(recs, rec)
+		recs = append(recs, rec.Clone())
 	}
+	return recs, errs
 }
 
 // readOne reads the single record of line, or its error.

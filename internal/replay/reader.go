@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 )
 
 // MaxLineBytes is the longest record line, without its line break. A longer
@@ -159,5 +160,35 @@ func (r *Record) copyTo(dst *Record) {
 	dst.Report = own[:len(r.Report):len(r.Report)]
 	if r.Report == nil {
 		dst.Report = nil
+	}
+}
+
+// All returns an iterator over the rest of the input, read with Next: each
+// record with a nil error, or for a line that is not a valid record a nil
+// record and its *RecordError, after which it reads on. A read error is
+// yielded and ends the iteration; so does the end of the input. The record
+// is one the iterator reuses, valid until the next iteration: keep a
+// [Record.Clone]. Line reports the line of what was yielded last.
+func (r *Reader) All() iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		var rec Record
+		for {
+			err := r.Next(&rec)
+			switch {
+			case err == io.EOF:
+				return
+			case err == nil:
+				if !yield(&rec, nil) {
+					return
+				}
+			default:
+				if !yield(nil, err) {
+					return
+				}
+				if _, ok := err.(*RecordError); !ok { // never wrapped
+					return
+				}
+			}
+		}
 	}
 }

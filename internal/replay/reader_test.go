@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -371,4 +372,63 @@ func TestRecordErrorEchoesInputQuotedAndCut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// All yields what Next reads, in order: records, and bad lines with their
+// errors, reading on after them; a read error ends it after it is yielded,
+// and a break stops the reading where it is.
+func TestReaderAll(t *testing.T) {
+	good := `{"time":1767225960,"thingName":"cam-1","type":"disconnect"}` + "\n"
+	bad := `{"time":1767225960,"thingName":"","type":"disconnect"}` + "\n"
+	readFail := errors.New("disk gone")
+	r := NewReader(io.MultiReader(strings.NewReader(good+bad+"\n"+good), iotest.ErrReader(readFail)))
+	type step struct {
+		line  int
+		thing string
+		err   error
+	}
+	var got []step
+	for rec, err := range r.All() {
+		s := step{line: r.Line(), err: err}
+		if rec != nil {
+			s.thing = rec.ThingName
+		}
+		got = append(got, s)
+	}
+	require.Len(t, got, 4)
+	assert.Equal(t, step{line: 1, thing: "cam-1"}, got[0])
+	assert.Equal(t, 2, got[1].line)
+	assert.ErrorIs(t, got[1].err, ErrBadRecord)
+	assert.Equal(t, step{line: 4, thing: "cam-1"}, got[2], "the blank line 3 is skipped")
+	assert.ErrorIs(t, got[3].err, readFail)
+	n := 0
+	for rec, err := range r.All() {
+		assert.Nil(t, rec)
+		assert.ErrorIs(t, err, readFail, "a read error is sticky")
+		n++
+	}
+	assert.Equal(t, 1, n)
+
+	r = NewReader(strings.NewReader(good + good + good))
+	for range r.All() {
+		break
+	}
+	assert.Equal(t, 1, r.Line(), "a break stops the reading")
+	var rec Record
+	require.NoError(t, r.Next(&rec))
+	assert.Equal(t, 2, r.Line())
+}
+
+// A Clone keeps its report when the record it came from is read into again.
+func TestRecordCloneOwnsItsReport(t *testing.T) {
+	in := `{"time":1767225900,"thingName":"a","report":{"hed":{"rid":1,"v":"1.0"},"met":{}}}` + "\n" +
+		`{"time":1767225900,"thingName":"b","report":{"hed":{"rid":2,"v":"1.0"},"met":{}}}` + "\n"
+	var clones []Record
+	for rec, err := range NewReader(strings.NewReader(in)).All() {
+		require.NoError(t, err)
+		clones = append(clones, rec.Clone())
+	}
+	require.Len(t, clones, 2)
+	assert.Contains(t, string(clones[0].Report), `"rid":1`)
+	assert.Contains(t, string(clones[1].Report), `"rid":2`)
 }

@@ -35,6 +35,17 @@ type Record struct {
 	own []byte // the buffer Report is read into, reused from record to record
 }
 
+// Clone returns a copy of r that shares nothing with it that a later read
+// into r changes (its Report has its own bytes).
+func (r *Record) Clone() Record {
+	c := *r
+	c.own = nil
+	if r.Report != nil {
+		c.Report = append([]byte(nil), r.Report...)
+	}
+	return c
+}
+
 // Validate checks a record built in code against the rules Reader.Next
 // applies to a line, so that [AppendRecord] writes a line that reads back. The
 // error is a [*RecordError] with Line 0.
