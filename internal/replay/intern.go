@@ -1,56 +1,162 @@
 package replay
 
+import (
+	"hash/maphash"
+	"unsafe"
+)
+
 // internLimit is the size of one generation of an internCache: with two
 // generations a cache keeps between internLimit and twice as many recent
 // values. A fleet of 100,000 things (thing names, topics and addresses per
 // thing) stays cached; a larger one allocates for the values it misses.
-const internLimit = 1 << 17
+const internLimit = 3 << 15 // 98,304: a full generation's table is 2^17 slots, 3/4 full
 
 // internCache maps the text of a valid thing name, topic or address to its
 // value, so that a value every record repeats costs no allocation.
 //
 // It keeps two generations and drops the older one when the newer is full,
-// rather than clearing one map: a replay that cycles through more names than
-// one map holds then still finds the names it saw recently, instead of
-// missing on every record until the map fills again.
+// rather than clearing one table: a replay that cycles through more names
+// than one table holds then still finds the names it saw recently, instead
+// of missing on every record until the table fills again.
+//
+// Each generation is an open-addressing table whose slots hold the first
+// internPrefix bytes of their key: a lookup of a key that short (most
+// thing names, many topics, every IPv4 address) reads one 64-byte slot and
+// nothing else. In a fleet of thousands of things the lookups miss the
+// processor's caches, and a Go map's lookup touched three places (its
+// control word, its slot, the key's own bytes); the lookups were a quarter
+// of a replay's parsing.
 type internCache[V any] struct {
-	cur, old map[string]internEntry[V]
+	seed     maphash.Seed
+	cur, old internTable[V]
 }
 
-type internEntry[V any] struct {
+// internPrefix is how many bytes of its key a slot holds.
+const internPrefix = 24
+
+// internSlot is one entry: its key's length, hash tag and first bytes, the
+// whole key, and the value.
+type internSlot[V any] struct {
+	pre [internPrefix]byte
+	n   uint32 // len(key)
+	tag uint32 // the key's hash's high half, with the low bit set: 0 is an empty slot
 	key string
 	v   V
 }
 
+// internTable is one generation: linear probing, at most 3/4 full.
+type internTable[V any] struct {
+	slots []internSlot[V]
+	count int
+}
+
 // get returns the value cached for b.
 func (c *internCache[V]) get(b []byte) (V, bool) {
-	if e, ok := c.cur[string(b)]; ok {
-		return e.v, true
+	if c.cur.slots == nil {
+		var zero V
+		return zero, false
 	}
-	e, ok := c.old[string(b)]
-	if ok {
-		c.add(e)
+	h := maphash.Bytes(c.seed, b)
+	if s := c.cur.find(b, h); s != nil {
+		return s.v, true
 	}
-	return e.v, ok
+	if s := c.old.find(b, h); s != nil {
+		v := s.v
+		c.add(s.key, h, v)
+		return v, true
+	}
+	var zero V
+	return zero, false
 }
 
-// put caches v, the value of the text key.
+// put caches v, the value of the text key, which is not cached.
 func (c *internCache[V]) put(key string, v V) {
-	c.add(internEntry[V]{key, v})
+	if c.cur.slots == nil && c.old.slots == nil {
+		c.seed = maphash.MakeSeed()
+	}
+	c.add(key, maphash.String(c.seed, key), v)
 }
 
-func (c *internCache[V]) add(e internEntry[V]) {
-	if c.cur == nil {
-		c.cur = make(map[string]internEntry[V])
-	} else if len(c.cur) >= internLimit {
-		clear(c.old)
+func (c *internCache[V]) add(key string, h uint64, v V) {
+	if c.cur.count >= internLimit {
+		// The older generation goes; its table, cleared, is the new one's.
 		c.cur, c.old = c.old, c.cur
-		if c.cur == nil {
-			c.cur = make(map[string]internEntry[V])
-		}
+		clear(c.cur.slots)
+		c.cur.count = 0
 	}
-	c.cur[e.key] = e
+	c.cur.insert(key, h, v)
 }
 
 // len returns the number of values cached.
-func (c *internCache[V]) len() int { return len(c.cur) + len(c.old) }
+func (c *internCache[V]) len() int { return c.cur.count + c.old.count }
+
+// tagOf returns the tag of a key whose hash is h: its high half, with the
+// low bit set (0 is an empty slot). The tag also places the key (home), so
+// that a table grows without hashing its keys again.
+func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
+
+// home returns the slot where a key of tag probing starts.
+func (t *internTable[V]) home(tag uint32) int { return int(tag>>1) & (len(t.slots) - 1) }
+
+// find returns the slot of b, whose hash is h, or nil.
+func (t *internTable[V]) find(b []byte, h uint64) *internSlot[V] {
+	if t.count == 0 {
+		return nil
+	}
+	mask := len(t.slots) - 1
+	tag := tagOf(h)
+	for i := t.home(tag); ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.tag == 0 {
+			return nil
+		}
+		if s.tag == tag && int(s.n) == len(b) && s.holds(b) {
+			return s
+		}
+	}
+}
+
+// holds reports whether the slot's key is b, which has the key's length:
+// from the slot alone when the key fits in it.
+func (s *internSlot[V]) holds(b []byte) bool {
+	if len(b) <= internPrefix {
+		return string(s.pre[:len(b)]) == string(b)
+	}
+	return s.key == string(b)
+}
+
+// insert adds key, whose hash is h, and v, growing the table to keep it at
+// most 3/4 full.
+func (t *internTable[V]) insert(key string, h uint64, v V) {
+	if 4*(t.count+1) > 3*len(t.slots) {
+		t.grow()
+	}
+	s := t.free(tagOf(h))
+	s.n, s.tag, s.key, s.v = uint32(len(key)), tagOf(h), key, v
+	copy(s.pre[:], key)
+	t.count++
+}
+
+// free returns the empty slot where a new key of tag goes.
+func (t *internTable[V]) free(tag uint32) *internSlot[V] {
+	mask := len(t.slots) - 1
+	i := t.home(tag)
+	for t.slots[i].tag != 0 {
+		i = (i + 1) & mask
+	}
+	return &t.slots[i]
+}
+
+// grow doubles the table (from 64 slots) and places every entry again.
+func (t *internTable[V]) grow() {
+	old := t.slots
+	t.slots = make([]internSlot[V], max(64, 2*len(old)))
+	for k := range old {
+		if s := &old[k]; s.tag != 0 {
+			*t.free(s.tag) = *s
+		}
+	}
+}
+
+// The slot of a cache of strings is one cache line.
+var _ [64 - unsafe.Sizeof(internSlot[string]{})]byte

@@ -318,3 +318,28 @@ func TestStringScanAtEveryOffset(t *testing.T) {
 		}
 	}
 }
+
+// Keys whose hashes collide, in tag and home, are told apart by their
+// length and bytes, inside the slot and beyond it; a growing table keeps
+// them all.
+func TestInternTableCollisions(t *testing.T) {
+	var tab internTable[int]
+	const h = 0xdeadbeef_00000000
+	keys := []string{"a", "b", "ab", strings.Repeat("x", internPrefix), strings.Repeat("x", internPrefix+1), strings.Repeat("x", internPrefix) + "y"}
+	for i := range 200 {
+		keys = append(keys, fmt.Sprintf("k%03d", i))
+	}
+	for i, k := range keys {
+		require.Nil(t, tab.find([]byte(k), h), k)
+		tab.insert(k, h, i)
+	}
+	for i, k := range keys {
+		s := tab.find([]byte(k), h)
+		require.NotNil(t, s, k)
+		assert.Equal(t, i, s.v, k)
+	}
+	assert.Nil(t, tab.find([]byte("xx"), h))
+	assert.Nil(t, tab.find([]byte(strings.Repeat("x", internPrefix)+"z"), h))
+	assert.Equal(t, len(keys), tab.count)
+	assert.LessOrEqual(t, 4*tab.count, 3*len(tab.slots))
+}
