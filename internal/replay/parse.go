@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/ruledetect/ruledetect/internal/echo"
+	"github.com/ruledetect/ruledetect/internal/intern"
 )
 
 // Parser parses single record lines. It is the part of a [Reader] that
@@ -19,10 +20,10 @@ import (
 //
 // The zero Parser is ready to use. A Parser is not safe for concurrent use.
 type Parser struct {
-	quoted []byte              // scratch for unquoting strings
-	names  internCache[string] // valid thing names
-	topics internCache[string] // valid topics
-	addrs  internCache[netip.Addr]
+	quoted []byte               // scratch for unquoting strings
+	names  intern.Cache[string] // valid thing names
+	topics intern.Cache[string] // valid topics
+	addrs  intern.Cache[netip.Addr]
 	// lastTime is the text of the last RFC 3339 time parsed and lastT its
 	// value: records come in time order, many of them stamped alike.
 	lastTime []byte
@@ -260,7 +261,7 @@ func (p *Parser) setTime(rec *Record, v value) error {
 // setString validates a string value and stores it interned in cache (which
 // holds only values that passed problem), so the same thing name or topic on
 // every line costs no allocation.
-func setString(p *Parser, v value, key string, problem func(string) string, dst *string, cache *internCache[string]) error {
+func setString(p *Parser, v value, key string, problem func(string) string, dst *string, cache *intern.Cache[string]) error {
 	if v.kind() != '"' {
 		return &RecordError{Field: key, Msg: "must be a string, got " + echoValue(v.raw)}
 	}
@@ -268,7 +269,7 @@ func setString(p *Parser, v value, key string, problem func(string) string, dst 
 	if err != nil {
 		return err
 	}
-	if interned, ok := cache.get(s); ok {
+	if interned, ok := cache.Get(s); ok {
 		*dst = interned
 		return nil
 	}
@@ -276,7 +277,7 @@ func setString(p *Parser, v value, key string, problem func(string) string, dst 
 	if msg := problem(str); msg != "" {
 		return &RecordError{Field: key, Msg: msg}
 	}
-	cache.put(str, str)
+	cache.Put(str, str)
 	*dst = str
 	return nil
 }
@@ -323,7 +324,7 @@ func (p *Parser) setSourceIP(rec *Record, v value) error {
 	if err != nil {
 		return err
 	}
-	if a, ok := p.addrs.get(s); ok {
+	if a, ok := p.addrs.Get(s); ok {
 		rec.SourceIP = a
 		return nil
 	}
@@ -331,7 +332,7 @@ func (p *Parser) setSourceIP(rec *Record, v value) error {
 	if err != nil || a.Zone() != "" {
 		return &RecordError{Field: keySourceIP, Msg: "not an IP address: " + echoValue(v.raw)}
 	}
-	p.addrs.put(string(s), a)
+	p.addrs.Put(string(s), a)
 	rec.SourceIP = a
 	return nil
 }

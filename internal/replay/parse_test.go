@@ -103,20 +103,6 @@ func TestNameCacheHoldsLargeFleet(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
-// An internCache rotates its generations instead of growing without bound.
-func TestInternCacheBounded(t *testing.T) {
-	var c internCache[string]
-	for i := range 3 * internLimit {
-		s := fmt.Sprint(i)
-		c.put(s, s)
-	}
-	assert.LessOrEqual(t, c.len(), 2*internLimit)
-	_, ok := c.get([]byte(fmt.Sprint(3*internLimit - 1)))
-	assert.True(t, ok, "the newest value is cached")
-	_, ok = c.get([]byte("0"))
-	assert.False(t, ok, "the oldest is gone")
-}
-
 // FuzzCompositeEnd checks the report delimiter against jsontext: a valid
 // JSON object or array ends exactly where jsontext says it does.
 func FuzzCompositeEnd(f *testing.F) {
@@ -218,37 +204,6 @@ func TestParseTimeRemembered(t *testing.T) {
 	}
 }
 
-// An internCache gives back what was put, short keys (kept in the slot) and
-// long ones alike, through rotations: every key put or found within the
-// last internLimit additions is there, with its value.
-func TestInternCacheValues(t *testing.T) {
-	var c internCache[string]
-	key := func(i int) string {
-		if i%3 == 0 {
-			return fmt.Sprintf("a-long-key-longer-than-the-slot-%08d", i)
-		}
-		return fmt.Sprintf("k%d", i)
-	}
-	const n = 2*internLimit + 1000
-	for i := range n {
-		k := key(i)
-		_, ok := c.get([]byte(k))
-		require.False(t, ok, k)
-		c.put(k, k)
-		if i%1000 == 999 && i >= internLimit { // a key from long ago, found again, stays
-			v, ok := c.get([]byte(key(i - internLimit + 1)))
-			require.True(t, ok, i)
-			require.Equal(t, key(i-internLimit+1), v)
-		}
-	}
-	for i := n - internLimit; i < n; i++ {
-		v, ok := c.get([]byte(key(i)))
-		require.True(t, ok, key(i))
-		require.Equal(t, key(i), v)
-	}
-	assert.LessOrEqual(t, c.len(), 2*internLimit)
-}
-
 // fieldOf knows every key of fieldKeys, and nothing else.
 func TestFieldOf(t *testing.T) {
 	for _, fk := range fieldKeys {
@@ -317,29 +272,4 @@ func TestStringScanAtEveryOffset(t *testing.T) {
 			assert.Equal(t, tt.esc, esc, tt.str)
 		}
 	}
-}
-
-// Keys whose hashes collide, in tag and home, are told apart by their
-// length and bytes, inside the slot and beyond it; a growing table keeps
-// them all.
-func TestInternTableCollisions(t *testing.T) {
-	var tab internTable[int]
-	const h = 0xdeadbeef_00000000
-	keys := []string{"a", "b", "ab", strings.Repeat("x", internPrefix), strings.Repeat("x", internPrefix+1), strings.Repeat("x", internPrefix) + "y"}
-	for i := range 200 {
-		keys = append(keys, fmt.Sprintf("k%03d", i))
-	}
-	for i, k := range keys {
-		require.Nil(t, tab.find([]byte(k), h), k)
-		tab.insert(k, h, i)
-	}
-	for i, k := range keys {
-		s := tab.find([]byte(k), h)
-		require.NotNil(t, s, k)
-		assert.Equal(t, i, s.v, k)
-	}
-	assert.Nil(t, tab.find([]byte("xx"), h))
-	assert.Nil(t, tab.find([]byte(strings.Repeat("x", internPrefix)+"z"), h))
-	assert.Equal(t, len(keys), tab.count)
-	assert.LessOrEqual(t, 4*tab.count, 3*len(tab.slots))
 }

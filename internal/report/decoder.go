@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/ruledetect/ruledetect/internal/intern"
 )
 
 // Decoder decodes device metrics reports into Reports. It keeps the
@@ -32,18 +33,18 @@ type Decoder struct {
 
 	// strs interns metric names and string-list values; remote and ips cache
 	// parsed remote_addr and ip_list texts. Reports of one fleet repeat the
-	// same few values, so these make steady-state decoding allocation-free.
-	// strs is cleared when full, which bounds memory on hostile input; a
-	// full address cache stays as it is (see addrCache).
-	strs   map[string]string
+	// same values, so these make steady-state decoding allocation-free; each
+	// holds at most 2 × maxCached values (intern.Cache; see addrCache for
+	// the addresses), which bounds memory on hostile input.
+	strs   intern.Cache[string]
 	remote addrCache
 	ips    addrCache
 	// recent is a memo in front of strs (see recentSlot).
 	recent [recentSlots]string
 }
 
-// Cache bounds. Entries are small; a full cache is cleared, not evicted
-// piecemeal, which keeps the code trivial and the memory bounded.
+// Cache bounds: values per generation of each cache, and the longest text
+// cached.
 const (
 	maxCached    = 4096
 	maxCachedLen = 128 // custom metric names are at most 128 characters
@@ -162,15 +163,11 @@ func (d *Decoder) intern(b []byte) string {
 	if *slot == string(b) {
 		return *slot
 	}
-	s, ok := d.strs[string(b)]
+	s, ok := d.strs.Get(b)
 	if !ok {
 		s = string(b)
-		if d.strs == nil {
-			d.strs = make(map[string]string)
-		} else if len(d.strs) >= maxCached {
-			clear(d.strs)
-		}
-		d.strs[s] = s
+		d.strs.Limit = maxCached
+		d.strs.Put(s, s)
 	}
 	*slot = s
 	return s
@@ -199,21 +196,22 @@ func recentSlot(b []byte) int {
 	return int((h * 0x9e3779b97f4a7c15) >> (64 - 6)) // 6 bits: recentSlots
 }
 
-// addrCache caches parsed remote_addr or ip_list texts: a map, and a memo
-// in front of it (see recentSlot). Only texts that parse are cached.
+// addrCache caches parsed remote_addr or ip_list texts: an intern.Cache,
+// and a memo in front of it (see recentSlot). Only texts that parse are
+// cached.
 //
-// A full map is not cleared but left as it is, and b is then parsed
+// A full cache keeps what it holds (KeepFirst), and b is then parsed
 // without allocating: a fleet has more distinct remote addresses than the
-// cache holds (every thing its own), and clearing made every report of such
-// a fleet allocate a key per address. The addresses cached first, the
-// fleet's common ones, stay.
+// cache holds (every thing its own), and clearing or rotating made every
+// report of such a fleet allocate a key per address. The addresses cached
+// first, the fleet's common ones, stay.
 type addrCache struct {
-	m      map[string]cachedText
+	m      intern.Cache[cachedText]
 	recent [recentSlots]cachedText
 }
 
-// cachedText is a text and the address it parses to; the map keeps the
-// text in its value too, so that the memo can share the map's copy.
+// cachedText is a text and the address it parses to; the cache keeps the
+// text in its value too, so that the memo can share the cache's copy.
 type cachedText struct {
 	text string
 	addr netip.Addr
@@ -228,20 +226,15 @@ func (c *addrCache) get(b []byte, parse func(string) (netip.Addr, bool)) (netip.
 	if slot.text == string(b) && slot.addr.IsValid() {
 		return slot.addr, true
 	}
-	if e, ok := c.m[string(b)]; ok {
+	if e, ok := c.m.Get(b); ok {
 		*slot = e
 		return e.addr, true
 	}
-	if len(c.m) >= maxCached {
-		return parseInPlace(b, parse)
-	}
-	s := string(b)
-	a, ok := parse(s)
-	if ok {
-		if c.m == nil {
-			c.m = make(map[string]cachedText)
-		}
-		c.m[s] = cachedText{s, a}
+	a, ok := parseInPlace(b, parse)
+	if ok && c.m.Len() < maxCached {
+		s := string(b)
+		c.m.Limit, c.m.KeepFirst = maxCached, true
+		c.m.Put(s, cachedText{s, a})
 		*slot = cachedText{s, a}
 	}
 	return a, ok

@@ -1,18 +1,23 @@
-package replay
+// Package intern caches the text of a value that inputs repeat (a thing
+// name, a topic, an address) with its value: a replay's record parser and
+// a report decoder look each such text up instead of allocating it again
+// or parsing it again, in a table built for lookups that miss the
+// processor's caches.
+package intern
 
 import (
 	"hash/maphash"
 	"unsafe"
 )
 
-// internLimit is the size of one generation of an internCache: with two
-// generations a cache keeps between internLimit and twice as many recent
+// DefaultLimit is the size of one generation of a Cache whose Limit is 0:
+// with two generations a cache keeps between Limit and twice as many recent
 // values. A fleet of 100,000 things (thing names, topics and addresses per
 // thing) stays cached; a larger one allocates for the values it misses.
-const internLimit = 3 << 15 // 98,304: a full generation's table is 2^17 slots, 3/4 full
+const DefaultLimit = 3 << 15 // 98,304: a full generation's table is 2^17 slots, 3/4 full
 
-// internCache maps the text of a valid thing name, topic or address to its
-// value, so that a value every record repeats costs no allocation.
+// Cache maps texts to their values. The zero Cache is empty, with
+// DefaultLimit; a Cache is not safe for concurrent use.
 //
 // It keeps two generations and drops the older one when the newer is full,
 // rather than clearing one table: a replay that cycles through more names
@@ -20,38 +25,48 @@ const internLimit = 3 << 15 // 98,304: a full generation's table is 2^17 slots, 
 // of missing on every record until the table fills again.
 //
 // Each generation is an open-addressing table whose slots hold the first
-// internPrefix bytes of their key: a lookup of a key that short (most
+// prefix bytes of their key: a lookup of a key that short (most
 // thing names, many topics, every IPv4 address) reads one 64-byte slot and
 // nothing else. In a fleet of thousands of things the lookups miss the
 // processor's caches, and a Go map's lookup touched three places (its
 // control word, its slot, the key's own bytes); the lookups were a quarter
 // of a replay's parsing.
-type internCache[V any] struct {
+type Cache[V any] struct {
+	// Limit is the number of values of one generation, DefaultLimit when
+	// 0. Set it before the first Put.
+	Limit int
+	// KeepFirst makes a cache that holds Limit values keep them and take
+	// no more (Put does nothing), instead of starting a new generation: for
+	// values the caller can compute again without allocating, where
+	// rotating would copy every text of a stream that cycles through more
+	// of them than the cache holds (a fleet where every thing has its own
+	// addresses), and the values cached first are the common ones.
+	KeepFirst bool
 	seed     maphash.Seed
-	cur, old internTable[V]
+	cur, old table[V]
 }
 
-// internPrefix is how many bytes of its key a slot holds.
-const internPrefix = 24
+// prefix is how many bytes of its key a slot holds.
+const prefix = 24
 
-// internSlot is one entry: its key's length, hash tag and first bytes, the
+// slot is one entry: its key's length, hash tag and first bytes, the
 // whole key, and the value.
-type internSlot[V any] struct {
-	pre [internPrefix]byte
+type slot[V any] struct {
+	pre [prefix]byte
 	n   uint32 // len(key)
 	tag uint32 // the key's hash's high half, with the low bit set: 0 is an empty slot
 	key string
 	v   V
 }
 
-// internTable is one generation: linear probing, at most 3/4 full.
-type internTable[V any] struct {
-	slots []internSlot[V]
+// table is one generation: linear probing, at most 3/4 full.
+type table[V any] struct {
+	slots []slot[V]
 	count int
 }
 
-// get returns the value cached for b.
-func (c *internCache[V]) get(b []byte) (V, bool) {
+// Get returns the value cached for the text b. It allocates nothing.
+func (c *Cache[V]) Get(b []byte) (V, bool) {
 	if c.cur.slots == nil {
 		var zero V
 		return zero, false
@@ -69,16 +84,24 @@ func (c *internCache[V]) get(b []byte) (V, bool) {
 	return zero, false
 }
 
-// put caches v, the value of the text key, which is not cached.
-func (c *internCache[V]) put(key string, v V) {
+// Put caches v as the value of the text key, which Get did not find: the
+// cache keeps key, so it must not be a view of memory that changes.
+func (c *Cache[V]) Put(key string, v V) {
 	if c.cur.slots == nil && c.old.slots == nil {
 		c.seed = maphash.MakeSeed()
 	}
 	c.add(key, maphash.String(c.seed, key), v)
 }
 
-func (c *internCache[V]) add(key string, h uint64, v V) {
-	if c.cur.count >= internLimit {
+func (c *Cache[V]) add(key string, h uint64, v V) {
+	limit := c.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if c.cur.count >= limit {
+		if c.KeepFirst {
+			return
+		}
 		// The older generation goes; its table, cleared, is the new one's.
 		c.cur, c.old = c.old, c.cur
 		clear(c.cur.slots)
@@ -87,8 +110,8 @@ func (c *internCache[V]) add(key string, h uint64, v V) {
 	c.cur.insert(key, h, v)
 }
 
-// len returns the number of values cached.
-func (c *internCache[V]) len() int { return c.cur.count + c.old.count }
+// Len returns the number of values cached, in both generations.
+func (c *Cache[V]) Len() int { return c.cur.count + c.old.count }
 
 // tagOf returns the tag of a key whose hash is h: its high half, with the
 // low bit set (0 is an empty slot). The tag also places the key (home), so
@@ -96,10 +119,10 @@ func (c *internCache[V]) len() int { return c.cur.count + c.old.count }
 func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
 
 // home returns the slot where a key of tag probing starts.
-func (t *internTable[V]) home(tag uint32) int { return int(tag>>1) & (len(t.slots) - 1) }
+func (t *table[V]) home(tag uint32) int { return int(tag>>1) & (len(t.slots) - 1) }
 
 // find returns the slot of b, whose hash is h, or nil.
-func (t *internTable[V]) find(b []byte, h uint64) *internSlot[V] {
+func (t *table[V]) find(b []byte, h uint64) *slot[V] {
 	if t.count == 0 {
 		return nil
 	}
@@ -118,8 +141,8 @@ func (t *internTable[V]) find(b []byte, h uint64) *internSlot[V] {
 
 // holds reports whether the slot's key is b, which has the key's length:
 // from the slot alone when the key fits in it.
-func (s *internSlot[V]) holds(b []byte) bool {
-	if len(b) <= internPrefix {
+func (s *slot[V]) holds(b []byte) bool {
+	if len(b) <= prefix {
 		return string(s.pre[:len(b)]) == string(b)
 	}
 	return s.key == string(b)
@@ -127,7 +150,7 @@ func (s *internSlot[V]) holds(b []byte) bool {
 
 // insert adds key, whose hash is h, and v, growing the table to keep it at
 // most 3/4 full.
-func (t *internTable[V]) insert(key string, h uint64, v V) {
+func (t *table[V]) insert(key string, h uint64, v V) {
 	if 4*(t.count+1) > 3*len(t.slots) {
 		t.grow()
 	}
@@ -138,7 +161,7 @@ func (t *internTable[V]) insert(key string, h uint64, v V) {
 }
 
 // free returns the empty slot where a new key of tag goes.
-func (t *internTable[V]) free(tag uint32) *internSlot[V] {
+func (t *table[V]) free(tag uint32) *slot[V] {
 	mask := len(t.slots) - 1
 	i := t.home(tag)
 	for t.slots[i].tag != 0 {
@@ -148,9 +171,9 @@ func (t *internTable[V]) free(tag uint32) *internSlot[V] {
 }
 
 // grow doubles the table (from 64 slots) and places every entry again.
-func (t *internTable[V]) grow() {
+func (t *table[V]) grow() {
 	old := t.slots
-	t.slots = make([]internSlot[V], max(64, 2*len(old)))
+	t.slots = make([]slot[V], max(64, 2*len(old)))
 	for k := range old {
 		if s := &old[k]; s.tag != 0 {
 			*t.free(s.tag) = *s
@@ -159,4 +182,4 @@ func (t *internTable[V]) grow() {
 }
 
 // The slot of a cache of strings is one cache line.
-var _ [64 - unsafe.Sizeof(internSlot[string]{})]byte
+var _ [64 - unsafe.Sizeof(slot[string]{})]byte
