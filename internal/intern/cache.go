@@ -42,8 +42,8 @@ type Cache[V any] struct {
 	// of them than the cache holds (a fleet where every thing has its own
 	// addresses), and the values cached first are the common ones.
 	KeepFirst bool
-	seed     maphash.Seed
-	cur, old table[V]
+	seed      maphash.Seed
+	cur, old  table[V]
 }
 
 // prefix is how many bytes of its key a slot holds.
