@@ -96,6 +96,7 @@ func (sh *shard) admit(p *Plane, thing string, h *Handle, t int64) *Thing {
 	if t > ts.lastInput {
 		ts.lastInput = t
 	}
+	sh.lowerOldestInput(t)
 	if t > sh.wm.Load() {
 		sh.wm.Store(t)
 	}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -224,10 +225,12 @@ func (p *Plane) closeShard(sh *shard, m int64) {
 	}
 	T := m * int64(p.opts.Period)
 	rules := p.rules.Load()
+	oldest := int64(math.MaxInt64)
 	for _, ts := range sh.things {
 		if ts.lastInput == 0 || p.expireIfIdle(ts, T) {
 			continue
 		}
+		oldest = min(oldest, ts.lastInput)
 		ts.align(rules)
 		if len(ts.cov.windowed) == 0 {
 			continue
@@ -237,6 +240,7 @@ func (p *Plane) closeShard(sh *shard, m int64) {
 			p.closeSlot(ts, int(i), m, T)
 		}
 	}
+	sh.oldestInput.Store(oldest)
 	sh.closed = m
 }
 
@@ -289,14 +293,30 @@ func (p *Plane) expire(ts *Thing) {
 // expireIdle expires every thing whose horizon has passed by t; Advance
 // calls it so that invalidations between period boundaries are not late.
 // Called with mu held.
+//
+// It visits only the shards where a thing may be due (oldestInput): the
+// close that Advance has just made visited every thing, and left each
+// shard's bound exact, so an Advance does not walk the whole fleet a
+// second time (at 10^6 things, ~0.3 s of cache misses, holding each
+// shard's lock in turn) to find, as a rule, nothing. The shards it does
+// visit it sweeps as a close does (eachShard).
 func (p *Plane) expireIdle(t int64) {
-	for _, sh := range p.shards {
-		sh.mu.Lock()
-		for _, ts := range sh.things {
-			p.expireIfIdle(ts, t)
-		}
-		sh.mu.Unlock()
+	due := t - int64(p.opts.Horizon)
+	if !slices.ContainsFunc(p.shards, func(sh *shard) bool { return sh.oldestInput.Load() <= due }) {
+		return
 	}
+	p.eachShard(func(sh *shard) {
+		if sh.oldestInput.Load() > due {
+			return
+		}
+		oldest := int64(math.MaxInt64)
+		for _, ts := range sh.things {
+			if !p.expireIfIdle(ts, t) && ts.lastInput != 0 {
+				oldest = min(oldest, ts.lastInput)
+			}
+		}
+		sh.oldestInput.Store(oldest)
+	})
 }
 
 // expireIfIdle expires ts if, by t, it has had an input and then none for

@@ -27,7 +27,14 @@ type shard struct {
 	wm atomic.Int64
 	// inputs and datapoints count for Stats.
 	inputs, datapoints atomic.Uint64
-	_                  [64]byte
+	// oldestInput is at most the last input time of every thing here that
+	// has had one (math.MaxInt64: none has): no thing of the shard can be
+	// due to expire before oldestInput plus the horizon, so a sweep for
+	// idle things (expireIdle) passes the shard by. A close, which visits
+	// every thing, sets it exactly; an input lowers it to its own time;
+	// zero, as a shard starts, means not known.
+	oldestInput atomic.Int64
+	_           [64]byte
 
 	scratch closeScratch
 	// snap is the snapshot that has yet to encode this shard, if any
@@ -75,6 +82,17 @@ func (sh *shard) add(ts *Thing) {
 		sh.things = map[string]*Thing{}
 	}
 	sh.things[ts.name] = ts
+	if ts.lastInput != 0 { // a restored thing
+		sh.lowerOldestInput(ts.lastInput)
+	}
+}
+
+// lowerOldestInput keeps oldestInput a bound when a thing of sh has an
+// input at t. Called with sh.mu held.
+func (sh *shard) lowerOldestInput(t int64) {
+	if t < sh.oldestInput.Load() {
+		sh.oldestInput.Store(t)
+	}
 }
 
 // large reports whether the fleet is large enough for a close or a

@@ -1,0 +1,152 @@
+package eval
+
+import (
+	"math"
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/violation"
+)
+
+const (
+	sweepPeriod  = 300 * time.Second
+	sweepHorizon = time.Hour
+)
+
+var sweepStart = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+
+// newSweepPlane returns a plane of shards shards under one profile that
+// counts messages sent over a period (a windowed behavior, closed at every
+// boundary; a silent period is in alarm), and the events it emits.
+func newSweepPlane(t *testing.T, shards int) (*Plane, *[]violation.Event) {
+	return newSweepPlaneHorizon(t, shards, sweepHorizon)
+}
+
+func newSweepPlaneHorizon(t *testing.T, shards int, horizon time.Duration) (*Plane, *[]violation.Event) {
+	t.Helper()
+	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"p","behaviors":[{"name":"sent","metric":"aws:num-messages-sent",
+	  "criteria":{"comparisonOperator":"greater-than","value":{"count":0},"durationSeconds":300,"consecutiveDatapointsToAlarm":1}}]}`))
+	require.NoError(t, err)
+	var id uint64
+	bs, err := CompileProfile("p", sp.Behaviors, nil, Env{Period: sweepPeriod}, &id)
+	require.NoError(t, err)
+	all := []Profile{{Name: "p", Behaviors: bs}}
+	rules := NewRules(1, all, func(string) bool { return true }, func(Kind) []Profile { return all },
+		func(string) *behavior.MetricsExportConfig { return nil }, 0)
+	var events []violation.Event
+	p, err := New(Options{Period: sweepPeriod, Horizon: horizon, Shards: shards},
+		Hooks{Emit: func(ev violation.Event) { events = append(events, ev) }}, violation.NewLog(violation.LogOptions{}), rules)
+	require.NoError(t, err)
+	return p, &events
+}
+
+// send gives thing n messages at t.
+func send(t *testing.T, p *Plane, thing string, at time.Time, n int) {
+	t.Helper()
+	for range n {
+		require.NoError(t, p.Message(nil, thing, at, true, "t", 1, netip.Addr{}))
+	}
+}
+
+// oldestInputs returns each shard's bound and the least last input of its
+// things (math.MaxInt64 when none has had one).
+func oldestInputs(p *Plane) (bound, least []int64) {
+	for _, sh := range p.shards {
+		sh.mu.Lock()
+		m := int64(math.MaxInt64)
+		for _, ts := range sh.things {
+			if ts.lastInput != 0 {
+				m = min(m, ts.lastInput)
+			}
+		}
+		bound, least = append(bound, sh.oldestInput.Load()), append(least, m)
+		sh.mu.Unlock()
+	}
+	return bound, least
+}
+
+// A shard's oldestInput lets Advance pass the shard by when no thing in it
+// can be due to expire. It must never be above a thing's last input (a due
+// thing would be missed, its invalidation late), and a close leaves it
+// exact, so that the Advance after a close visits no shard without a due
+// thing.
+func TestOldestInputBoundsTheShardsThings(t *testing.T) {
+	p, events := newSweepPlane(t, 4)
+	at := func(d time.Duration) time.Time { return sweepStart.Add(d) }
+	for i := range 12 {
+		send(t, p, "thing-"+strconv.Itoa(i), at(time.Duration(i)*time.Second), 1+i%3)
+	}
+	bound, least := oldestInputs(p)
+	for i := range bound {
+		assert.LessOrEqual(t, bound[i], least[i], "shard %d after inputs", i)
+	}
+
+	p.Advance(at(sweepPeriod)) // a close: every thing visited
+	bound, least = oldestInputs(p)
+	assert.Equal(t, least, bound, "a close leaves every shard's bound exact")
+
+	// A new thing, and a thing after the close: the bound follows the
+	// inputs down, never up.
+	send(t, p, "late-comer", at(sweepPeriod+time.Second), 1)
+	bound, least = oldestInputs(p)
+	for i := range bound {
+		assert.LessOrEqual(t, bound[i], least[i], "shard %d after a new thing", i)
+	}
+
+	// Every thing is in alarm from its first silent period on. thing-0..2
+	// went silent an hour ago or more, "late-comer" and thing-3.. not yet:
+	// an Advance between boundaries invalidates exactly the due ones'
+	// alarms.
+	*events = nil
+	p.Advance(at(sweepHorizon + 2*time.Second + time.Millisecond))
+	var invalidated []string
+	for _, ev := range *events {
+		if ev.ViolationEventType == violation.AlarmInvalidated {
+			invalidated = append(invalidated, ev.ThingName)
+		}
+	}
+	assert.ElementsMatch(t, []string{"thing-0", "thing-1", "thing-2"}, invalidated)
+	states := p.States()
+	for i := range 3 {
+		assert.NotContains(t, states, "thing-"+strconv.Itoa(i), "expired and dropped")
+	}
+	assert.Contains(t, states, "thing-3")
+	bound, least = oldestInputs(p)
+	for i := range bound {
+		assert.LessOrEqual(t, bound[i], least[i], "shard %d after the sweep", i)
+	}
+}
+
+// A shard that a close left without a thing that has had an input is
+// passed by until an input comes: the first thing's input lowers the
+// bound, and its expiry before the next boundary (a horizon shorter than
+// the period) is not missed.
+func TestFirstInputAfterACloseLowersTheBound(t *testing.T) {
+	p, _ := newSweepPlaneHorizon(t, 1, time.Minute)
+	p.Advance(sweepStart.Add(sweepPeriod))
+	assert.Equal(t, int64(math.MaxInt64), p.shards[0].oldestInput.Load(), "no thing: nothing can be due")
+	last := sweepStart.Add(sweepPeriod + time.Second)
+	send(t, p, "x", last, 1)
+	p.Advance(last.Add(time.Minute).Add(-time.Millisecond))
+	assert.Contains(t, p.States(), "x")
+	p.Advance(last.Add(time.Minute)) // before the next boundary
+	assert.NotContains(t, p.States(), "x", "expired at its last input + the horizon")
+}
+
+// A restored thing (added with its last input) lowers its shard's bound as
+// an input does.
+func TestOldestInputAfterAdd(t *testing.T) {
+	p, _ := newSweepPlane(t, 1)
+	sh := p.shards[0]
+	sh.oldestInput.Store(math.MaxInt64) // as a close of an empty shard leaves it
+	ts := newThing(nil, false, "restored")
+	ts.lastInput = sweepStart.UnixNano()
+	sh.add(ts)
+	assert.Equal(t, sweepStart.UnixNano(), sh.oldestInput.Load())
+}
