@@ -137,6 +137,10 @@ type Plane struct {
 	// bgClose is set while a close started by an input runs in the
 	// background (closeInBackground).
 	bgClose atomic.Bool
+	// sweeping counts the sweeps of the shards that run on goroutines
+	// other than the inputs' (a close's workers, a snapshot's encoder);
+	// while one runs, inputs give way now and then (giveWay).
+	sweeping atomic.Int32
 }
 
 // New returns a plane with no things, judging into log, under rules.

@@ -164,6 +164,8 @@ func (p *Plane) eachShard(f func(*shard)) {
 		}
 		return
 	}
+	p.sweeping.Add(1)
+	defer p.sweeping.Add(-1)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {

@@ -155,6 +155,10 @@ func (enc *thingEncoder) appendByShard(p *Plane) [][]byte {
 		sh.snap = enc
 	}
 	p.unlockShards()
+	if p.large() {
+		p.sweeping.Add(1)
+		defer p.sweeping.Add(-1)
+	}
 	for _, sh := range p.shards {
 		sh.mu.Lock()
 		enc.encodePending(sh)

@@ -3,7 +3,10 @@ package eval
 import (
 	"math"
 	"net/netip"
+	"runtime"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +152,64 @@ func TestOldestInputAfterAdd(t *testing.T) {
 	ts.lastInput = sweepStart.UnixNano()
 	sh.add(ts)
 	assert.Equal(t, sweepStart.UnixNano(), sh.oldestInput.Load())
+}
+
+// An input that closes its shard for a close under way has held the
+// shard's lock for the whole shard: it gives way after it leaves (swept),
+// so that what waited for the shard runs. The next input of the shard
+// finds it closed and does not.
+func TestAnInputThatClosesItsShardGivesWay(t *testing.T) {
+	p, _ := newSweepPlane(t, 2)
+	for i := range 8 {
+		send(t, p, "thing-"+strconv.Itoa(i), sweepStart, 1)
+	}
+	// A close of boundary 1 as the clock starts one: marked closed first,
+	// the shards closed after (here, not yet).
+	m := p.periodOf(sweepStart.UnixNano()) + 1
+	p.mu.Lock()
+	p.closing.Store(true)
+	p.closed.Store(m)
+	after := sweepStart.Add(sweepPeriod + time.Second)
+	a, err := p.enter("thing-0", nil, after)
+	require.NoError(t, err)
+	assert.True(t, a.swept, "it closed its shard")
+	assert.Equal(t, m, a.sh.closed)
+	p.leave(a)
+	a, err = p.enter("thing-0", nil, after)
+	require.NoError(t, err)
+	assert.False(t, a.swept, "its shard was closed")
+	p.leave(a)
+	p.closePeriod(m)
+	p.endClose()
+	p.mu.Unlock()
+	for _, sh := range p.shards {
+		assert.Equal(t, m, sh.closed)
+	}
+}
+
+// While goroutines of the plane sweep the shards, inputs give way now and
+// then (sweeping is counted); a sweep on the caller's goroutine alone, a
+// small fleet's, adds none.
+func TestParallelSweepsAreCounted(t *testing.T) {
+	p, _ := newSweepPlane(t, 8)
+	send(t, p, "a", sweepStart, 1)
+	var during []int32
+	var mu sync.Mutex
+	record := func(*shard) {
+		mu.Lock()
+		during = append(during, p.sweeping.Load())
+		mu.Unlock()
+	}
+	p.eachShard(record)
+	assert.Equal(t, slices.Repeat([]int32{0}, 8), during, "a small fleet: swept in order")
+
+	defer func(n int) { ParallelClose = n }(ParallelClose)
+	ParallelClose = 1
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one processor: shards are swept in order")
+	}
+	during = nil
+	p.eachShard(record)
+	assert.Equal(t, slices.Repeat([]int32{1}, 8), during, "swept in parallel")
+	assert.Zero(t, p.sweeping.Load(), "and over")
 }
