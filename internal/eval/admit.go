@@ -73,7 +73,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 		}
 		background, err := p.moveClock(t)
 		if err != nil {
-			p.mu.Unlock()
+			p.unlock()
 			return admitted{}, err
 		}
 		if p.serial {
@@ -81,7 +81,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 			return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns), false}, nil
 		}
 		if !background {
-			p.mu.Unlock()
+			p.unlock()
 		}
 	}
 }
@@ -90,7 +90,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 func (p *Plane) leave(a admitted) {
 	a.sh.mu.Unlock()
 	if p.serial {
-		p.mu.Unlock()
+		p.unlock()
 	}
 	p.giveWay(a.swept)
 }

@@ -176,7 +176,7 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 	if p.hooks.Exchange != nil {
 		// The exchange waits for the other engines of the fleet: without
 		// mu, so that inputs of the periods being closed go on.
-		p.mu.Unlock()
+		p.unlock()
 		pop = p.hooks.Exchange(b.cb, pop, T)
 		p.mu.Lock()
 	}

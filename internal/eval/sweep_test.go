@@ -213,3 +213,37 @@ func TestParallelSweepsAreCounted(t *testing.T) {
 	assert.Equal(t, slices.Repeat([]int32{1}, 8), during, "swept in parallel")
 	assert.Zero(t, p.sweeping.Load(), "and over")
 }
+
+// An input that must move the clock never queues on the clock lock (mu):
+// a close that starts while it waits holds mu until the whole fleet is
+// closed. Here mu is held when the input comes (as by another input
+// that crosses the boundary), the close then starts in the background and
+// cannot finish (the test holds one shard), and the input, in another
+// shard, must still go in: queued on mu, it would wait for the close.
+func TestAnInputNeverQueuesOnTheClockLock(t *testing.T) {
+	p, _ := newSweepPlane(t, 2)
+	names := map[*shard]string{}
+	for i := 0; len(names) < 2; i++ {
+		name := "thing-" + strconv.Itoa(i)
+		names[p.shardOf(name)] = name
+	}
+	for _, name := range names {
+		send(t, p, name, sweepStart, 1)
+	}
+	held, other := p.shards[0], p.shards[1]
+	after := sweepStart.Add(sweepPeriod + time.Second)
+
+	p.mu.Lock()
+	done := make(chan error)
+	go func() { done <- p.Message(nil, names[other], after, true, "t", 1, netip.Addr{}) }()
+	for p.clockWaiters.Load() == 0 {
+		runtime.Gosched() // until the input waits for the clock
+	}
+	held.mu.Lock()
+	require.True(t, p.closeInBackground(after.UnixNano()), "the close goes on in the background, holding mu")
+	require.NoError(t, <-done, "the input went in while the close held mu")
+	held.mu.Unlock()
+	p.AwaitClose()
+	assert.Equal(t, held.closed, other.closed)
+	assert.Equal(t, p.closed.Load(), other.closed)
+}
