@@ -210,7 +210,7 @@ func ceilDiv(a, b int64) int64 {
 // The shards close in parallel (see eachShard), each taking inputs again
 // as soon as it is closed; they join only for the statistical populations.
 func (p *Plane) closePeriod(m int64) {
-	p.eachShard(func(sh *shard) { p.closeShard(sh, m) })
+	p.eachShard(func(sh *shard, chunked bool) { p.closeShard(sh, m, chunked) })
 	p.judgeStatistical(m * int64(p.opts.Period))
 }
 
@@ -218,15 +218,20 @@ func (p *Plane) closePeriod(m int64) {
 // calls it for every shard, and an input that finds its shard behind the
 // clock calls it for its own rather than wait for the closer to get there
 // (admitInShard). The shard's statistical datapoints wait in its scratch
-// for judgeStatistical. Called with sh.mu held, while mu's holder closes m.
-func (p *Plane) closeShard(sh *shard, m int64) {
+// for judgeStatistical. chunked is eachShard's: the closer yields between
+// chunks of things; an input that closes its shard does not, it is the one
+// waiting. Called with sh.mu held, while mu's holder closes m.
+func (p *Plane) closeShard(sh *shard, m int64, chunked bool) {
 	if sh.closed >= m {
 		return
 	}
 	T := m * int64(p.opts.Period)
 	rules := p.rules.Load()
 	oldest := int64(math.MaxInt64)
+	i := 0
 	for _, ts := range sh.things {
+		sweepYield(i, chunked)
+		i++
 		if ts.lastInput == 0 || p.expireIfIdle(ts, T) {
 			continue
 		}
@@ -305,12 +310,15 @@ func (p *Plane) expireIdle(t int64) {
 	if !slices.ContainsFunc(p.shards, func(sh *shard) bool { return sh.oldestInput.Load() <= due }) {
 		return
 	}
-	p.eachShard(func(sh *shard) {
+	p.eachShard(func(sh *shard, chunked bool) {
 		if sh.oldestInput.Load() > due {
 			return
 		}
 		oldest := int64(math.MaxInt64)
+		i := 0
 		for _, ts := range sh.things {
+			sweepYield(i, chunked)
+			i++
 			if !p.expireIfIdle(ts, t) && ts.lastInput != 0 {
 				oldest = min(oldest, ts.lastInput)
 			}

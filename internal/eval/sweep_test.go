@@ -188,20 +188,25 @@ func TestAnInputThatClosesItsShardGivesWay(t *testing.T) {
 }
 
 // While goroutines of the plane sweep the shards, inputs give way now and
-// then (sweeping is counted); a sweep on the caller's goroutine alone, a
-// small fleet's, adds none.
+// then (sweeping is counted), and the sweep's goroutines yield between
+// chunks of things (chunked); a sweep on the caller's goroutine alone, a
+// small fleet's, does neither.
 func TestParallelSweepsAreCounted(t *testing.T) {
 	p, _ := newSweepPlane(t, 8)
 	send(t, p, "a", sweepStart, 1)
-	var during []int32
+	type seen struct {
+		sweeping int32
+		chunked  bool
+	}
+	var during []seen
 	var mu sync.Mutex
-	record := func(*shard) {
+	record := func(_ *shard, chunked bool) {
 		mu.Lock()
-		during = append(during, p.sweeping.Load())
+		during = append(during, seen{p.sweeping.Load(), chunked})
 		mu.Unlock()
 	}
 	p.eachShard(record)
-	assert.Equal(t, slices.Repeat([]int32{0}, 8), during, "a small fleet: swept in order")
+	assert.Equal(t, slices.Repeat([]seen{{0, false}}, 8), during, "a small fleet: swept in order")
 
 	defer func(n int) { ParallelClose = n }(ParallelClose)
 	ParallelClose = 1
@@ -210,7 +215,7 @@ func TestParallelSweepsAreCounted(t *testing.T) {
 	}
 	during = nil
 	p.eachShard(record)
-	assert.Equal(t, slices.Repeat([]int32{1}, 8), during, "swept in parallel")
+	assert.Equal(t, slices.Repeat([]seen{{1, true}}, 8), during, "swept in parallel")
 	assert.Zero(t, p.sweeping.Load(), "and over")
 }
 
