@@ -2,6 +2,7 @@ package eval
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -195,9 +196,17 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 		return
 	}
 	threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
+	// On a large fleet this is a sweep of the shards, by the close's
+	// goroutine while inputs go on: it gives way as eachShard's workers do.
+	chunked := !p.serial && p.large()
+	if chunked {
+		p.sweeping.Add(1)
+		defer p.sweeping.Add(-1)
+	}
 	for _, part := range b.parts {
 		part.sh.mu.Lock()
-		for _, mb := range part.members {
+		for j, mb := range part.members {
+			sweepYield(j, chunked)
 			// While the exchange ran without the lock, the profile may have
 			// changed: judge only where the behavior still applies.
 			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
@@ -205,5 +214,8 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 			}
 		}
 		part.sh.mu.Unlock()
+		if chunked {
+			runtime.Gosched()
+		}
 	}
 }
