@@ -60,7 +60,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 			}
 			if ok {
 				if sh.snap != nil {
-					sh.snap.encodePending(sh, false) // a snapshot is under way
+					sh.snap.encodePending(sh) // a snapshot is under way
 					swept = true
 				}
 				return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns), swept}, nil

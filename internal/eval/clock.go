@@ -180,7 +180,7 @@ func (p *Plane) admitInShard(sh *shard, t time.Time) (bool, error) {
 		// The clock has closed a boundary (it closes one at a time) and
 		// its closer has not reached this shard yet: close it here rather
 		// than wait for the whole fleet's close.
-		p.closeShard(sh, sh.closed+1, false)
+		p.closeShard(sh, sh.closed+1, nil)
 	}
 	if p.tooFarAhead(ns, max(sh.wm.Load(), p.wmPub.Load())) {
 		return false, nil // moveClock decides, with the whole watermark

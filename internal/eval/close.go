@@ -3,6 +3,7 @@ package eval
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -210,7 +211,7 @@ func ceilDiv(a, b int64) int64 {
 // The shards close in parallel (see eachShard), each taking inputs again
 // as soon as it is closed; they join only for the statistical populations.
 func (p *Plane) closePeriod(m int64) {
-	p.eachShard(func(sh *shard, chunked bool) { p.closeShard(sh, m, chunked) })
+	p.eachShard(func(sh *shard, sw *sweeper) { p.closeShard(sh, m, sw) })
 	p.judgeStatistical(m * int64(p.opts.Period))
 }
 
@@ -218,35 +219,85 @@ func (p *Plane) closePeriod(m int64) {
 // calls it for every shard, and an input that finds its shard behind the
 // clock calls it for its own rather than wait for the closer to get there
 // (admitInShard). The shard's statistical datapoints wait in its scratch
-// for judgeStatistical. chunked is eachShard's: the closer yields between
-// chunks of things; an input that closes its shard does not, it is the one
-// waiting. Called with sh.mu held, while mu's holder closes m.
-func (p *Plane) closeShard(sh *shard, m int64, chunked bool) {
-	if sh.closed >= m {
-		return
+// for judgeStatistical. Called with sh.mu held, while mu's holder closes m.
+//
+// A sweeper (one of eachShard's goroutines; sw nil otherwise) closes the
+// shard a chunk of things at a time, and between two chunks releases the
+// shard's lock and yields its processor: the inputs it keeps waiting are
+// then those of one chunk, not of a shard, and whatever the scheduler
+// queued behind it runs (see giveWay). What is left waits in sh.rest: the
+// shard stays behind the clock meanwhile, so that its next input finishes
+// the close (admitInShard), as it would have started it, before it changes
+// anything; nothing else changes a shard while mu's holder closes. An
+// input that closes its shard does so at once: it is the one waiting.
+func (p *Plane) closeShard(sh *shard, m int64, sw *sweeper) {
+	for sh.closed < m && !p.closeChunk(sh, m, sw) {
+		sh.mu.Unlock()
+		runtime.Gosched()
+		sh.mu.Lock() // an input may have finished the close meanwhile
 	}
+}
+
+// closeChunk goes on with the close of boundary m in sh, by one chunk for
+// a sweeper and to the end otherwise, and reports whether the shard is
+// closed. Called with sh.mu held and sh not closed to m.
+func (p *Plane) closeChunk(sh *shard, m int64, sw *sweeper) bool {
 	T := m * int64(p.opts.Period)
 	rules := p.rules.Load()
-	oldest := int64(math.MaxInt64)
-	i := 0
-	for _, ts := range sh.things {
-		sweepYield(i, chunked)
-		i++
-		if ts.lastInput == 0 || p.expireIfIdle(ts, T) {
-			continue
+	if sh.restOf != m {
+		if sw == nil {
+			oldest := int64(math.MaxInt64)
+			for _, ts := range sh.things {
+				oldest = min(oldest, p.closeThing(ts, m, T, rules))
+			}
+			p.closedShard(sh, m, oldest)
+			return true
 		}
-		oldest = min(oldest, ts.lastInput)
-		ts.align(rules)
-		if len(ts.cov.windowed) == 0 {
-			continue
+		sw.things = sw.things[:0]
+		for _, ts := range sh.things {
+			sw.things = append(sw.things, ts)
 		}
-		ts.shiftTo(m - 1)
-		for _, i := range ts.cov.windowed {
-			p.closeSlot(ts, int(i), m, T)
-		}
+		sh.rest, sh.restOf, sh.restOldest = sw.things, m, math.MaxInt64
 	}
+	n := len(sh.rest)
+	if sw != nil {
+		n = min(n, sweepChunk)
+	}
+	for _, ts := range sh.rest[:n] {
+		sh.restOldest = min(sh.restOldest, p.closeThing(ts, m, T, rules))
+	}
+	if sh.rest = sh.rest[n:]; len(sh.rest) > 0 {
+		return false
+	}
+	p.closedShard(sh, m, sh.restOldest)
+	return true
+}
+
+// closedShard ends the close of boundary m in sh; oldest is the least last
+// input of its things. Called with sh.mu held.
+func (p *Plane) closedShard(sh *shard, m, oldest int64) {
+	sh.rest, sh.restOf = nil, 0 // the sweeper's, which it reuses for its next shard
 	sh.oldestInput.Store(oldest)
 	sh.closed = m
+}
+
+// closeThing closes boundary m, at T, for ts (expiring it first if its
+// horizon has passed), and returns its last input, or math.MaxInt64 when
+// it is not a thing with inputs any more (for the shard's oldestInput).
+func (p *Plane) closeThing(ts *Thing, m, T int64, rules *Rules) int64 {
+	if ts.lastInput == 0 || p.expireIfIdle(ts, T) {
+		return math.MaxInt64
+	}
+	last := ts.lastInput
+	ts.align(rules)
+	if len(ts.cov.windowed) == 0 {
+		return last
+	}
+	ts.shiftTo(m - 1)
+	for _, i := range ts.cov.windowed {
+		p.closeSlot(ts, int(i), m, T)
+	}
+	return last
 }
 
 // closeSlot produces the datapoint of behavior i of ts at boundary T = m·P,
@@ -310,15 +361,12 @@ func (p *Plane) expireIdle(t int64) {
 	if !slices.ContainsFunc(p.shards, func(sh *shard) bool { return sh.oldestInput.Load() <= due }) {
 		return
 	}
-	p.eachShard(func(sh *shard, chunked bool) {
+	p.eachShard(func(sh *shard, _ *sweeper) {
 		if sh.oldestInput.Load() > due {
 			return
 		}
 		oldest := int64(math.MaxInt64)
-		i := 0
 		for _, ts := range sh.things {
-			sweepYield(i, chunked)
-			i++
 			if !p.expireIfIdle(ts, t) && ts.lastInput != 0 {
 				oldest = min(oldest, ts.lastInput)
 			}

@@ -197,16 +197,16 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 	}
 	threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
 	// On a large fleet this is a sweep of the shards, by the close's
-	// goroutine while inputs go on: it gives way as eachShard's workers do.
-	chunked := !p.serial && p.large()
-	if chunked {
+	// goroutine while inputs go on: it gives way between shards as
+	// eachShard's workers do.
+	large := !p.serial && p.large()
+	if large {
 		p.sweeping.Add(1)
 		defer p.sweeping.Add(-1)
 	}
 	for _, part := range b.parts {
 		part.sh.mu.Lock()
-		for j, mb := range part.members {
-			sweepYield(j, chunked)
+		for _, mb := range part.members {
 			// While the exchange ran without the lock, the profile may have
 			// changed: judge only where the behavior still applies.
 			if i := mb.ts.slotOf(b.cb.id, mb.i); i >= 0 {
@@ -214,7 +214,7 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 			}
 		}
 		part.sh.mu.Unlock()
-		if chunked {
+		if large {
 			runtime.Gosched()
 		}
 	}

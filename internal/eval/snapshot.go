@@ -140,7 +140,7 @@ func (enc *thingEncoder) appendAll(p *Plane, sorted bool) []byte {
 	}
 	// Most things take 20 to 60 bytes: one allocation, rarely grown.
 	b := binary.AppendUvarint(make([]byte, 0, 48*len(list)+16), uint64(len(list)))
-	return enc.appendList(b, list, false)
+	return enc.appendList(b, list)
 }
 
 // appendByShard marks every shard for encoding and releases the shards'
@@ -155,16 +155,15 @@ func (enc *thingEncoder) appendByShard(p *Plane) [][]byte {
 		sh.snap = enc
 	}
 	p.unlockShards()
-	large := p.large()
-	if large {
+	if p.large() {
 		p.sweeping.Add(1)
 		defer p.sweeping.Add(-1)
 	}
 	for _, sh := range p.shards {
 		sh.mu.Lock()
-		enc.encodePending(sh, large)
+		enc.encodePending(sh)
 		sh.mu.Unlock()
-		if large {
+		if p.large() {
 			runtime.Gosched() // as eachShard does: inputs go on meanwhile
 		}
 	}
@@ -172,10 +171,8 @@ func (enc *thingEncoder) appendByShard(p *Plane) [][]byte {
 }
 
 // encodePending encodes sh if a snapshot marked it and nothing has encoded
-// it since; chunked, it yields between chunks of things (sweepYield), as
-// the snapshot's own sweep does and an input does not. Called with sh.mu
-// held, before anything in sh changes.
-func (enc *thingEncoder) encodePending(sh *shard, chunked bool) {
+// it since. Called with sh.mu held, before anything in sh changes.
+func (enc *thingEncoder) encodePending(sh *shard) {
 	if sh.snap != enc {
 		return
 	}
@@ -185,20 +182,19 @@ func (enc *thingEncoder) encodePending(sh *shard, chunked bool) {
 		list = append(list, ts)
 	}
 	enc.mu.Lock()
-	enc.parts[sh.index] = enc.appendList(make([]byte, 0, 48*len(list)), list, chunked)
+	enc.parts[sh.index] = enc.appendList(make([]byte, 0, 48*len(list)), list)
 	enc.mu.Unlock()
 }
 
-// appendList appends the records of list to b, yielding between chunks
-// when chunked (sweepYield).
-func (enc *thingEncoder) appendList(b []byte, list []*Thing, chunked bool) []byte {
+// appendList appends the records of list to b.
+func (enc *thingEncoder) appendList(b []byte, list []*Thing) []byte {
 	// Things are scattered over the heap, and a fleet of millions is far
 	// larger than the caches: encoding them one by one waits for a cache
 	// miss at every pointer. Touching a batch first, in a loop of
 	// independent loads, lets the CPU fetch the whole batch's memory at
 	// once (three times faster for a million things).
 	const batch = 32
-	var sink, done int
+	var sink int
 	for len(list) > 0 {
 		n := min(batch, len(list))
 		for _, ts := range list[:n] {
@@ -217,8 +213,6 @@ func (enc *thingEncoder) appendList(b []byte, list []*Thing, chunked bool) []byt
 			b = enc.appendThing(b, ts)
 		}
 		list = list[n:]
-		done += n
-		sweepYield(done-1, chunked) // batch divides sweepChunk
 	}
 	runtime.KeepAlive(sink) // the touches must not be optimized away
 	return b

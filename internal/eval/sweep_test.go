@@ -188,9 +188,9 @@ func TestAnInputThatClosesItsShardGivesWay(t *testing.T) {
 }
 
 // While goroutines of the plane sweep the shards, inputs give way now and
-// then (sweeping is counted), and the sweep's goroutines yield between
-// chunks of things (chunked); a sweep on the caller's goroutine alone, a
-// small fleet's, does neither.
+// then (sweeping is counted), and the sweep's goroutines close a shard a
+// chunk at a time (they are sweepers); a sweep on the caller's goroutine
+// alone, a small fleet's, does neither.
 func TestParallelSweepsAreCounted(t *testing.T) {
 	p, _ := newSweepPlane(t, 8)
 	send(t, p, "a", sweepStart, 1)
@@ -200,9 +200,9 @@ func TestParallelSweepsAreCounted(t *testing.T) {
 	}
 	var during []seen
 	var mu sync.Mutex
-	record := func(_ *shard, chunked bool) {
+	record := func(_ *shard, sw *sweeper) {
 		mu.Lock()
-		during = append(during, seen{p.sweeping.Load(), chunked})
+		during = append(during, seen{p.sweeping.Load(), sw != nil})
 		mu.Unlock()
 	}
 	p.eachShard(record)
@@ -252,3 +252,57 @@ func TestAnInputNeverQueuesOnTheClockLock(t *testing.T) {
 	assert.Equal(t, held.closed, other.closed)
 	assert.Equal(t, p.closed.Load(), other.closed)
 }
+
+// A sweeper closes a shard a chunk at a time and releases the shard's lock
+// between chunks, so that an input of the shard waits for one chunk, not
+// the shard: the shard stays behind the clock meanwhile, and the input
+// finishes its close before it is applied. The result is the close in one
+// piece's.
+func TestAnInputFinishesTheCloseASweeperLeftBetweenChunks(t *testing.T) {
+	const things = 2*sweepChunk + 88
+	feed := func(p *Plane) {
+		for i := range things {
+			send(t, p, "thing-"+strconv.Itoa(i), sweepStart, 1)
+		}
+		p.Advance(sweepStart.Add(sweepPeriod))
+		for i := 0; i < things; i += 2 { // the odd ones go silent: in alarm at the next boundary
+			send(t, p, "thing-"+strconv.Itoa(i), sweepStart.Add(sweepPeriod+time.Second), 1+i%3)
+		}
+	}
+	m := p0(sweepStart) + 2
+	after := sweepStart.Add(2*sweepPeriod + time.Second)
+
+	chunked, events := newSweepPlane(t, 1)
+	feed(chunked)
+	*events = nil
+	sh := chunked.shards[0]
+	chunked.mu.Lock() // a close of m, as the clock starts one
+	chunked.closing.Store(true)
+	chunked.closed.Store(m)
+	sh.mu.Lock()
+	require.False(t, chunked.closeChunk(sh, m, &sweeper{}), "a chunk, not the shard")
+	assert.Len(t, sh.rest, things-sweepChunk)
+	assert.Less(t, sh.closed, m, "behind the clock until the close is done")
+	sh.mu.Unlock()
+	send(t, chunked, "thing-1", after, 1) // finishes the close first
+	assert.Equal(t, m, sh.closed)
+	assert.Nil(t, sh.rest)
+	chunked.closePeriod(m)
+	chunked.endClose()
+	chunked.unlock()
+
+	whole, wholeEvents := newSweepPlane(t, 1)
+	feed(whole)
+	*wholeEvents = nil
+	whole.Advance(sweepStart.Add(2 * sweepPeriod))
+	send(t, whole, "thing-1", after, 1)
+
+	require.Len(t, *wholeEvents, things/2, "the silent things' alarms")
+	assert.ElementsMatch(t, *wholeEvents, *events)
+	assert.Equal(t, whole.States(), chunked.States())
+	assert.Equal(t, whole.stats(), chunked.stats(), "every datapoint made once")
+	assert.Equal(t, whole.shards[0].oldestInput.Load(), sh.oldestInput.Load())
+}
+
+// p0 is the period of t.
+func p0(t time.Time) int64 { return t.UnixNano() / int64(sweepPeriod) }
