@@ -115,7 +115,8 @@ const giveWayOneIn = 16
 // processor's queue together). Those waits, of 10 to 20 ms, were the worst
 // an input saw during a close at 10^6 things, not the close's work
 // itself. Giving way now and then bounds them by the time between two
-// yields; the sweep's own goroutines yield after every shard.
+// yields; the sweep's own goroutines yield after every shard, and a
+// close's after every chunk of one (closeShard).
 func (p *Plane) giveWay(swept bool) {
 	if swept || p.sweeping.Load() != 0 && rand.Uint32()%giveWayOneIn == 0 {
 		runtime.Gosched()
