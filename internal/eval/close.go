@@ -253,7 +253,7 @@ func (p *Plane) closeChunk(sh *shard, m int64, sw *sweeper) bool {
 			p.closedShard(sh, m, oldest)
 			return true
 		}
-		sw.things = sw.things[:0]
+		sw.things = slices.Grow(sw.things[:0], len(sh.things))
 		for _, ts := range sh.things {
 			sw.things = append(sw.things, ts)
 		}

@@ -140,6 +140,9 @@ type Plane struct {
 	// clockWaiters counts the inputs waiting in lockClock, which unlock
 	// wakes.
 	clockWaiters atomic.Int32
+	// sweepers are eachShard's, kept from one close to the next (under
+	// mu), so that a close allocates none.
+	sweepers []*sweeper
 	// sweeping counts the sweeps of the shards that run on goroutines
 	// other than the inputs' (a close's workers, a snapshot's encoder);
 	// while one runs, inputs give way now and then (giveWay).

@@ -160,7 +160,7 @@ var ParallelClose = 4096
 // GOMAXPROCS goroutines when the plane is not serial and the fleet is
 // large, else in order. f must touch only its shard's things and what is
 // safe for concurrent use; sw is the goroutine's sweeper on the parallel
-// path, nil on the caller's goroutine.
+// path, nil on the caller's goroutine. Called with mu held.
 func (p *Plane) eachShard(f func(sh *shard, sw *sweeper)) {
 	workers := min(runtime.GOMAXPROCS(0), len(p.shards))
 	if p.serial || workers < 2 || !p.large() {
@@ -173,11 +173,13 @@ func (p *Plane) eachShard(f func(sh *shard, sw *sweeper)) {
 	}
 	p.sweeping.Add(1)
 	defer p.sweeping.Add(-1)
+	for len(p.sweepers) < workers {
+		p.sweepers = append(p.sweepers, &sweeper{})
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for _, sw := range p.sweepers[:workers] {
 		wg.Go(func() {
-			sw := &sweeper{}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(len(p.shards)) {
@@ -187,6 +189,8 @@ func (p *Plane) eachShard(f func(sh *shard, sw *sweeper)) {
 				sh.mu.Lock()
 				f(sh, sw)
 				sh.mu.Unlock()
+				clear(sw.things) // keeps no thing alive until the next close
+				sw.things = sw.things[:0]
 				// Inputs go on while a close runs; on a machine with
 				// as many busy goroutines as cores, an input preempted
 				// behind a worker would wait for its whole time slice
@@ -199,7 +203,7 @@ func (p *Plane) eachShard(f func(sh *shard, sw *sweeper)) {
 }
 
 // A sweeper is one of eachShard's goroutines, with what it reuses from one
-// shard to the next.
+// shard, and one close, to the next (Plane.sweepers).
 type sweeper struct {
 	// things holds the things of the shard being closed, which the sweeper
 	// closes a chunk at a time (closeShard).
