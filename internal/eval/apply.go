@@ -24,7 +24,7 @@ func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic s
 	if err != nil {
 		return err
 	}
-	defer p.leave(a.sh)
+	defer p.leave(a)
 	p.onTopic(a, in, topic, Datapoint{Kind: ValueCount, Count: uint64(bytes)}, src)
 	return nil
 }
@@ -35,7 +35,7 @@ func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) 
 	if err != nil {
 		return err
 	}
-	defer p.leave(a.sh)
+	defer p.leave(a)
 	p.onTopic(a, inAuthFailure, topic, Datapoint{Kind: ValueCount, Count: 1}, netip.Addr{})
 	return nil
 }
@@ -98,7 +98,7 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 	if err != nil {
 		return err
 	}
-	defer p.leave(a.sh)
+	defer p.leave(a)
 	ts, k, ns := a.ts, a.k, a.ns
 	if !failed && ts.disconnectedAt != 0 {
 		ts.disconnectedAt = 0
@@ -130,7 +130,7 @@ func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
 	if err != nil {
 		return err
 	}
-	defer p.leave(a.sh)
+	defer p.leave(a)
 	ts, k, ns := a.ts, a.k, a.ns
 	if ts.disconnectedAt == 0 {
 		ts.disconnectedAt = ns
@@ -149,7 +149,7 @@ func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) e
 	if err != nil {
 		return err
 	}
-	defer p.leave(a.sh)
+	defer p.leave(a)
 	ts, k, ns := a.ts, a.k, a.ns
 	net := r.NetworkStats
 	if net.Present && p.opts.CumulativeNetStats {

@@ -64,7 +64,7 @@ func (p *Plane) States() map[string]ThingState {
 // clock has started. It takes the clock lock.
 func (p *Plane) Clock() (watermark, closed int64, started bool) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	p.syncWatermark()
 	return p.watermark, p.closed.Load(), p.started.Load()
 }
@@ -73,7 +73,7 @@ func (p *Plane) Clock() (watermark, closed int64, started bool) {
 // lateness. It takes the clock lock.
 func (p *Plane) Held() int {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	return len(p.held)
 }
 

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -176,7 +177,7 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 	if p.hooks.Exchange != nil {
 		// The exchange waits for the other engines of the fleet: without
 		// mu, so that inputs of the periods being closed go on.
-		p.mu.Unlock()
+		p.unlock()
 		pop = p.hooks.Exchange(b.cb, pop, T)
 		p.mu.Lock()
 	}
@@ -195,6 +196,14 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 		return
 	}
 	threshold := criteria.Float(pop.Quantile(b.cb.statistic.Quantile()))
+	// On a large fleet this is a sweep of the shards, by the close's
+	// goroutine while inputs go on: it gives way between shards as
+	// eachShard's workers do.
+	large := !p.serial && p.large()
+	if large {
+		p.sweeping.Add(1)
+		defer p.sweeping.Add(-1)
+	}
 	for _, part := range b.parts {
 		part.sh.mu.Lock()
 		for _, mb := range part.members {
@@ -205,5 +214,8 @@ func (p *Plane) judgeFleetBatch(b *fleetBatch, T int64) {
 			}
 		}
 		part.sh.mu.Unlock()
+		if large {
+			runtime.Gosched()
+		}
 	}
 }

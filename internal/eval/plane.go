@@ -137,6 +137,16 @@ type Plane struct {
 	// bgClose is set while a close started by an input runs in the
 	// background (closeInBackground).
 	bgClose atomic.Bool
+	// clockWaiters counts the inputs waiting in lockClock, which unlock
+	// wakes.
+	clockWaiters atomic.Int32
+	// sweepers are eachShard's, kept from one close to the next (under
+	// mu), so that a close allocates none.
+	sweepers []*sweeper
+	// sweeping counts the sweeps of the shards that run on goroutines
+	// other than the inputs' (a close's workers, a snapshot's encoder);
+	// while one runs, inputs give way now and then (giveWay).
+	sweeping atomic.Int32
 }
 
 // New returns a plane with no things, judging into log, under rules.
@@ -196,7 +206,7 @@ func (p *Plane) SetRules(r *Rules) { p.rules.Store(r) }
 func (p *Plane) Lock() { p.mu.Lock() }
 
 // Unlock releases the clock lock.
-func (p *Plane) Unlock() { p.mu.Unlock() }
+func (p *Plane) Unlock() { p.unlock() }
 
 // LockAll takes the clock lock and every shard's, and brings the watermark
 // up to date: a control-plane change or a snapshot sees no input half
@@ -210,7 +220,7 @@ func (p *Plane) LockAll() {
 // UnlockAll releases what LockAll took.
 func (p *Plane) UnlockAll() {
 	p.unlockShards()
-	p.mu.Unlock()
+	p.unlock()
 }
 
 // Watermark returns the newest event time seen (Unix ns); the caller holds

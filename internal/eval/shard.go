@@ -27,9 +27,22 @@ type shard struct {
 	wm atomic.Int64
 	// inputs and datapoints count for Stats.
 	inputs, datapoints atomic.Uint64
-	_                  [64]byte
+	// oldestInput is at most the last input time of every thing here that
+	// has had one (math.MaxInt64: none has): no thing of the shard can be
+	// due to expire before oldestInput plus the horizon, so a sweep for
+	// idle things (expireIdle) passes the shard by. A close, which visits
+	// every thing, sets it exactly; an input lowers it to its own time;
+	// zero, as a shard starts, means not known.
+	oldestInput atomic.Int64
+	_           [64]byte
 
 	scratch closeScratch
+	// rest is what is left of a close of boundary restOf that a sweeper
+	// left between two chunks, and restOldest the least last input of the
+	// things it has closed (closeShard).
+	rest       []*Thing
+	restOf     int64
+	restOldest int64
 	// snap is the snapshot that has yet to encode this shard, if any
 	// (thingEncoder); an input encodes it before it changes the shard.
 	snap  *thingEncoder
@@ -75,6 +88,17 @@ func (sh *shard) add(ts *Thing) {
 		sh.things = map[string]*Thing{}
 	}
 	sh.things[ts.name] = ts
+	if ts.lastInput != 0 { // a restored thing
+		sh.lowerOldestInput(ts.lastInput)
+	}
+}
+
+// lowerOldestInput keeps oldestInput a bound when a thing of sh has an
+// input at t. Called with sh.mu held.
+func (sh *shard) lowerOldestInput(t int64) {
+	if t < sh.oldestInput.Load() {
+		sh.oldestInput.Store(t)
+	}
 }
 
 // large reports whether the fleet is large enough for a close or a
@@ -135,20 +159,26 @@ var ParallelClose = 4096
 // eachShard calls f with every shard, each under its own lock, on up to
 // GOMAXPROCS goroutines when the plane is not serial and the fleet is
 // large, else in order. f must touch only its shard's things and what is
-// safe for concurrent use.
-func (p *Plane) eachShard(f func(*shard)) {
+// safe for concurrent use; sw is the goroutine's sweeper on the parallel
+// path, nil on the caller's goroutine. Called with mu held.
+func (p *Plane) eachShard(f func(sh *shard, sw *sweeper)) {
 	workers := min(runtime.GOMAXPROCS(0), len(p.shards))
 	if p.serial || workers < 2 || !p.large() {
 		for _, sh := range p.shards {
 			sh.mu.Lock()
-			f(sh)
+			f(sh, nil)
 			sh.mu.Unlock()
 		}
 		return
 	}
+	p.sweeping.Add(1)
+	defer p.sweeping.Add(-1)
+	for len(p.sweepers) < workers {
+		p.sweepers = append(p.sweepers, &sweeper{})
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for _, sw := range p.sweepers[:workers] {
 		wg.Go(func() {
 			for {
 				i := next.Add(1) - 1
@@ -157,8 +187,10 @@ func (p *Plane) eachShard(f func(*shard)) {
 				}
 				sh := p.shards[i]
 				sh.mu.Lock()
-				f(sh)
+				f(sh, sw)
 				sh.mu.Unlock()
+				clear(sw.things) // keeps no thing alive until the next close
+				sw.things = sw.things[:0]
 				// Inputs go on while a close runs; on a machine with
 				// as many busy goroutines as cores, an input preempted
 				// behind a worker would wait for its whole time slice
@@ -169,3 +201,16 @@ func (p *Plane) eachShard(f func(*shard)) {
 	}
 	wg.Wait()
 }
+
+// A sweeper is one of eachShard's goroutines, with what it reuses from one
+// shard, and one close, to the next (Plane.sweepers).
+type sweeper struct {
+	// things holds the things of the shard being closed, which the sweeper
+	// closes a chunk at a time (closeShard).
+	things []*Thing
+}
+
+// sweepChunk is how many things a sweeper closes between two yields of its
+// processor: about 0.1 ms at 10^6 things, where every thing is a cache
+// miss, against ~1.5 ms for a whole shard.
+const sweepChunk = 256

@@ -155,6 +155,10 @@ func (enc *thingEncoder) appendByShard(p *Plane) [][]byte {
 		sh.snap = enc
 	}
 	p.unlockShards()
+	if p.large() {
+		p.sweeping.Add(1)
+		defer p.sweeping.Add(-1)
+	}
 	for _, sh := range p.shards {
 		sh.mu.Lock()
 		enc.encodePending(sh)
@@ -588,7 +592,7 @@ type Cut struct {
 // that an input waits for one shard's encoding at most (thingEncoder).
 func (p *Plane) Snapshot(sorted bool, under func(c *Cut) error) (Cut, [][]byte, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	defer p.unlock()
 	for p.closing.Load() {
 		p.closeDone.Wait() // a close in progress is written whole, after it
 	}
