@@ -560,11 +560,17 @@ func (l *Log) Close(ctx context.Context) error {
 }
 
 // abandon stops the log as a crash would, for tests: no drain, no final
-// snapshot (a background snapshot may still complete).
+// snapshot. A snapshot being written in the background is let finish, and
+// no other starts: at a crash a write has either finished or left a
+// temporary file that Open removes, whereas a write still going on in a
+// test's abandoned log removed the snapshot the next Open of the same
+// directory was about to read (TestRecoverEqualsUninterrupted failed one
+// run in thirty with "no such file").
 func (l *Log) abandon() {
 	l.mu.Lock()
 	l.closed = true
 	l.mu.Unlock()
+	l.snapshotting <- struct{}{} // held for good
 	l.closeStore()
 }
 
