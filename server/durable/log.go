@@ -105,6 +105,7 @@ type Log struct {
 	snapSeq      uint64 // sequence of the last snapshot taken
 	snapAt       time.Time
 	snapshotting chan struct{} // holds one token while a snapshot is being written
+	dirLock      *os.File      // holds the data directory (lockDir) until the store is closed
 
 	stats counters
 
@@ -168,7 +169,21 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLog, err)
 	}
-	l := &Log{cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.NewTextHandler(io.Discard, nil))),
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLog, err)
+	}
+	l, err := openLocked(ctx, cfg, lock)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// openLocked is Open once the data directory is this Log's.
+func openLocked(ctx context.Context, cfg Config, lock *os.File) (*Log, error) {
+	l := &Log{dirLock: lock, cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.NewTextHandler(io.Discard, nil))),
 		queue: make(chan *pending, 8192), failed: make(chan struct{}), applierDone: make(chan struct{}),
 		snapshotting: make(chan struct{}, 1)}
 	var err error
@@ -574,9 +589,11 @@ func (l *Log) abandon() {
 	l.closeStore()
 }
 
-// closeStore closes the store, once the applier is done with it.
+// closeStore closes the store, once the applier is done with it, and
+// gives up the data directory.
 func (l *Log) closeStore() {
 	if err := l.store.Close(); err != nil {
 		l.log.Warn("close log store", "error", err.Error())
 	}
+	l.dirLock.Close()
 }
