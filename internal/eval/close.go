@@ -224,7 +224,8 @@ func (p *Plane) closeShard(sh *shard, m int64) {
 	}
 	T := m * int64(p.opts.Period)
 	rules := p.rules.Load()
-	for _, ts := range sh.things {
+	for c := sh.things.cursor(); c.next(); {
+		ts := c.ts
 		if ts.lastInput == 0 || p.expireIfIdle(ts, T) {
 			continue
 		}
@@ -278,7 +279,7 @@ func (p *Plane) expire(ts *Thing) {
 		}
 	}
 	if !ts.told {
-		delete(p.shards[ts.shard].things, ts.name)
+		p.shards[ts.shard].things.remove(ts) // the current thing of a close loop's cursor, if any
 		p.thingCount.Add(-1)
 		ts.dropped = true // handles that hold it look the thing up again
 		return
@@ -292,8 +293,8 @@ func (p *Plane) expire(ts *Thing) {
 func (p *Plane) expireIdle(t int64) {
 	for _, sh := range p.shards {
 		sh.mu.Lock()
-		for _, ts := range sh.things {
-			p.expireIfIdle(ts, t)
+		for c := sh.things.cursor(); c.next(); {
+			p.expireIfIdle(c.ts, t)
 		}
 		sh.mu.Unlock()
 	}

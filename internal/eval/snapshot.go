@@ -173,9 +173,9 @@ func (enc *thingEncoder) encodePending(sh *shard) {
 		return
 	}
 	sh.snap = nil
-	list := make([]*Thing, 0, len(sh.things))
-	for _, ts := range sh.things {
-		list = append(list, ts)
+	list := make([]*Thing, 0, sh.things.len())
+	for c := sh.things.cursor(); c.next(); {
+		list = append(list, c.ts)
 	}
 	enc.mu.Lock()
 	enc.parts[sh.index] = enc.appendList(make([]byte, 0, 48*len(list)), list)
@@ -426,7 +426,7 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 			break
 		}
 		sh := p.shardOf(name)
-		if behavior.ThingNameProblem(name) != "" || sh.things[name] != nil {
+		if behavior.ThingNameProblem(name) != "" || sh.things.get(name) != nil {
 			return fmt.Errorf("thing %d: name %s malformed or repeated", n, echo.Quote(name))
 		}
 		if flags&^thingFlagsMask != 0 {
