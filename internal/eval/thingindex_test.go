@@ -330,7 +330,8 @@ func probeStats(ix *thingIndex, misses int) (hit, miss, wrong float64) {
 // thing found, as an input does next: the index reads the thing to
 // compare its name, the map reads its own copy of the name's header and
 // then the thing. B/entry is the heap the table takes per thing (the
-// things and names not counted).
+// things and names not counted). probe=churn removes a thing and adds it
+// back.
 func BenchmarkThingIndex(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
 		things := make([]*Thing, n)
@@ -388,6 +389,30 @@ func BenchmarkThingIndex(b *testing.B) {
 				b.ReportMetric(mapBytes/float64(n), "B/entry")
 			})
 		}
+		// churn: a thing expires and comes back (remove, add), in random
+		// order; the index's removal reads the things it may bring back.
+		b.Run(fmt.Sprintf("things=%d/probe=churn/table=index", n), func(b *testing.B) {
+			perm, j := rand.Perm(n), 0
+			for b.Loop() {
+				ts := things[perm[j]]
+				ix.remove(ts)
+				ix.add(ts)
+				if j++; j == n {
+					j = 0
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("things=%d/probe=churn/table=map", n), func(b *testing.B) {
+			perm, j := rand.Perm(n), 0
+			for b.Loop() {
+				ts := things[perm[j]]
+				delete(m, ts.name)
+				m[ts.name] = ts
+				if j++; j == n {
+					j = 0
+				}
+			}
+		})
 		runtime.KeepAlive(things)
 	}
 }
