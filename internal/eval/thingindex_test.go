@@ -204,6 +204,47 @@ func TestThingIndexRemoveWhileIterating(t *testing.T) {
 	checkIndex(t, ix, want)
 }
 
+// A close loop sees each thing once when things of the last group went
+// past it into the first and the last group's expire: the cursor starts
+// after a group that nothing passed, so a removal never brings back a
+// thing it saw.
+func TestThingIndexCursorWraps(t *testing.T) {
+	ix := newTestIndex()
+	ix.resize(40)
+	last := len(ix.groups) - 1
+	want := map[string]*Thing{}
+	homes := map[int]int{}
+	for i := 0; homes[last] < 10 || homes[0] < 5 || homes[1] < 3; i++ {
+		name := "t" + strconv.Itoa(i)
+		g := home(ix.hash(name), len(ix.groups))
+		if (g == last && homes[g] < 10) || (g == 0 && homes[g] < 5) || (g == 1 && homes[g] < 3) {
+			homes[g]++
+			want[name] = newThing(nil, false, name)
+			ix.add(want[name])
+		}
+	}
+	require.Equal(t, uint64(3), ix.groups[last].ctrl>>overflow, "3 went past the last group")
+	checkIndex(t, ix, want)
+	// The things of the last group expire; those that went past it stay.
+	expire := map[*Thing]bool{}
+	for _, ts := range ix.groups[last].ts {
+		expire[ts] = true
+	}
+	seen := map[*Thing]int{}
+	for c := ix.cursor(); c.next(); {
+		seen[c.ts]++
+		if expire[c.ts] {
+			require.True(t, ix.remove(c.ts))
+			delete(want, c.ts.name)
+		}
+	}
+	assert.Len(t, seen, 18)
+	for ts, n := range seen {
+		assert.Equal(t, 1, n, "%q", ts.name)
+	}
+	checkIndex(t, ix, want)
+}
+
 // A thing past a saturated overflow count is found, and removed, though the
 // count no longer tells how many passed.
 func TestThingIndexSaturated(t *testing.T) {
