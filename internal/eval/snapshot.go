@@ -410,6 +410,14 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 	var scratch restoreScratch
 	d := wire.NewDecoder(data, limit)
 	count := d.Count("things", 4)
+	// Each shard's share, and four standard deviations more (the shards
+	// are chosen by a hash), so that no table grows while it fills.
+	if per := count / len(p.shards); per > 0 {
+		per += 4*int(math.Sqrt(float64(per))) + 4
+		for _, sh := range p.shards {
+			sh.things.reserve(per)
+		}
+	}
 	for n := 0; n < count && d.Err() == nil; n++ {
 		if n%(1<<16) == 0 {
 			if err := ctx.Err(); err != nil {

@@ -162,6 +162,15 @@ func (ix *thingIndex) add(ts *Thing) {
 	ix.n++
 }
 
+// reserve grows the table, if needed, to hold n things without growing
+// again: a restore knows its count, and growing as it adds would read
+// every thing of the shard again at each step.
+func (ix *thingIndex) reserve(n int) {
+	if n > ix.grow {
+		ix.resize((n*maxLoadDen/maxLoadNum + groupSlots - 1) / groupSlots)
+	}
+}
+
 // place puts ts, of hash h, in the first group from its home with room.
 func (ix *thingIndex) place(h uint64, ts *Thing) {
 	gs := ix.groups

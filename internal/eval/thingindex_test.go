@@ -245,6 +245,25 @@ func TestThingIndexCursorWraps(t *testing.T) {
 	checkIndex(t, ix, want)
 }
 
+// A table reserved for n things holds them without growing, at most 7/8
+// full and, past a few groups, at least 0.8 (the size class's rounding).
+func TestThingIndexReserve(t *testing.T) {
+	for _, n := range []int{1, 6, 7, 100, 3906} {
+		ix := newTestIndex()
+		ix.reserve(n)
+		groups := len(ix.groups)
+		for i := range n {
+			ix.add(newThing(nil, false, "t"+strconv.Itoa(i)))
+		}
+		assert.Equal(t, groups, len(ix.groups), "n=%d grew", n)
+		if n >= 100 {
+			assert.GreaterOrEqual(t, float64(n)/float64(groups*groupSlots), 0.8, "n=%d", n)
+		}
+		ix.reserve(n / 2)
+		assert.Equal(t, groups, len(ix.groups), "n=%d: a smaller reserve shrank it", n)
+	}
+}
+
 // A thing past a saturated overflow count is found, and removed, though the
 // count no longer tells how many passed.
 func TestThingIndexSaturated(t *testing.T) {
