@@ -318,7 +318,14 @@ type thingCursor struct {
 	start int // group
 	pos   int // of the current thing in slots from start's first
 	ts    *Thing
+	sink  int64 // of touch
 }
+
+// touchAhead is how many groups ahead of the current one a cursor reads
+// the things (touch): a close reads every thing of a shard, scattered in
+// memory far larger than the caches, and reading the seven of a group
+// together waits for one cache miss, not seven in turn.
+const touchAhead = 2
 
 // cursor returns a cursor before the first thing of ix.
 func (ix *thingIndex) cursor() thingCursor {
@@ -342,6 +349,23 @@ func (c *thingCursor) at(pos int) *Thing {
 	return c.gs[g].ts[pos%groupSlots]
 }
 
+// touch reads the field of each thing of group g (from the cursor's
+// start) that a close reads first, so that the CPU fetches their cache
+// lines together.
+func (c *thingCursor) touch(g int) {
+	if g >= len(c.gs) {
+		return
+	}
+	if g += c.start; g >= len(c.gs) {
+		g -= len(c.gs)
+	}
+	for _, ts := range &c.gs[g].ts {
+		if ts != nil {
+			c.sink += ts.lastInput
+		}
+	}
+}
+
 // next moves c to the next thing, and reports whether there was one.
 func (c *thingCursor) next() bool {
 	if c.ts != nil {
@@ -352,6 +376,14 @@ func (c *thingCursor) next() bool {
 		c.pos++
 	}
 	for ; c.pos < len(c.gs)*groupSlots; c.pos++ {
+		if c.pos%groupSlots == 0 {
+			if c.pos == 0 {
+				for g := range touchAhead {
+					c.touch(g)
+				}
+			}
+			c.touch(c.pos/groupSlots + touchAhead)
+		}
 		if ts := c.at(c.pos); ts != nil {
 			c.ts = ts
 			return true
