@@ -25,13 +25,11 @@ import (
 // and counts itself in the overflow byte (the control word's eighth) of
 // each full group it passed, as in folly's F14: a lookup goes on past a
 // group only while its overflow count is not 0, so that a miss usually
-// stops at its home group, and a removal decrements the counts on its
-// way. Nothing moves on removal, and no tombstone is left: a removal
-// leaves the table as if the thing had never been added, but for the
-// position of the things that overflowed past it. That keeps iteration
-// sound while the close loop removes the things it expires. A count that
-// reached 255 stays there (a thing past it is still found) until the
-// table grows.
+// stops at its home group. A removal decrements the counts on its way and
+// brings back into the hole a thing that went past it, if any (refill):
+// no tombstones, and no run longer than the things in it need, whatever
+// the churn. A count that reached 255 stays there (a thing past it is
+// still found) until the table grows.
 //
 // The table grows by half when it holds 7/8 of its slots, and never
 // shrinks: a fleet that shrank may grow back. Measured over fleets of 10^3
@@ -46,9 +44,11 @@ import (
 //	×1.5  7/8    12.8 (18.0)    1.112  1.618
 //
 // A hit is what a message pays; a miss is a new thing's first input, or
-// SetKind's. The Go map it replaced took about 35 bytes per thing.
+// SetKind's. The Go map it replaced took 44 to 56 bytes per thing
+// (BenchmarkThingIndex, B/entry).
 //
-// The zero thingIndex is empty and uses the zero seed until setSeed.
+// The zero thingIndex is empty; it needs its seed (setSeed) before its
+// first add.
 type thingIndex struct {
 	groups []thingGroup
 	n      int // things held
@@ -57,9 +57,9 @@ type thingIndex struct {
 }
 
 // groupSlots is the number of things in a group: seven pointers and the
-// control word make 64 bytes, one cache line (the runtime's size classes
-// at 64 bytes and above are multiples of 64, so groups do not straddle
-// lines).
+// control word make 64 bytes, one cache line (the runtime rounds a
+// multiple of 64 bytes up to a size class that is one too, or to whole
+// pages, so groups do not straddle lines).
 const groupSlots = 7
 
 // thingGroup is a cache line of the index: ctrl holds the tag of slot i in
