@@ -153,7 +153,7 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
 	if h != nil && h.ts != nil && !h.ts.dropped {
 		return h.ts
 	}
-	ts := sh.things[thing]
+	ts := sh.things.get(thing)
 	if ts == nil {
 		// Aligned at once with the rules of an unregistered thing, its
 		// slots and ring in its allocation (newThing): admit aligns it
@@ -185,7 +185,7 @@ func (sh *shard) newThing(p *Plane, ts *Thing) *Thing {
 // held (LockAll).
 func (p *Plane) SetKind(thing string, k Kind) {
 	sh := p.shardOf(thing)
-	ts := sh.things[thing]
+	ts := sh.things.get(thing)
 	if ts == nil {
 		// Its coverage, slots and ring are made at its first input, for
 		// its kind (align).

@@ -247,15 +247,15 @@ func (p *Plane) closeChunk(sh *shard, m int64, sw *sweeper) bool {
 	if sh.restOf != m {
 		if sw == nil {
 			oldest := int64(math.MaxInt64)
-			for _, ts := range sh.things {
-				oldest = min(oldest, p.closeThing(ts, m, T, rules))
+			for c := sh.things.cursor(); c.next(); { // closeThing may remove c.ts, which a cursor allows
+				oldest = min(oldest, p.closeThing(c.ts, m, T, rules))
 			}
 			p.closedShard(sh, m, oldest)
 			return true
 		}
-		sw.things = slices.Grow(sw.things[:0], len(sh.things))
-		for _, ts := range sh.things {
-			sw.things = append(sw.things, ts)
+		sw.things = slices.Grow(sw.things[:0], sh.things.len())
+		for c := sh.things.cursor(); c.next(); {
+			sw.things = append(sw.things, c.ts)
 		}
 		sh.rest, sh.restOf, sh.restOldest = sw.things, m, math.MaxInt64
 	}
@@ -338,7 +338,7 @@ func (p *Plane) expire(ts *Thing) {
 		}
 	}
 	if !ts.told {
-		delete(p.shards[ts.shard].things, ts.name)
+		p.shards[ts.shard].things.remove(ts) // the current thing of a close loop's cursor, if any
 		p.thingCount.Add(-1)
 		ts.dropped = true // handles that hold it look the thing up again
 		return
@@ -366,8 +366,8 @@ func (p *Plane) expireIdle(t int64) {
 			return
 		}
 		oldest := int64(math.MaxInt64)
-		for _, ts := range sh.things {
-			if !p.expireIfIdle(ts, t) && ts.lastInput != 0 {
+		for c := sh.things.cursor(); c.next(); { // expireIfIdle may remove c.ts, which a cursor allows
+			if ts := c.ts; !p.expireIfIdle(ts, t) && ts.lastInput != 0 {
 				oldest = min(oldest, ts.lastInput)
 			}
 		}

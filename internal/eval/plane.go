@@ -154,7 +154,8 @@ func New(o Options, h Hooks, log *violation.Log, rules *Rules) (*Plane, error) {
 	if o.Period <= 0 || o.Shards < 1 || o.Shards > MaxShards {
 		return nil, fmt.Errorf("eval.New: period %v and shards %d out of range", o.Period, o.Shards)
 	}
-	p := &Plane{opts: o, hooks: h, log: log, shards: newShards(o.Shards), seed: maphash.MakeSeed(), serial: o.Serial}
+	seed := maphash.MakeSeed()
+	p := &Plane{opts: o, hooks: h, log: log, shards: newShards(o.Shards, seed), seed: seed, serial: o.Serial}
 	p.closeDone.L = &p.mu
 	moved := make(chan struct{})
 	p.moved.Store(&moved)

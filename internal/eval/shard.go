@@ -21,7 +21,7 @@ type shard struct {
 	// an input of a period after a boundary its shard has not closed yet
 	// closes the shard itself first (closeShard).
 	closed int64
-	things map[string]*Thing
+	things thingIndex
 	// wm is the newest input time this shard has seen (Unix ns); the
 	// plane's watermark is the greatest of its own and every shard's.
 	wm atomic.Int64
@@ -69,14 +69,15 @@ func DefaultShards() int {
 	return min(MaxShards, max(minShards, shardsPerProc*runtime.GOMAXPROCS(0)))
 }
 
-// newShards makes n empty shards.
-func newShards(n int) []*shard {
+// newShards makes n empty shards, whose indexes hash names with seed.
+func newShards(n int, seed maphash.Seed) []*shard {
 	// One allocation for all of them: an engine is cheap to make, whatever
-	// its shard count. A shard's map is made with its first thing (add).
+	// its shard count. A shard's table is made with its first thing (add).
 	all := make([]shard, n)
 	s := make([]*shard, n)
 	for i := range s {
 		all[i].index = uint16(i)
+		all[i].things.setSeed(seed)
 		s[i] = &all[i]
 	}
 	return s
@@ -84,10 +85,7 @@ func newShards(n int) []*shard {
 
 // add puts ts in sh under its name. Called with sh.mu held.
 func (sh *shard) add(ts *Thing) {
-	if sh.things == nil {
-		sh.things = map[string]*Thing{}
-	}
-	sh.things[ts.name] = ts
+	sh.things.add(ts)
 	if ts.lastInput != 0 { // a restored thing
 		sh.lowerOldestInput(ts.lastInput)
 	}
@@ -139,8 +137,8 @@ func (p *Plane) unlockShards() {
 // shard's lock (or the plane is not shared yet).
 func (p *Plane) eachThing(f func(*Thing)) {
 	for _, sh := range p.shards {
-		for _, ts := range sh.things {
-			f(ts)
+		for c := sh.things.cursor(); c.next(); {
+			f(c.ts)
 		}
 	}
 }
@@ -148,7 +146,7 @@ func (p *Plane) eachThing(f func(*Thing)) {
 // thing returns the state of the thing named name, or nil; the caller holds
 // its shard's lock.
 func (p *Plane) thing(name string) *Thing {
-	return p.shardOf(name).things[name]
+	return p.shardOf(name).things.get(name)
 }
 
 // ParallelClose is the fleet size from which a period close runs its

@@ -177,9 +177,9 @@ func (enc *thingEncoder) encodePending(sh *shard) {
 		return
 	}
 	sh.snap = nil
-	list := make([]*Thing, 0, len(sh.things))
-	for _, ts := range sh.things {
-		list = append(list, ts)
+	list := make([]*Thing, 0, sh.things.len())
+	for c := sh.things.cursor(); c.next(); {
+		list = append(list, c.ts)
 	}
 	enc.mu.Lock()
 	enc.parts[sh.index] = enc.appendList(make([]byte, 0, 48*len(list)), list)
@@ -414,6 +414,14 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 	var scratch restoreScratch
 	d := wire.NewDecoder(data, limit)
 	count := d.Count("things", 4)
+	// Each shard's share, and four standard deviations more (the shards
+	// are chosen by a hash), so that no table grows while it fills.
+	if per := count / len(p.shards); per > 0 {
+		per += 4*int(math.Sqrt(float64(per))) + 4
+		for _, sh := range p.shards {
+			sh.things.reserve(per)
+		}
+	}
 	for n := 0; n < count && d.Err() == nil; n++ {
 		if n%(1<<16) == 0 {
 			if err := ctx.Err(); err != nil {
@@ -430,7 +438,7 @@ func (p *Plane) restoreThings(ctx context.Context, r *Rules, ctl *Tables, data [
 			break
 		}
 		sh := p.shardOf(name)
-		if behavior.ThingNameProblem(name) != "" || sh.things[name] != nil {
+		if behavior.ThingNameProblem(name) != "" || sh.things.get(name) != nil {
 			return fmt.Errorf("thing %d: name %s malformed or repeated", n, echo.Quote(name))
 		}
 		if flags&^thingFlagsMask != 0 {

@@ -63,9 +63,9 @@ func oldestInputs(p *Plane) (bound, least []int64) {
 	for _, sh := range p.shards {
 		sh.mu.Lock()
 		m := int64(math.MaxInt64)
-		for _, ts := range sh.things {
-			if ts.lastInput != 0 {
-				m = min(m, ts.lastInput)
+		for c := sh.things.cursor(); c.next(); {
+			if c.ts.lastInput != 0 {
+				m = min(m, c.ts.lastInput)
 			}
 		}
 		bound, least = append(bound, sh.oldestInput.Load()), append(least, m)
