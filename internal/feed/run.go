@@ -3,7 +3,6 @@ package feed
 import (
 	"context"
 	"io"
-	"sync/atomic"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/internal/replay"
@@ -44,10 +43,8 @@ const (
 //
 // With workers > 1, lines are parsed and their reports decoded on that many
 // goroutines (with ruledetect's PrepareReport, which changes nothing in the
-// engine), in batches: workers−1 of their own, and the calling goroutine,
-// which applies the lines in order and decodes those of the batch in hand
-// that no worker has taken yet, rather than wait. With workers ≤ 1
-// everything happens on the calling goroutine.
+// engine), in batches, while the calling goroutine reads ahead and applies.
+// With workers ≤ 1 everything happens on the calling goroutine.
 func Run(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, workers int, visit func(*Outcome) error) error {
 	if workers <= 1 {
 		return runInline(ctx, e, r, visit)
@@ -65,9 +62,6 @@ type item struct {
 	rec        replay.Record
 	rep        ruledetect.PreparedReport
 	out        Outcome // what apply visits; kept here so that visiting allocates nothing
-	// ready is set once the item is prepared (batch.prepareNext): the
-	// goroutine that applies it may then read what prepare wrote.
-	ready atomic.Bool
 }
 
 // prepare parses the item's line and decodes a report's payload.
@@ -171,31 +165,13 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 	}
 }
 
-// batch is a run of lines, decoded by one worker and the applier, and
-// applied in order.
+// batch is a run of lines, decoded by one worker and applied in order.
 type batch struct {
 	buf   []byte
 	items []item // items[:n] are this batch's lines
 	n     int
-	end   error // io.EOF or the read error after the batch's lines
-	// next is the index of the next item to prepare. The worker that took
-	// the batch and the applier both claim items from it, so that neither
-	// waits while there is decoding left to do.
-	next atomic.Int32
-	left chan struct{} // the worker that took the batch has left it
-}
-
-// prepareNext claims the next unprepared item and prepares it, and reports
-// whether there was one.
-func (b *batch) prepareNext(e *ruledetect.Engine, p *replay.Parser) bool {
-	i := int(b.next.Add(1)) - 1
-	if i >= b.n {
-		return false
-	}
-	it := &b.items[i]
-	it.prepare(e, p, b.buf[it.start:it.end])
-	it.ready.Store(true)
-	return true
+	end   error         // io.EOF or the read error after the batch's lines
+	done  chan struct{} // a worker is done with the batch
 }
 
 // fill reads lines from r into b, up to a batch's size or the input's end,
@@ -203,7 +179,6 @@ func (b *batch) prepareNext(e *ruledetect.Engine, p *replay.Parser) bool {
 // applied at once instead of waiting for a full batch.
 func (b *batch) fill(r *replay.Reader) {
 	b.buf, b.n, b.end = b.buf[:0], 0, nil
-	b.next.Store(0)
 	for b.n < batchLines && len(b.buf) < batchBytes && (b.n == 0 || r.Buffered() > 0) {
 		start := len(b.buf)
 		var err error
@@ -218,23 +193,14 @@ func (b *batch) fill(r *replay.Reader) {
 		}
 		it := &b.items[b.n]
 		it.line, it.start, it.end, it.err = r.Line(), start, len(b.buf), lineErr
-		it.ready.Store(false)
 		b.n++
 	}
 }
 
 // runPipelined runs three stages: one goroutine reads batches of lines,
-// workers−1 goroutines and the calling one parse and decode them, and the
-// calling goroutine applies them in the order they were read. A fixed set
-// of batches circulates, which bounds the memory and makes the steady state
-// allocation-free.
-//
-// Each batch goes to one worker, which prepares its items from the first
-// while the applier, once it reaches the batch, prepares them from the
-// first one not yet taken: the applier never waits for a line it could
-// decode itself, and no more goroutines decode than there are workers (with
-// one worker per core and a separate applier, the cores were shared by more
-// goroutines than they have, and a record cost a third more CPU).
+// workers parse and decode them, and the calling goroutine applies them in
+// the order they were read. A fixed set of batches circulates, which bounds
+// the memory and makes the steady state allocation-free.
 //
 // On a stop (visit's error, ctx) it returns at once: the reading goroutine
 // may be waiting for input that has not come (a live feed), and it and the
@@ -245,7 +211,7 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 	n := 2*workers + 2
 	free := make(chan *batch, n)
 	for range n {
-		free <- &batch{left: make(chan struct{}, 1)}
+		free <- &batch{done: make(chan struct{}, 1)}
 	}
 	work := make(chan *batch, n)
 	order := make(chan *batch, n)
@@ -269,17 +235,18 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 			}
 		}
 	}()
-	for range workers - 1 {
+	for range workers {
 		go func() {
 			var p replay.Parser
 			for b := range work {
-				for b.prepareNext(e, &p) {
+				for i := range b.items[:b.n] {
+					it := &b.items[i]
+					it.prepare(e, &p, b.buf[it.start:it.end])
 				}
-				b.left <- struct{}{}
+				b.done <- struct{}{}
 			}
 		}()
 	}
-	var p replay.Parser
 	for {
 		var b *batch
 		select {
@@ -287,34 +254,14 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		// Every batch goes to a worker, which may still hold it (its last
-		// claim, which found nothing left) even though every item is done:
-		// the batch is refilled only once the worker has left it.
-		left := false
-		for k := range b.items[:b.n] {
-			it := &b.items[k]
-			for !left && !it.ready.Load() {
-				if b.prepareNext(e, &p) {
-					continue
-				}
-				// Nothing is left to claim: the worker holds the last items,
-				// one being prepared. It leaves the batch when done with it.
-				select {
-				case <-b.left:
-					left = true
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			if err := it.apply(applyCtx, e, visit); err != nil {
-				return err
-			}
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		if !left {
-			select {
-			case <-b.left:
-			case <-ctx.Done():
-				return ctx.Err()
+		for k := range b.items[:b.n] {
+			if err := b.items[k].apply(applyCtx, e, visit); err != nil {
+				return err
 			}
 		}
 		if b.end != nil {
