@@ -46,12 +46,13 @@ type admitted struct {
 // first (moveClock), then tries again.
 func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 	ns := t.UnixNano()
+	k := p.periodOf(ns)
 	sh := p.shardFor(thing, h)
 	for {
 		if !p.serial {
 			sh.mu.Lock()
 			closed := sh.closed
-			ok, err := p.admitInShard(sh, t)
+			ok, err := p.admitInShard(sh, t, ns, k)
 			swept := sh.closed != closed // it closed its shard first
 			if err != nil {
 				sh.mu.Unlock()
@@ -63,7 +64,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 					sh.snap.encodePending(sh) // a snapshot is under way
 					swept = true
 				}
-				return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns), swept}, nil
+				return admitted{sh, sh.admit(p, thing, h, ns), ns, k, swept}, nil
 			}
 			sh.mu.Unlock()
 			p.giveWay(swept)
@@ -78,7 +79,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 		}
 		if p.serial {
 			sh.mu.Lock()
-			return admitted{sh, sh.admit(p, thing, h, ns), ns, p.periodOf(ns), false}, nil
+			return admitted{sh, sh.admit(p, thing, h, ns), ns, k, false}, nil
 		}
 		if !background {
 			p.unlock()

@@ -167,12 +167,17 @@ func (p *Plane) tooFarAhead(t, w int64) bool {
 // reached this shard, an input of a period after the boundary being closed
 // closes the shard first, so that it waits for one shard's close, not the
 // fleet's.
-func (p *Plane) admitInShard(sh *shard, t time.Time) (bool, error) {
+//
+// ns is t in Unix ns and k its period (periodOf), which the caller has
+// computed, so that an input divides by the period once.
+func (p *Plane) admitInShard(sh *shard, t time.Time, ns, k int64) (bool, error) {
 	if !p.started.Load() {
 		return false, nil
 	}
-	ns := t.UnixNano()
-	ct := p.CloseTarget(ns)
+	ct := k // CloseTarget(ns), without a second division when nothing is allowed late
+	if p.opts.AllowedLateness != 0 {
+		ct = p.CloseTarget(ns)
+	}
 	for ct > sh.closed {
 		if ct > p.closed.Load() {
 			return false, nil
@@ -185,7 +190,7 @@ func (p *Plane) admitInShard(sh *shard, t time.Time) (bool, error) {
 	if p.tooFarAhead(ns, max(sh.wm.Load(), p.wmPub.Load())) {
 		return false, nil // moveClock decides, with the whole watermark
 	}
-	if p.periodOf(ns) < p.closed.Load() {
+	if k < p.closed.Load() {
 		return false, p.lateInput(t)
 	}
 	return true, nil
