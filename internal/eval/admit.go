@@ -47,7 +47,7 @@ type admitted struct {
 func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 	ns := t.UnixNano()
 	k := p.periodOf(ns)
-	sh := p.shardFor(thing, h)
+	sh, hash := p.shardFor(thing, h)
 	for {
 		if !p.serial {
 			sh.mu.Lock()
@@ -64,7 +64,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 					sh.snap.encodePending(sh) // a snapshot is under way
 					swept = true
 				}
-				return admitted{sh, sh.admit(p, thing, h, ns), ns, k, swept}, nil
+				return admitted{sh, sh.admit(p, thing, h, hash, ns), ns, k, swept}, nil
 			}
 			sh.mu.Unlock()
 			p.giveWay(swept)
@@ -79,7 +79,7 @@ func (p *Plane) enter(thing string, h *Handle, t time.Time) (admitted, error) {
 		}
 		if p.serial {
 			sh.mu.Lock()
-			return admitted{sh, sh.admit(p, thing, h, ns), ns, k, false}, nil
+			return admitted{sh, sh.admit(p, thing, h, hash, ns), ns, k, false}, nil
 		}
 		if !background {
 			p.unlock()
@@ -126,13 +126,14 @@ func (p *Plane) giveWay(swept bool) {
 
 // admit returns the state of thing, which an input at t is about to be
 // applied to: created if needed, expired first if its horizon ran out,
-// aligned with the rules in force. Called with sh.mu held.
-func (sh *shard) admit(p *Plane, thing string, h *Handle, t int64) *Thing {
-	ts := sh.lookup(p, thing, h)
+// aligned with the rules in force; hash is the name's from shardFor (0
+// with a handle). Called with sh.mu held.
+func (sh *shard) admit(p *Plane, thing string, h *Handle, hash uint64, t int64) *Thing {
+	ts := sh.lookup(p, thing, h, hash)
 	if p.expireIfIdle(ts, t) {
 		// Its horizon ran out between two boundaries: the alarms of its
 		// silence are invalidated before this input starts new state.
-		ts = sh.lookup(p, thing, h)
+		ts = sh.lookup(p, thing, h, hash)
 	}
 	ts.align(p.rules.Load())
 	if t > ts.lastInput {
@@ -147,14 +148,19 @@ func (sh *shard) admit(p *Plane, thing string, h *Handle, t int64) *Thing {
 }
 
 // lookup returns the state of thing, creating it if needed. With a handle
-// whose state is still the plane's, it skips the map: the name lookup is
-// the dominant cost of an event in a fleet of millions. Called with sh.mu
-// held.
-func (sh *shard) lookup(p *Plane, thing string, h *Handle) *Thing {
+// whose state is still the plane's, it skips the index: the name lookup is
+// the dominant cost of an event in a fleet of millions. hash is the name's
+// (shardFor), or 0 when not computed. Called with sh.mu held.
+func (sh *shard) lookup(p *Plane, thing string, h *Handle, hash uint64) *Thing {
 	if h != nil && h.ts != nil && !h.ts.dropped {
 		return h.ts
 	}
-	ts := sh.things.get(thing)
+	var ts *Thing
+	if hash != 0 {
+		ts = sh.things.getHashed(hash, thing)
+	} else {
+		ts = sh.things.get(thing) // a handle's thing, dropped or not yet found
+	}
 	if ts == nil {
 		// Aligned at once with the rules of an unregistered thing, its
 		// slots and ring in its allocation (newThing): admit aligns it

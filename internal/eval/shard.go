@@ -105,18 +105,20 @@ func (p *Plane) large() bool { return p.thingCount.Load() >= int64(ParallelClose
 
 // shardOf returns the shard of the thing named name.
 func (p *Plane) shardOf(name string) *shard {
-	if len(p.shards) == 1 {
-		return p.shards[0]
-	}
-	return p.shards[maphash.String(p.seed, name)%uint64(len(p.shards))]
+	sh, _ := p.shardFor(name, nil)
+	return sh
 }
 
-// shardFor returns the shard of thing, from its handle when there is one.
-func (p *Plane) shardFor(thing string, h *Handle) *shard {
+// shardFor returns the shard of thing, from its handle when there is one,
+// and otherwise with the hash of the name, which places the thing in its
+// shard's index too (thingIndex.getHashed), so that an input hashes the
+// name once. The hash is 0 with a handle.
+func (p *Plane) shardFor(thing string, h *Handle) (*shard, uint64) {
 	if h != nil {
-		return h.sh
+		return h.sh, 0
 	}
-	return p.shardOf(thing)
+	hash := maphash.String(p.seed, thing)
+	return p.shards[hash%uint64(len(p.shards))], hash
 }
 
 // lockShards locks every shard, in order; the caller holds mu. With it a
