@@ -34,16 +34,9 @@ const DefaultLimit = 3 << 15 // 98,304: a full generation's table is 2^17 slots,
 type Cache[V any] struct {
 	// Limit is the number of values of one generation, DefaultLimit when
 	// 0. Set it before the first Put.
-	Limit int
-	// KeepFirst makes a cache that holds Limit values keep them and take
-	// no more (Put does nothing), instead of starting a new generation: for
-	// values the caller can compute again without allocating, where
-	// rotating would copy every text of a stream that cycles through more
-	// of them than the cache holds (a fleet where every thing has its own
-	// addresses), and the values cached first are the common ones.
-	KeepFirst bool
-	seed      maphash.Seed
-	cur, old  table[V]
+	Limit    int
+	seed     maphash.Seed
+	cur, old table[V]
 }
 
 // prefix is how many bytes of its key a slot holds.
@@ -99,9 +92,6 @@ func (c *Cache[V]) add(key string, h uint64, v V) {
 		limit = DefaultLimit
 	}
 	if c.cur.count >= limit {
-		if c.KeepFirst {
-			return
-		}
 		// The older generation goes; its table, cleared, is the new one's.
 		c.cur, c.old = c.old, c.cur
 		clear(c.cur.slots)

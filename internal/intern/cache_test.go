@@ -142,20 +142,3 @@ func (c *Cache[V]) holds(b []byte) bool {
 	h := maphash.Bytes(c.seed, b)
 	return c.cur.find(b, h) != nil || c.old.find(b, h) != nil
 }
-
-// A KeepFirst cache that is full keeps the values it holds and takes no
-// more.
-func TestCacheKeepFirst(t *testing.T) {
-	c := Cache[int]{Limit: 10, KeepFirst: true}
-	for i := range 25 {
-		c.Put(fmt.Sprint(i), i)
-	}
-	assert.Equal(t, 10, c.Len())
-	for i := range 25 {
-		v, ok := c.Get([]byte(fmt.Sprint(i)))
-		assert.Equal(t, i < 10, ok, i)
-		if ok {
-			assert.Equal(t, i, v)
-		}
-	}
-}

@@ -200,8 +200,8 @@ func recentSlot(b []byte) int {
 // and a memo in front of it (see recentSlot). Only texts that parse are
 // cached.
 //
-// A full cache keeps what it holds (KeepFirst), and b is then parsed
-// without allocating: a fleet has more distinct remote addresses than the
+// A full cache keeps what it holds and takes no more (it never rotates
+// its generations), and b is then parsed without allocating: a fleet has more distinct remote addresses than the
 // cache holds (every thing its own), and clearing or rotating made every
 // report of such a fleet allocate a key per address. The addresses cached
 // first, the fleet's common ones, stay.
@@ -233,7 +233,6 @@ func (c *addrCache) get(b []byte, parse func(string) (netip.Addr, bool)) (netip.
 	a, ok := parseInPlace(b, parse)
 	if ok && c.m.Len() < maxCached {
 		s := string(b)
-		c.m.Limit, c.m.KeepFirst = maxCached, true
 		c.m.Put(s, cachedText{s, a})
 		*slot = cachedText{s, a}
 	}
