@@ -201,10 +201,11 @@ func recentSlot(b []byte) int {
 // cached.
 //
 // A full cache keeps what it holds and takes no more (it never rotates
-// its generations), and b is then parsed without allocating: a fleet has more distinct remote addresses than the
-// cache holds (every thing its own), and clearing or rotating made every
-// report of such a fleet allocate a key per address. The addresses cached
-// first, the fleet's common ones, stay.
+// its generations), and b is then parsed without allocating: a fleet has
+// more distinct remote addresses than the cache holds (every thing its
+// own), and clearing or rotating made every report of such a fleet
+// allocate a key per address. The addresses cached first, the fleet's
+// common ones, stay.
 type addrCache struct {
 	m      intern.Cache[cachedText]
 	recent [recentSlots]cachedText
