@@ -43,27 +43,27 @@ func (t *Thing) Name() string { return t.h.Name() }
 // IngestMessage is Engine.IngestMessage for this thing; m.Thing is ignored.
 func (t *Thing) IngestMessage(ctx context.Context, m Message) error {
 	m.Thing = t.h.Name()
-	return t.e.ingestMessage(ctx, &t.h, m)
+	return t.e.ingestMessage(ctx, &t.h, &m)
 }
 
 // IngestAuthorizationFailure is Engine.IngestAuthorizationFailure for this
 // thing; f.Thing is ignored.
 func (t *Thing) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
 	f.Thing = t.h.Name()
-	return t.e.ingestAuthorizationFailure(ctx, &t.h, f)
+	return t.e.ingestAuthorizationFailure(ctx, &t.h, &f)
 }
 
 // IngestConnect is Engine.IngestConnect for this thing; c.Thing is ignored.
 func (t *Thing) IngestConnect(ctx context.Context, c Connect) error {
 	c.Thing = t.h.Name()
-	return t.e.ingestConnect(ctx, &t.h, c)
+	return t.e.ingestConnect(ctx, &t.h, &c)
 }
 
 // IngestDisconnect is Engine.IngestDisconnect for this thing; d.Thing is
 // ignored.
 func (t *Thing) IngestDisconnect(ctx context.Context, d Disconnect) error {
 	d.Thing = t.h.Name()
-	return t.e.ingestDisconnect(ctx, &t.h, d)
+	return t.e.ingestDisconnect(ctx, &t.h, &d)
 }
 
 // IngestReport is Engine.IngestReport for this thing.

@@ -19,12 +19,12 @@ import (
 // ctx ends as one that timed out: the input stays applied, the call returns
 // nil, and the queue's overflow is counted in Stats().Delivery.Spilled.
 func (e *Engine) IngestMessage(ctx context.Context, m Message) error {
-	return e.ingestMessage(ctx, nil, m)
+	return e.ingestMessage(ctx, nil, &m)
 }
 
 // ingestMessage applies m; h, when not nil, is the handle of m.Thing,
 // whose name was checked when it was made.
-func (e *Engine) ingestMessage(ctx context.Context, h *eval.Handle, m Message) error {
+func (e *Engine) ingestMessage(ctx context.Context, h *eval.Handle, m *Message) error {
 	const op = "IngestMessage"
 	if err := ctx.Err(); err != nil {
 		return err
@@ -39,10 +39,10 @@ func (e *Engine) ingestMessage(ctx context.Context, h *eval.Handle, m Message) e
 // IngestAuthorizationFailure applies an authorization failure; ctx is as
 // for IngestMessage.
 func (e *Engine) IngestAuthorizationFailure(ctx context.Context, f AuthorizationFailure) error {
-	return e.ingestAuthorizationFailure(ctx, nil, f)
+	return e.ingestAuthorizationFailure(ctx, nil, &f)
 }
 
-func (e *Engine) ingestAuthorizationFailure(ctx context.Context, h *eval.Handle, f AuthorizationFailure) error {
+func (e *Engine) ingestAuthorizationFailure(ctx context.Context, h *eval.Handle, f *AuthorizationFailure) error {
 	const op = "IngestAuthorizationFailure"
 	if err := ctx.Err(); err != nil {
 		return err
@@ -55,10 +55,10 @@ func (e *Engine) ingestAuthorizationFailure(ctx context.Context, h *eval.Handle,
 
 // IngestConnect applies a connection attempt; ctx is as for IngestMessage.
 func (e *Engine) IngestConnect(ctx context.Context, c Connect) error {
-	return e.ingestConnect(ctx, nil, c)
+	return e.ingestConnect(ctx, nil, &c)
 }
 
-func (e *Engine) ingestConnect(ctx context.Context, h *eval.Handle, c Connect) error {
+func (e *Engine) ingestConnect(ctx context.Context, h *eval.Handle, c *Connect) error {
 	const op = "IngestConnect"
 	if err := ctx.Err(); err != nil {
 		return err
@@ -71,10 +71,10 @@ func (e *Engine) ingestConnect(ctx context.Context, h *eval.Handle, c Connect) e
 
 // IngestDisconnect applies a disconnection; ctx is as for IngestMessage.
 func (e *Engine) IngestDisconnect(ctx context.Context, d Disconnect) error {
-	return e.ingestDisconnect(ctx, nil, d)
+	return e.ingestDisconnect(ctx, nil, &d)
 }
 
-func (e *Engine) ingestDisconnect(ctx context.Context, h *eval.Handle, d Disconnect) error {
+func (e *Engine) ingestDisconnect(ctx context.Context, h *eval.Handle, d *Disconnect) error {
 	const op = "IngestDisconnect"
 	if err := ctx.Err(); err != nil {
 		return err

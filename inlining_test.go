@@ -30,6 +30,10 @@ func TestInlining(t *testing.T) {
 			// Every input: the period of its time, the horizon check of its thing.
 			"(*Plane).periodOf",
 			"(*Plane).expireIfIdle",
+			// Every input's admission, and the yield test as it leaves.
+			"(*admitted).set",
+			"(*shard).lowerOldestInput",
+			"(*Plane).giveWay",
 			// Every counted input and every window close.
 			"(*Plane).add",
 			"(*Thing).ringOf",

@@ -20,31 +20,32 @@ func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic s
 	if sent {
 		in = inMessageSent
 	}
-	a, err := p.enter(thing, h, t)
-	if err != nil {
+	var a admitted
+	if err := p.enter(&a, thing, h, t); err != nil {
 		return err
 	}
-	defer p.leave(a)
-	p.onTopic(a, in, topic, Datapoint{Kind: ValueCount, Count: uint64(bytes)}, src)
+	defer p.leave(&a)
+	p.onTopic(&a, in, topic, uint64(bytes), src)
 	return nil
 }
 
 // AuthFailure applies an authorization failure of thing at t on topic.
 func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) error {
-	a, err := p.enter(thing, h, t)
-	if err != nil {
+	var a admitted
+	if err := p.enter(&a, thing, h, t); err != nil {
 		return err
 	}
-	defer p.leave(a)
-	p.onTopic(a, inAuthFailure, topic, Datapoint{Kind: ValueCount, Count: 1}, netip.Addr{})
+	defer p.leave(&a)
+	p.onTopic(&a, inAuthFailure, topic, 1, netip.Addr{})
 	return nil
 }
 
-// onTopic feeds d to the behaviors that take input in, but those whose
-// dimension the topic does not pass; a source-IP behavior gets src instead
-// (a list of that one address), when it is known.
-func (p *Plane) onTopic(a admitted, in input, topic string, d Datapoint, src netip.Addr) {
+// onTopic feeds a count to the behaviors that take input in, but those
+// whose dimension the topic does not pass; a source-IP behavior gets src
+// instead (a list of that one address), when it is known.
+func (p *Plane) onTopic(a *admitted, in input, topic string, count uint64, src netip.Addr) {
 	ts := a.ts
+	d := Datapoint{Kind: ValueCount, Count: count}
 	var dims dimMemo
 	for _, i := range ts.cov.byInput[in] {
 		cb := ts.cov.behaviors[i]
@@ -94,11 +95,11 @@ func (d *dimMemo) passes(cb *Behavior, topic, client string) bool {
 // Connect applies a connection attempt of thing at t from src, refused
 // when failed.
 func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src netip.Addr) error {
-	a, err := p.enter(thing, h, t)
-	if err != nil {
+	var a admitted
+	if err := p.enter(&a, thing, h, t); err != nil {
 		return err
 	}
-	defer p.leave(a)
+	defer p.leave(&a)
 	ts, k, ns := a.ts, a.k, a.ns
 	if !failed && ts.disconnectedAt != 0 {
 		ts.disconnectedAt = 0
@@ -126,11 +127,11 @@ func (p *Plane) Connect(h *Handle, thing string, t time.Time, failed bool, src n
 
 // Disconnect applies a disconnection of thing at t.
 func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
-	a, err := p.enter(thing, h, t)
-	if err != nil {
+	var a admitted
+	if err := p.enter(&a, thing, h, t); err != nil {
 		return err
 	}
-	defer p.leave(a)
+	defer p.leave(&a)
 	ts, k, ns := a.ts, a.k, a.ns
 	if ts.disconnectedAt == 0 {
 		ts.disconnectedAt = ns
@@ -145,11 +146,11 @@ func (p *Plane) Disconnect(h *Handle, thing string, t time.Time) error {
 // datapoint only if the report has its metric's block; a block present
 // with an empty list is a compliant datapoint.
 func (p *Plane) Report(h *Handle, thing string, t time.Time, r *report.Report) error {
-	a, err := p.enter(thing, h, t)
-	if err != nil {
+	var a admitted
+	if err := p.enter(&a, thing, h, t); err != nil {
 		return err
 	}
-	defer p.leave(a)
+	defer p.leave(&a)
 	ts, k, ns := a.ts, a.k, a.ns
 	net := r.NetworkStats
 	if net.Present && p.opts.CumulativeNetStats {

@@ -93,11 +93,19 @@ func (p *Plane) setClosed(m int64) {
 }
 
 // syncWatermark folds the newest input times of the shards, which inputs
-// that do not take mu leave there, into the watermark. Called with mu held.
+// that do not take mu leave there, into the watermark, taking each
+// shard's lock in turn unless the caller holds them all (lockShards).
+// Called with mu held.
 func (p *Plane) syncWatermark() {
-	if !p.serial {
+	if !p.serial { // a serial plane's inputs move the watermark themselves
 		for _, sh := range p.shards {
-			p.watermark = max(p.watermark, sh.wm.Load())
+			if p.shardsHeld {
+				p.watermark = max(p.watermark, sh.wm)
+				continue
+			}
+			sh.mu.Lock()
+			p.watermark = max(p.watermark, sh.wm)
+			sh.mu.Unlock()
 		}
 	}
 	p.wmPub.Store(p.watermark)
@@ -187,7 +195,7 @@ func (p *Plane) admitInShard(sh *shard, t time.Time, ns, k int64) (bool, error) 
 		// than wait for the whole fleet's close.
 		p.closeShard(sh, sh.closed+1, nil)
 	}
-	if p.tooFarAhead(ns, max(sh.wm.Load(), p.wmPub.Load())) {
+	if p.tooFarAhead(ns, max(sh.wm, p.wmPub.Load())) {
 		return false, nil // moveClock decides, with the whole watermark
 	}
 	if k < p.closed.Load() {

@@ -98,8 +98,11 @@ type Plane struct {
 	// mu too.
 	mu sync.Mutex
 	// shards hold the things, spread by a hash of their names (seed).
-	shards []*shard
-	seed   maphash.Seed
+	// shardsHeld is set, under mu, while the holder of mu holds every
+	// shard's lock too (lockShards).
+	shards     []*shard
+	shardsHeld bool
+	seed       maphash.Seed
 	// thingCount is the number of things of every shard.
 	thingCount atomic.Int64
 	// serial is set when an option needs one order across the whole fleet.
@@ -172,14 +175,22 @@ type Stats struct {
 // Stats returns the plane's counters, after any close under way.
 func (p *Plane) Stats() Stats {
 	p.AwaitClose()
-	return p.stats()
+	return p.stats(false)
 }
 
-func (p *Plane) stats() Stats {
+// stats returns the counters; shardsHeld says that the caller holds every
+// shard's lock, which it otherwise takes in turn to read the shard's.
+func (p *Plane) stats(shardsHeld bool) Stats {
 	s := Stats{Late: p.late.Load(), ClockJumps: p.clockJumps.Load(),
 		PercentilesUnavailable: p.percentilesUnavailable.Load(), Things: int(p.thingCount.Load())}
 	for _, sh := range p.shards {
-		s.Inputs += sh.inputs.Load()
+		if !shardsHeld {
+			sh.mu.Lock()
+		}
+		s.Inputs += sh.inputs
+		if !shardsHeld {
+			sh.mu.Unlock()
+		}
 		s.Datapoints += sh.datapoints.Load()
 	}
 	return s
@@ -188,7 +199,7 @@ func (p *Plane) stats() Stats {
 // restoreStats sets the counters a snapshot held; the totals start in the
 // first shard.
 func (p *Plane) restoreStats(s Stats) {
-	p.shards[0].inputs.Store(s.Inputs)
+	p.shards[0].inputs = s.Inputs
 	p.shards[0].datapoints.Store(s.Datapoints)
 	p.late.Store(s.Late)
 	p.clockJumps.Store(s.ClockJumps)

@@ -607,7 +607,7 @@ func (p *Plane) Snapshot(sorted bool, under func(c *Cut) error) (Cut, [][]byte, 
 	p.lockShards()
 	p.syncWatermark()
 	c := Cut{Started: p.started.Load(), Watermark: p.watermark, Closed: p.closed.Load(),
-		Stats: p.stats(), Held: p.heldRecords(), HeldSeq: p.heldSeq}
+		Stats: p.stats(true), Held: p.heldRecords(), HeldSeq: p.heldSeq}
 	if err := under(&c); err != nil {
 		p.unlockShards()
 		return Cut{}, nil, err
