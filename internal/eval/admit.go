@@ -161,7 +161,13 @@ func (sh *shard) admit(p *Plane, thing string, h *Handle, hash uint64, t int64) 
 		ts.lastInput = t
 	}
 	sh.lowerOldestInput(t)
-	sh.wm = max(sh.wm, t)
+	if t > sh.wm {
+		sh.wm = t
+		if !sh.wmNew && !p.serial {
+			sh.wmNew = true
+			p.wmMoved[sh.index/64].Or(1 << (sh.index % 64))
+		}
+	}
 	sh.inputs++
 	return ts
 }

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"math/bits"
 	"time"
 )
 
@@ -93,19 +94,23 @@ func (p *Plane) setClosed(m int64) {
 }
 
 // syncWatermark folds the newest input times of the shards, which inputs
-// that do not take mu leave there, into the watermark, taking each
-// shard's lock in turn unless the caller holds them all (lockShards).
-// Called with mu held.
+// that do not take mu leave there, into the watermark. It reads only the
+// shards whose time has moved since it last looked (wmMoved), each under
+// its lock unless the caller holds them all (lockShards): an input
+// rejected as too far ahead, which syncs, then costs the same in any
+// fleet, and not a visit to every shard. Called with mu held.
 func (p *Plane) syncWatermark() {
-	if !p.serial { // a serial plane's inputs move the watermark themselves
-		for _, sh := range p.shards {
-			if p.shardsHeld {
-				p.watermark = max(p.watermark, sh.wm)
-				continue
+	for w := range p.wmMoved { // empty in a serial plane, whose inputs move the watermark themselves
+		for b := p.wmMoved[w].Swap(0); b != 0; b &= b - 1 {
+			sh := p.shards[w*64+bits.TrailingZeros64(b)]
+			if !p.shardsHeld {
+				sh.mu.Lock()
 			}
-			sh.mu.Lock()
 			p.watermark = max(p.watermark, sh.wm)
-			sh.mu.Unlock()
+			sh.wmNew = false
+			if !p.shardsHeld {
+				sh.mu.Unlock()
+			}
 		}
 	}
 	p.wmPub.Store(p.watermark)

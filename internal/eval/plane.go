@@ -114,6 +114,10 @@ type Plane struct {
 	// written under mu. started is false until the first input.
 	watermark int64
 	wmPub     atomic.Int64
+	// wmMoved has a bit per shard, set by the first input that moves the
+	// shard's time after syncWatermark last read it (shard.wmNew); nil in
+	// a serial plane.
+	wmMoved []atomic.Uint64
 	closed    atomic.Int64
 	started   atomic.Bool
 
@@ -159,6 +163,9 @@ func New(o Options, h Hooks, log *violation.Log, rules *Rules) (*Plane, error) {
 	}
 	seed := maphash.MakeSeed()
 	p := &Plane{opts: o, hooks: h, log: log, shards: newShards(o.Shards, seed), seed: seed, serial: o.Serial}
+	if !p.serial {
+		p.wmMoved = make([]atomic.Uint64, (len(p.shards)+63)/64)
+	}
 	p.closeDone.L = &p.mu
 	moved := make(chan struct{})
 	p.moved.Store(&moved)

@@ -27,9 +27,12 @@ type shard struct {
 	// (syncWatermark). inputs counts the inputs applied here, for Stats.
 	// Both are written by every input, under mu: an atomic write would
 	// cost each input a locked instruction, a fifth of its time when its
-	// thing is in cache.
+	// thing is in cache. wmNew is set when wm has moved since the clock
+	// last read it, and the shard's bit in the plane's wmMoved with it.
 	wm     int64
 	inputs uint64
+	wmNew  bool
+	index  uint16
 	// snap is the snapshot that has yet to encode this shard, if any
 	// (thingEncoder); an input encodes it before it changes the shard.
 	snap *thingEncoder
@@ -52,7 +55,6 @@ type shard struct {
 	rest       []*Thing
 	restOf     int64
 	restOldest int64
-	index      uint16
 	_          [64]byte
 }
 
