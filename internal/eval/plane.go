@@ -118,8 +118,8 @@ type Plane struct {
 	// shard's time after syncWatermark last read it (shard.wmNew); nil in
 	// a serial plane.
 	wmMoved []atomic.Uint64
-	closed    atomic.Int64
-	started   atomic.Bool
+	closed  atomic.Int64
+	started atomic.Bool
 
 	// late, clockJumps and percentilesUnavailable count for Stats.
 	late, clockJumps, percentilesUnavailable atomic.Uint64
