@@ -114,12 +114,12 @@ type Plane struct {
 	// written under mu. started is false until the first input.
 	watermark int64
 	wmPub     atomic.Int64
+	closed    atomic.Int64
+	started   atomic.Bool
 	// wmMoved has a bit per shard, set by the first input that moves the
 	// shard's time after syncWatermark last read it (shard.wmNew); nil in
 	// a serial plane.
 	wmMoved []atomic.Uint64
-	closed  atomic.Int64
-	started atomic.Bool
 
 	// late, clockJumps and percentilesUnavailable count for Stats.
 	late, clockJumps, percentilesUnavailable atomic.Uint64
