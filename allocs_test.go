@@ -2,6 +2,7 @@ package ruledetect
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
@@ -87,4 +88,29 @@ func TestIngestOfJudgedInputsAllocatesNothing(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(100, step))
 		assert.Greater(t, e.Stats().Datapoints, before, "the reports were judged")
 	})
+}
+
+// Regression: a refused input allocated 7 times where 5 do (its message,
+// the Error), because the engine matched the plane's refusal with
+// errors.As, which moves its target to the heap, and Error.Unwrap made a
+// slice on every errors.Is. A device whose clock is years off sends such
+// inputs without end (BenchmarkFarFutureInput).
+func TestARefusedInputAllocatesOnlyItsError(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	ctx := context.Background()
+	e, err := New(WithMaxClockJump(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, e.IngestMessage(ctx, Message{Thing: "dev-1", Time: reportsT0, Direction: Sent, Topic: "t", Bytes: 1}))
+	future := Message{Thing: "dev-1", Time: reportsT0.Add(100 * 365 * 24 * time.Hour), Direction: Sent, Topic: "t", Bytes: 1}
+	var refused error
+	allocs := testing.AllocsPerRun(100, func() { refused = e.IngestMessage(ctx, future) })
+	require.ErrorIs(t, refused, ErrClockJump)
+	assert.LessOrEqual(t, allocs, 5.0, "the message's three formatted times and its text, and the Error")
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		if !errors.Is(refused, ErrClockJump) || errors.Is(refused, ErrLateInput) {
+			t.Fatal("errors.Is")
+		}
+	}), "errors.Is")
 }

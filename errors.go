@@ -68,14 +68,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Op, msg)
 }
 
-// Unwrap returns the kind and, when set, the cause, so errors.Is matches
-// both ErrInvalidRequest and, say, behavior.ErrMalformed.
-func (e *Error) Unwrap() []error {
-	if e.Cause != nil {
-		return []error{e.Kind, e.Cause}
-	}
-	return []error{e.Kind}
-}
+// Is reports whether target is the error's kind, so that errors.Is
+// matches ErrInvalidRequest, say; the cause is matched through Unwrap.
+// Neither allocates: a refused input, which a device with a broken clock
+// sends again and again, costs no more than it must.
+func (e *Error) Is(target error) bool { return e.Kind != nil && errors.Is(e.Kind, target) }
+
+// Unwrap returns the cause, when set, so that errors.Is and errors.As
+// match it too (behavior.ErrMalformed, say).
+func (e *Error) Unwrap() error { return e.Cause }
 
 func newError(op string, kind error, resource, format string, args ...any) *Error {
 	return &Error{Op: op, Kind: kind, Resource: resource, Message: fmt.Sprintf(format, args...)}

@@ -2,7 +2,6 @@ package ruledetect
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/ruledetect/ruledetect/internal/eval"
@@ -91,8 +90,9 @@ func (e *Engine) ingestDisconnect(ctx context.Context, h *eval.Handle, d *Discon
 // longer than ctx.
 func (e *Engine) applied(ctx context.Context, op, thing string, err error) error {
 	if err != nil {
-		var ie *eval.InputError
-		if errors.As(err, &ie) {
+		// The plane returns its refusals unwrapped; errors.As would
+		// allocate on every refused input.
+		if ie, ok := err.(*eval.InputError); ok {
 			kind := ErrClockJump
 			if ie.Late {
 				kind = ErrLateInput
