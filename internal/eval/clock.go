@@ -101,6 +101,9 @@ func (p *Plane) setClosed(m int64) {
 // fleet, and not a visit to every shard. Called with mu held.
 func (p *Plane) syncWatermark() {
 	for w := range p.wmMoved { // empty in a serial plane, whose inputs move the watermark themselves
+		if p.wmMoved[w].Load() == 0 {
+			continue // a load, not a locked swap, when nothing moved
+		}
 		for b := p.wmMoved[w].Swap(0); b != 0; b &= b - 1 {
 			sh := p.shards[w*64+bits.TrailingZeros64(b)]
 			if !p.shardsHeld {
@@ -113,7 +116,9 @@ func (p *Plane) syncWatermark() {
 			}
 		}
 	}
-	p.wmPub.Store(p.watermark)
+	if p.wmPub.Load() != p.watermark {
+		p.wmPub.Store(p.watermark)
+	}
 }
 
 // lockClock takes mu to move the clock to t and reports true, or reports
