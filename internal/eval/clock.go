@@ -140,15 +140,23 @@ func (p *Plane) lockClock(t int64) bool {
 		p.mu.Lock() // every input of a serial plane holds mu
 		return true
 	}
-	p.clockWaiters.Add(1) // before TryLock: a release after a failed try signals
-	defer p.clockWaiters.Add(-1)
-	for {
+	for waiting := false; ; {
 		moved := *p.moved.Load()
-		if p.started.Load() && p.CloseTarget(t) <= p.closed.Load() && !p.tooFarAhead(t, p.wmPub.Load()) {
-			return false
+		reached := p.started.Load() && p.CloseTarget(t) <= p.closed.Load() && !p.tooFarAhead(t, p.wmPub.Load())
+		if reached || !p.closing.Load() && p.mu.TryLock() {
+			if waiting {
+				p.clockWaiters.Add(-1)
+			}
+			return !reached
 		}
-		if !p.closing.Load() && p.mu.TryLock() {
-			return true
+		if !waiting {
+			// Registered before the next try, so that a release of mu
+			// after this failed one signals (unlock); the loop tries again
+			// before it waits. An input that gets mu at once, the common
+			// case, does not register.
+			p.clockWaiters.Add(1)
+			waiting = true
+			continue
 		}
 		<-moved
 	}
