@@ -34,7 +34,9 @@ func (e *Engine) Thing(name string) (*Thing, error) {
 	if err := checkThing("Thing", name); err != nil {
 		return nil, err
 	}
-	return &Thing{e: e, h: *e.plane.Handle(name)}, nil
+	t := &Thing{e: e}
+	e.plane.InitHandle(&t.h, name)
+	return t, nil
 }
 
 // Name returns the thing's name.

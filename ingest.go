@@ -24,15 +24,24 @@ func (e *Engine) IngestMessage(ctx context.Context, m Message) error {
 // ingestMessage applies m; h, when not nil, is the handle of m.Thing,
 // whose name was checked when it was made.
 func (e *Engine) ingestMessage(ctx context.Context, h *eval.Handle, m *Message) error {
-	const op = "IngestMessage"
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := e.applyMessage(h, m); err != nil {
+		return err
+	}
+	e.waitForRoom(ctx)
+	return nil
+}
+
+// applyMessage checks and applies m, as ingestMessage does, without the
+// context and the wait for room in the delivery queue: a batch waits once.
+func (e *Engine) applyMessage(h *eval.Handle, m *Message) error {
+	const op = "IngestMessage"
 	if err := firstErr(checkThingUnless(h, op, m.Thing), m.check()); err != nil {
 		return e.reject(err)
 	}
-	err := e.plane.Message(h, m.Thing, m.Time, m.Direction == Sent, m.Topic, m.Bytes, m.SourceIP)
-	return e.applied(ctx, op, m.Thing, err)
+	return e.refused(op, m.Thing, e.plane.Message(h, m.Thing, m.Time, m.Direction == Sent, m.Topic, m.Bytes, m.SourceIP))
 }
 
 // IngestAuthorizationFailure applies an authorization failure; ctx is as
@@ -90,19 +99,29 @@ func (e *Engine) ingestDisconnect(ctx context.Context, h *eval.Handle, d *Discon
 // longer than ctx.
 func (e *Engine) applied(ctx context.Context, op, thing string, err error) error {
 	if err != nil {
-		// The plane returns its refusals unwrapped; errors.As would
-		// allocate on every refused input.
-		if ie, ok := err.(*eval.InputError); ok {
-			kind := ErrClockJump
-			if ie.Late {
-				kind = ErrLateInput
-			}
-			return &Error{Op: op, Kind: kind, Resource: thing, Message: ie.Message}
-		}
-		return err
+		return e.refused(op, thing, err)
 	}
 	e.waitForRoom(ctx)
 	return nil
+}
+
+// refused returns the error of an input the plane refused (err), nil when
+// it applied it: a refusal by the clock becomes ErrLateInput or
+// ErrClockJump, naming the operation and the thing.
+func (e *Engine) refused(op, thing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	// The plane returns its refusals unwrapped; errors.As would allocate
+	// on every refused input.
+	if ie, ok := err.(*eval.InputError); ok {
+		kind := ErrClockJump
+		if ie.Late {
+			kind = ErrLateInput
+		}
+		return &Error{Op: op, Kind: kind, Resource: thing, Message: ie.Message}
+	}
+	return err
 }
 
 // Advance moves the watermark to t without an input: it closes every

@@ -146,12 +146,71 @@ func BenchmarkCloudMessage(b *testing.B) {
 // caches (at 10^6 things). The messages themselves (names, topics, the
 // handles) are laid out in arrival order, as a broker's buffers hold them:
 // only the engine's state is visited at random.
+//
+// by=name-batch and by=handle-batch apply the same messages in runs of
+// cloudBatch (Engine.IngestMessages, Engine.IngestThingMessages), which
+// fetch the memory of the messages ahead while applying one: ns/op is
+// still per message.
 func BenchmarkCloudMessageShuffled(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
-		for _, by := range []string{"name", "handle"} {
+		for _, by := range []string{"name", "handle", "name-batch", "handle-batch"} {
 			b.Run("things="+strconv.Itoa(n)+"/by="+by, func(b *testing.B) {
-				benchCloudMessage(b, n, by == "handle", true)
+				switch by {
+				case "name-batch", "handle-batch":
+					benchCloudMessageBatch(b, n, by == "handle-batch")
+				default:
+					benchCloudMessage(b, n, by == "handle", true)
+				}
 			})
+		}
+	}
+}
+
+// cloudBatch is the run of messages of one call in the batch benchmarks:
+// what a broker reads from its connections, or a consumer from its queue,
+// at a time.
+const cloudBatch = 64
+
+func benchCloudMessageBatch(b *testing.B, n int, byHandle bool) {
+	ctx := context.Background()
+	t0 := benchStart.Add(time.Second)
+	e, names, msgs, handles := knownCloudFleet(b, n, t0)
+	names, msgs, handles = inArrivalOrder(shuffled(n), names, msgs, handles)
+	var (
+		batch  [cloudBatch]ruledetect.Message
+		things [cloudBatch]ruledetect.ThingMessage
+	)
+	runtime.GC()
+	const span = 298 * int64(time.Second)
+	b.ReportAllocs()
+	b.ResetTimer()
+	j, step := 0, int64(0)
+	for done := 0; done < b.N; {
+		k := min(cloudBatch, b.N-done, n-j)
+		for x := range k {
+			m := &msgs[j+x]
+			msg := ruledetect.Message{Thing: names[j+x], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+			if byHandle {
+				things[x] = ruledetect.ThingMessage{Thing: handles[j+x], Message: msg}
+			} else {
+				batch[x] = msg
+			}
+			if step += 1000; step >= span {
+				step = 0
+			}
+		}
+		var err error
+		if byHandle {
+			_, err = e.IngestThingMessages(ctx, things[:k])
+		} else {
+			_, err = e.IngestMessages(ctx, batch[:k])
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += k
+		if j += k; j == n {
+			j = 0
 		}
 	}
 }

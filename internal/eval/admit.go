@@ -3,6 +3,7 @@ package eval
 import (
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,12 +14,15 @@ import (
 type Handle struct {
 	name string
 	sh   *shard
-	ts   *Thing // guarded by sh.mu
+	// ts is the thing's state, as last found; written with sh.mu held,
+	// and atomic so that Prefetch may read it without the lock.
+	ts atomic.Pointer[Thing]
 }
 
-// Handle returns a handle on the thing named name (checked by the caller).
-func (p *Plane) Handle(name string) *Handle {
-	return &Handle{name: name, sh: p.shardOf(name)}
+// InitHandle makes h a handle on the thing named name (checked by the
+// caller). It fills h in place: a Handle holds an atomic and is not copied.
+func (p *Plane) InitHandle(h *Handle, name string) {
+	h.name, h.sh = name, p.shardOf(name)
 }
 
 // Name returns the handle's thing name.
@@ -177,8 +181,10 @@ func (sh *shard) admit(p *Plane, thing string, h *Handle, hash uint64, t int64) 
 // the dominant cost of an event in a fleet of millions. hash is the name's
 // (shardFor), or 0 when not computed. Called with sh.mu held.
 func (sh *shard) lookup(p *Plane, thing string, h *Handle, hash uint64) *Thing {
-	if h != nil && h.ts != nil && !h.ts.dropped {
-		return h.ts
+	if h != nil {
+		if ts := h.ts.Load(); ts != nil && !ts.dropped {
+			return ts
+		}
 	}
 	var ts *Thing
 	if hash != 0 {
@@ -195,7 +201,7 @@ func (sh *shard) lookup(p *Plane, thing string, h *Handle, hash uint64) *Thing {
 		ts.cfgVersion = r.stamp()
 	}
 	if h != nil {
-		h.ts = ts
+		h.ts.Store(ts)
 	}
 	return ts
 }

@@ -153,6 +153,17 @@ func (ix *thingIndex) getHashed(h uint64, name string) *Thing {
 	return nil
 }
 
+// candidate returns the first thing of the home group of hash h whose tag
+// matches, without reading any thing: almost always the thing of that
+// hash, when there is one (see PrefetchThing). The table is not empty.
+func (ix *thingIndex) candidate(h uint64) *Thing {
+	g := &ix.groups[home(h, len(ix.groups))]
+	if m := matches(g.ctrl, tagOf(h)); m != 0 {
+		return g.ts[bits.TrailingZeros64(m)>>3]
+	}
+	return nil
+}
+
 // add puts ts in the index; no thing of its name is in it.
 func (ix *thingIndex) add(ts *Thing) {
 	if ix.n >= ix.grow {

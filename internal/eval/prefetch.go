@@ -1,0 +1,66 @@
+package eval
+
+import (
+	"unsafe"
+
+	"github.com/ruledetect/ruledetect/internal/prefetch"
+)
+
+// An input in a fleet far larger than the processor's caches waits for
+// memory two or three times in turn: the index group where its name's
+// lookup starts (or the handle), then the thing's state. Each wait is a
+// random access, a few hundred cycles, and the input's lock keeps the
+// processor from starting the next input's loads early. A caller with a
+// run of inputs hides those waits by asking for the memory of the inputs
+// ahead while it applies the current one: PrefetchIndex for an input two
+// steps ahead, PrefetchThing for the one a step ahead (PrefetchAhead
+// inputs each), so that each finds its memory on its way when it is
+// applied.
+//
+// Both are hints: they change nothing, skip a shard another goroutine
+// holds rather than wait for it, and an input applied without them, or
+// after the thing changed, is applied exactly as before.
+
+// PrefetchAhead is how many inputs ahead a caller prefetches in each of
+// the two steps: enough to cover a random access with the work of the
+// inputs between (about 100 ns each), few enough that the lines asked for
+// are still in the caches when their input comes.
+const PrefetchAhead = 8
+
+// PrefetchIndex starts loading the index group where the lookup of the
+// thing named name starts.
+func (p *Plane) PrefetchIndex(name string) {
+	sh, hash := p.shardFor(name, nil)
+	if !sh.mu.TryLock() {
+		return
+	}
+	if gs := sh.things.groups; len(gs) > 0 {
+		prefetch.Line(unsafe.Pointer(&gs[home(hash, len(gs))]))
+	}
+	sh.mu.Unlock()
+}
+
+// PrefetchThing starts loading the state of the thing named name, through
+// h when it is not nil: the thing's fixed part and what its allocation
+// holds after it, its slots and its periods. By name it takes the thing
+// its index group points to, which PrefetchIndex made cheap to read.
+func (p *Plane) PrefetchThing(name string, h *Handle) {
+	var ts *Thing
+	if h != nil {
+		ts = h.ts.Load()
+	} else {
+		sh, hash := p.shardFor(name, nil)
+		if !sh.mu.TryLock() {
+			return
+		}
+		if sh.things.n > 0 {
+			// Not getHashed: it compares names, which reads the thing,
+			// the very wait this is to start early.
+			ts = sh.things.candidate(hash)
+		}
+		sh.mu.Unlock()
+	}
+	if ts != nil {
+		prefetch.Lines3(unsafe.Pointer(ts))
+	}
+}
