@@ -61,6 +61,13 @@ func (p *Plane) PrefetchThing(name string, h *Handle) {
 		sh.mu.Unlock()
 	}
 	if ts != nil {
-		prefetch.Lines3(unsafe.Pointer(ts))
+		prefetch.Span(unsafe.Pointer(ts), thingSpan)
 	}
 }
+
+// thingSpan is how much of a thing's allocation PrefetchThing fetches: the
+// fixed part and a tail of up to 232 bytes (its periods, its slots and its
+// name: a profile of about ten windowed behaviors), the whole allocation
+// for most profiles. An input reads the state from the name field on, the
+// current period of the ring, and by name the name's bytes at the end.
+const thingSpan = 320

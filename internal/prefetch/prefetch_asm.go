@@ -10,9 +10,9 @@ import "unsafe"
 //go:noescape
 func Line(p unsafe.Pointer)
 
-// Lines3 starts loading the three cache lines at p, p+64 and p+128: a
-// small object and what its allocation holds right after it. The lines
-// past p's object, if any, are only loaded, never read.
+// Span starts loading every cache line that holds a byte of [p, p+n): an
+// object and what its allocation holds after it. Lines past p's object,
+// if n reaches them, are only loaded, never read.
 //
 //go:noescape
-func Lines3(p unsafe.Pointer)
+func Span(p unsafe.Pointer, n uintptr)

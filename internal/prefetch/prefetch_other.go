@@ -8,6 +8,6 @@ import "unsafe"
 // this architecture.
 func Line(p unsafe.Pointer) {}
 
-// Lines3 starts loading the three cache lines at p, p+64 and p+128: a
+// Span starts loading every cache line that holds a byte of [p, p+n): a
 // no-op on this architecture.
-func Lines3(p unsafe.Pointer) {}
+func Span(p unsafe.Pointer, n uintptr) {}
