@@ -3,6 +3,7 @@ package ruledetect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -113,4 +114,55 @@ func TestARefusedInputAllocatesOnlyItsError(t *testing.T) {
 			t.Fatal("errors.Is")
 		}
 	}), "errors.Is")
+}
+
+// A batch of judged messages, by name or through handles, allocates
+// nothing once warm, as one message does: the prefetch of the messages
+// ahead and the batch's closures stay on the stack.
+func TestIngestBatchOfJudgedMessagesAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops values at random")
+	}
+	ctx := context.Background()
+	e, err := New()
+	require.NoError(t, err)
+	sp, err := behavior.ParseSecurityProfile([]byte(`{"securityProfileName":"cloud","behaviors":[
+		{"name":"size","metric":"aws:message-byte-size","criteria":{"comparisonOperator":"less-than","value":{"count":1000000}}},
+		{"name":"sent","metric":"aws:num-messages-sent","criteria":{"comparisonOperator":"less-than","value":{"count":1000000},"durationSeconds":300}},
+		{"name":"received","metric":"aws:num-messages-received","criteria":{"comparisonOperator":"less-than","value":{"count":1000000},"durationSeconds":300}}]}`))
+	require.NoError(t, err)
+	_, err = e.CreateSecurityProfile(ctx, *sp)
+	require.NoError(t, err)
+	require.NoError(t, e.AttachSecurityProfile(ctx, "cloud", e.Arn("all/things")))
+	const size, things = 64, 16
+	msgs := make([]Message, size)
+	tms := make([]ThingMessage, size)
+	for i := range msgs {
+		name := fmt.Sprintf("dev-%d", i*7%things)
+		h, err := e.Thing(name)
+		require.NoError(t, err)
+		msgs[i] = Message{Thing: name, Direction: Direction(1 + i%2), Topic: "dt/" + name, Bytes: 100}
+		tms[i] = ThingMessage{Thing: h, Message: msgs[i]}
+	}
+	at := reportsT0
+	step := func() {
+		for i := range msgs {
+			at = at.Add(time.Millisecond)
+			msgs[i].Time, tms[i].Message.Time = at, at.Add(size*time.Millisecond)
+		}
+		at = at.Add(size * time.Millisecond)
+		if n, err := e.IngestMessages(ctx, msgs); err != nil || n != size {
+			t.Fatal(n, err)
+		}
+		if n, err := e.IngestThingMessages(ctx, tms); err != nil || n != size {
+			t.Fatal(n, err)
+		}
+	}
+	for range 10 {
+		step()
+	}
+	before := e.Stats().Datapoints
+	assert.Zero(t, testing.AllocsPerRun(100, step))
+	assert.Greater(t, e.Stats().Datapoints, before, "the messages were judged")
+	assert.Equal(t, uint64(111*2*size), e.Stats().Inputs)
 }
