@@ -67,11 +67,15 @@ func (e *Engine) IngestThingMessages(ctx context.Context, msgs []ThingMessage) (
 		},
 		func(i int) error {
 			tm := &msgs[i]
-			if tm.Thing == nil || tm.Thing.e != e {
-				return e.reject(newError("IngestMessage", ErrInvalidRequest, tm.Message.Thing, "message %d of the batch has no handle of this engine", i))
+			if tm.Thing == nil {
+				return e.reject(newError("IngestMessage", ErrInvalidRequest, "", "message %d of the batch has no handle", i))
 			}
-			tm.Message.Thing = tm.Thing.h.Name()
-			return e.applyMessage(&tm.Thing.h, &tm.Message)
+			if tm.Thing.e != e {
+				return e.reject(newError("IngestMessage", ErrInvalidRequest, tm.Thing.h.Name(), "message %d of the batch has a handle of another engine", i))
+			}
+			m := tm.Message // the caller's batch is only read
+			m.Thing = tm.Thing.h.Name()
+			return e.applyMessage(&tm.Thing.h, &m)
 		})
 	e.waitForRoom(ctx)
 	return n, err
