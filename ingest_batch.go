@@ -28,7 +28,7 @@ func (e *Engine) IngestMessages(ctx context.Context, msgs []Message) (n int, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err = applyAhead(len(msgs),
+	n, err = applyAhead(e.plane.PrefetchPays(), len(msgs),
 		func(j int) { e.plane.PrefetchIndex(msgs[j].Thing) },
 		func(j int) { e.plane.PrefetchThing(msgs[j].Thing, nil) },
 		func(i int) error { return e.applyMessage(nil, &msgs[i]) })
@@ -54,7 +54,7 @@ func (e *Engine) IngestThingMessages(ctx context.Context, msgs []ThingMessage) (
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err = applyAhead(len(msgs),
+	n, err = applyAhead(e.plane.PrefetchPays(), len(msgs),
 		func(j int) {
 			if msgs[j].Thing != nil {
 				prefetch.Line(unsafe.Pointer(msgs[j].Thing))
@@ -91,8 +91,16 @@ func (e *Engine) IngestThingMessages(ctx context.Context, msgs []ThingMessage) (
 // that their waits overlap (a prefetch on a page the processor has not
 // mapped yet holds it up like a load), and the first group of a run waits
 // for memory about once, not once per input.
-func applyAhead(n int, first, then func(int), apply func(int) error) (int, error) {
+func applyAhead(pays bool, n int, first, then func(int), apply func(int) error) (int, error) {
 	const g = eval.PrefetchAhead
+	if !pays {
+		for i := range n {
+			if err := apply(i); err != nil {
+				return i, err
+			}
+		}
+		return n, nil
+	}
 	each := func(f func(int), from int) {
 		for j := from; j < min(from+g, n); j++ {
 			f(j)

@@ -16,8 +16,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ruledetect/ruledetect/behavior"
+	"github.com/ruledetect/ruledetect/internal/eval"
 	"github.com/ruledetect/ruledetect/violation"
 )
+
+// prefetching makes batches fetch ahead (on) or not, whatever the fleet's
+// size, for the rest of the test: these fleets are far smaller than
+// eval.PrefetchFrom, and a batch must give the same results both ways.
+func prefetching(t *testing.T, on bool) {
+	old := eval.PrefetchFrom
+	t.Cleanup(func() { eval.PrefetchFrom = old })
+	eval.PrefetchFrom = 1 << 62
+	if on {
+		eval.PrefetchFrom = 0
+	}
+}
 
 // batchEngine has profile p attached to all things: sent messages on
 // dt/+/telemetry (a TOPIC_FILTER dimension) fewer than 3 in 5 minutes,
@@ -160,8 +173,13 @@ func TestIngestMessagesBatchMatchesOneByOne(t *testing.T) {
 	}
 	require.Equal(t, map[string]bool{"sent": true, "received": true, "size": true, "ip": true}, seen, "every behavior alarms")
 
-	for _, size := range []int{1, 7, 8, 9, 64, len(msgs)} {
-		t.Run(fmt.Sprintf("by name, batches of %d", size), func(t *testing.T) {
+	for _, c := range []struct {
+		size     int
+		prefetch bool
+	}{{1, true}, {7, true}, {8, true}, {9, true}, {64, true}, {len(msgs), true}, {9, false}, {64, false}} {
+		size := c.size
+		t.Run(fmt.Sprintf("by name, batches of %d, prefetch %v", size, c.prefetch), func(t *testing.T) {
+			prefetching(t, c.prefetch)
 			e := batchEngine(t)
 			batch := append([]Message(nil), msgs...)
 			for at := 0; at < len(batch); at += size {
@@ -175,7 +193,8 @@ func TestIngestMessagesBatchMatchesOneByOne(t *testing.T) {
 			assert.Equal(t, want, allEvents(t, e))
 			assert.Equal(t, wantStats, e.Stats())
 		})
-		t.Run(fmt.Sprintf("by handle, batches of %d", size), func(t *testing.T) {
+		t.Run(fmt.Sprintf("by handle, batches of %d, prefetch %v", size, c.prefetch), func(t *testing.T) {
+			prefetching(t, c.prefetch)
 			e := batchEngine(t)
 			batch := thingMessages(msgs, handlesOf(t, e, msgs))
 			for at := 0; at < len(batch); at += size {
@@ -197,6 +216,7 @@ func TestIngestMessagesBatchMatchesOneByOne(t *testing.T) {
 // counted as IngestMessage counts it. Calling again with the rest, as a
 // caller that skips a refused message does, ends as one by one.
 func TestIngestMessagesBatchStopsAtTheRefusedMessage(t *testing.T) {
+	prefetching(t, true)
 	ctx := context.Background()
 	stream := batchStream(2)[:160]
 	// first is the index of the first message of the second period: from
@@ -386,6 +406,7 @@ func TestIngestMessagesBatchContextAndEmpty(t *testing.T) {
 // goroutine skips a late message and goes on with the rest, and the
 // engine's counters add up to the goroutines'.
 func TestIngestMessagesBatchConcurrent(t *testing.T) {
+	prefetching(t, true)
 	ctx := context.Background()
 	e := batchEngine(t)
 	const workers, periods, things, perPeriod = 4, 6, 16, 150
@@ -460,6 +481,7 @@ func TestIngestMessagesBatchConcurrent(t *testing.T) {
 // 48 h invalidation horizon) give exactly the events of the same messages
 // by name, one at a time or in a batch.
 func TestIngestThingMessagesBatchAfterStateDropped(t *testing.T) {
+	prefetching(t, true)
 	ctx := context.Background()
 	newEngine := func() *Engine {
 		e, err := New()

@@ -152,7 +152,7 @@ func BenchmarkCloudMessage(b *testing.B) {
 // fetch the memory of the messages ahead while applying one: ns/op is
 // still per message.
 func BenchmarkCloudMessageShuffled(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
 		for _, by := range []string{"name", "handle", "name-batch", "handle-batch"} {
 			b.Run("things="+strconv.Itoa(n)+"/by="+by, func(b *testing.B) {
 				switch by {

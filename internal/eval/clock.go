@@ -47,7 +47,22 @@ func (p *Plane) periodOf(t int64) int64 {
 
 // ClosedBoundary returns the newest evaluation period boundary closed, and
 // false before the first input or Advance.
+//
+// A boundary counts once its close is done, every event it produces
+// logged. While no close is under way that is the closed mark, read
+// without mu: a replay asks after every record. The reads are ordered so
+// that the mark cannot be one of a close still running: a close sets
+// closing before it moves the mark and clears it only when done, so a
+// mark read before closing is seen clear was either moved by a finished
+// close or not moved yet (started is read first for the same reason:
+// start sets the mark before it). Otherwise it waits for the close, as
+// every caller of mu does.
 func (p *Plane) ClosedBoundary() (time.Time, bool) {
+	if p.started.Load() {
+		if m := p.closed.Load(); !p.closing.Load() {
+			return time.Unix(0, m*int64(p.opts.Period)).UTC(), true
+		}
+	}
 	p.mu.Lock()
 	defer p.unlock()
 	if !p.started.Load() {
