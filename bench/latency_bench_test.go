@@ -3,6 +3,10 @@ package bench
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
+
+	"github.com/ruledetect/ruledetect/internal/eval"
+	"github.com/ruledetect/ruledetect/internal/prefetch"
 )
 
 // BenchmarkRandomAccess is the machine's anchor for the shuffled
@@ -29,5 +33,52 @@ func BenchmarkRandomAccess(b *testing.B) {
 	}
 	if j < 0 {
 		b.Fatal("unreachable: keeps the chase")
+	}
+}
+
+// BenchmarkRandomAccessInGroups is the floor of a run of random-order
+// messages (Engine.IngestThingMessages): per op, two random lines of 256 MB
+// in turn, the second's address read from the first (a handle, then the
+// state it points to), fetched ahead in groups of eval.PrefetchAhead as a
+// run fetches them, with no work besides. The difference between a run's
+// ns per message and this is the messages' own work; between this and
+// two RandomAccess, what overlapping the fetches saves on the machine.
+func BenchmarkRandomAccessInGroups(b *testing.B) {
+	const n = 1 << 25 // 32 Mi uint64: 256 MB
+	const g = eval.PrefetchAhead
+	next := make([]uint64, n)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range next {
+		next[i] = uint64(r.IntN(n))
+	}
+	firsts := make([]uint64, 1<<20) // the ops' first lines, in arrival order
+	for i := range firsts {
+		firsts[i] = uint64(r.IntN(n))
+	}
+	at := func(i uint64) unsafe.Pointer { return unsafe.Pointer(&next[i]) }
+	var sum uint64
+	b.ResetTimer()
+	for done := 0; done < b.N; done += len(firsts) {
+		ops := firsts[:min(len(firsts), b.N-done)]
+		for j := range min(2*g, len(ops)) {
+			prefetch.Line(at(ops[j]))
+		}
+		for j := range min(g, len(ops)) {
+			prefetch.Line(at(next[ops[j]]))
+		}
+		for start := 0; start < len(ops); start += g {
+			for j := start + 2*g; j < min(start+3*g, len(ops)); j++ {
+				prefetch.Line(at(ops[j]))
+			}
+			for j := start + g; j < min(start+2*g, len(ops)); j++ {
+				prefetch.Line(at(next[ops[j]]))
+			}
+			for i := start; i < min(start+g, len(ops)); i++ {
+				sum += next[next[ops[i]]]
+			}
+		}
+	}
+	if sum == 1 {
+		b.Log(sum) // keeps the loads
 	}
 }

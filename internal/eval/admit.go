@@ -15,7 +15,7 @@ type Handle struct {
 	name string
 	sh   *shard
 	// ts is the thing's state, as last found; written with sh.mu held,
-	// and atomic so that Prefetch may read it without the lock.
+	// and atomic so that PrefetchThing may read it without the lock.
 	ts atomic.Pointer[Thing]
 }
 

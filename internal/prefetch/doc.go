@@ -2,15 +2,16 @@
 // input will read soon, so that the loads of a run of inputs overlap
 // instead of following one another.
 //
-// Go has no prefetch intrinsic for user code. A plain load would do the
-// same only if nothing ordered it: an input takes a lock, a full barrier
-// on amd64 that a later load cannot pass, so the next input's loads never
-// start before this one's lock. A prefetch instruction is not ordered by
-// barriers, cannot fault, and reads nothing the program sees, so it may
-// name memory that another goroutine is writing or that was freed: it is
-// a hint, never a read, and the race detector rightly ignores it.
+// Go has no prefetch intrinsic for user code, and a plain load will not
+// do: the memory ahead is a thing's state that other goroutines write
+// under its shard's lock, so reading it without the lock is a data race,
+// and a load holds up its goroutine's later work until its data comes. A
+// prefetch instruction cannot fault and reads nothing the program sees,
+// so it may name memory that another goroutine is writing or that no
+// object holds any more: it is a hint, never a read, and the race
+// detector rightly ignores it.
 //
-// On amd64 and arm64 the functions are one or three instructions in
-// assembly (a call of a few nanoseconds: assembly is never inlined);
-// elsewhere they do nothing.
+// On amd64 and arm64 the functions are a few instructions in assembly (a
+// call of a few nanoseconds: assembly is never inlined); elsewhere they do
+// nothing.
 package prefetch
