@@ -123,6 +123,7 @@ func TestIngestBatchOfJudgedMessagesAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's sync.Pool drops values at random")
 	}
+	prefetching(t, true) // as in a fleet of millions
 	ctx := context.Background()
 	e, err := New()
 	require.NoError(t, err)
