@@ -51,5 +51,10 @@ func (e *DecodeError) Error() string {
 	return s
 }
 
-// Unwrap returns the error's kind and ErrMalformed.
-func (e *DecodeError) Unwrap() []error { return []error{e.Kind, ErrMalformed} }
+// Is reports whether target is ErrMalformed, which every decoding error
+// matches; the kind is matched through Unwrap. Neither allocates, where a
+// list of both ([]error) was made on every errors.Is.
+func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
+
+// Unwrap returns the error's kind.
+func (e *DecodeError) Unwrap() error { return e.Kind }

@@ -44,14 +44,14 @@ func (e *Error) Error() string {
 	return "violation: " + e.Op + ": " + e.Message
 }
 
-// Unwrap returns the kind and, when set, the cause, so errors.Is matches
-// both (for example ErrInvalidToken and pagetoken.ErrInvalidToken).
-func (e *Error) Unwrap() []error {
-	if e.Cause != nil {
-		return []error{e.Kind, e.Cause}
-	}
-	return []error{e.Kind}
-}
+// Is reports whether target is the error's kind (or what the kind wraps),
+// so that errors.Is matches ErrInvalidToken, say; the cause is matched
+// through Unwrap (pagetoken.ErrInvalidToken). Neither allocates, where a
+// list of both ([]error) was made on every errors.Is.
+func (e *Error) Is(target error) bool { return e.Kind != nil && errors.Is(e.Kind, target) }
+
+// Unwrap returns the cause, nil when there is none.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // constraintError reports a member that fails a model constraint, in the
 // words the service's request validation uses.
