@@ -28,7 +28,7 @@ func (e *Engine) IngestMessages(ctx context.Context, msgs []Message) (n int, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err = applyAhead(e.plane.PrefetchPays(), len(msgs),
+	n, err = eval.ApplyAhead(e.plane.PrefetchPays(), len(msgs),
 		func(j int) { e.plane.PrefetchIndex(msgs[j].Thing) },
 		func(j int) { e.plane.PrefetchThing(msgs[j].Thing, nil) },
 		func(i int) error { return e.applyMessage(nil, &msgs[i]) })
@@ -54,7 +54,7 @@ func (e *Engine) IngestThingMessages(ctx context.Context, msgs []ThingMessage) (
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	n, err = applyAhead(e.plane.PrefetchPays(), len(msgs),
+	n, err = eval.ApplyAhead(e.plane.PrefetchPays(), len(msgs),
 		func(j int) {
 			if msgs[j].Thing != nil {
 				prefetch.Line(unsafe.Pointer(msgs[j].Thing))
@@ -79,44 +79,4 @@ func (e *Engine) IngestThingMessages(ctx context.Context, msgs []ThingMessage) (
 		})
 	e.waitForRoom(ctx)
 	return n, err
-}
-
-// applyAhead applies inputs 0..n-1 in order (apply) and stops at the
-// first error, returning the number applied. Meanwhile it fetches the
-// memory of the inputs ahead in two steps (see eval.PrefetchIndex): first
-// (the index group, or the handle), then (the thing's state, found
-// through what first fetched). It does so a group of PrefetchAhead inputs
-// at a time, first for the group two ahead of the one it applies, then
-// for the next one: the fetches of a group are asked for back to back, so
-// that their waits overlap (a prefetch on a page the processor has not
-// mapped yet holds it up like a load), and the first group of a run waits
-// for memory about once, not once per input.
-func applyAhead(pays bool, n int, first, then func(int), apply func(int) error) (int, error) {
-	const g = eval.PrefetchAhead
-	if !pays {
-		for i := range n {
-			if err := apply(i); err != nil {
-				return i, err
-			}
-		}
-		return n, nil
-	}
-	each := func(f func(int), from int) {
-		for j := from; j < min(from+g, n); j++ {
-			f(j)
-		}
-	}
-	each(first, 0)
-	each(first, g)
-	each(then, 0)
-	for at := 0; at < n; at += g {
-		each(first, at+2*g)
-		each(then, at+g)
-		for i := at; i < min(at+g, n); i++ {
-			if err := apply(i); err != nil {
-				return i, err
-			}
-		}
-	}
-	return n, nil
 }

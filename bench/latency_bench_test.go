@@ -39,13 +39,12 @@ func BenchmarkRandomAccess(b *testing.B) {
 // BenchmarkRandomAccessInGroups is the floor of a run of random-order
 // messages (Engine.IngestThingMessages): per op, two random lines of 256 MB
 // in turn, the second's address read from the first (a handle, then the
-// state it points to), fetched ahead in groups of eval.PrefetchAhead as a
-// run fetches them, with no work besides. The difference between a run's
+// state it points to), fetched ahead by the schedule a run uses
+// (eval.ApplyAhead), with no work besides. The difference between a run's
 // ns per message and this is the messages' own work; between this and
 // two RandomAccess, what overlapping the fetches saves on the machine.
 func BenchmarkRandomAccessInGroups(b *testing.B) {
 	const n = 1 << 25 // 32 Mi uint64: 256 MB
-	const g = eval.PrefetchAhead
 	next := make([]uint64, n)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range next {
@@ -60,23 +59,13 @@ func BenchmarkRandomAccessInGroups(b *testing.B) {
 	b.ResetTimer()
 	for done := 0; done < b.N; done += len(firsts) {
 		ops := firsts[:min(len(firsts), b.N-done)]
-		for j := range min(2*g, len(ops)) {
-			prefetch.Line(at(ops[j]))
-		}
-		for j := range min(g, len(ops)) {
-			prefetch.Line(at(next[ops[j]]))
-		}
-		for start := 0; start < len(ops); start += g {
-			for j := start + 2*g; j < min(start+3*g, len(ops)); j++ {
-				prefetch.Line(at(ops[j]))
-			}
-			for j := start + g; j < min(start+2*g, len(ops)); j++ {
-				prefetch.Line(at(next[ops[j]]))
-			}
-			for i := start; i < min(start+g, len(ops)); i++ {
+		eval.ApplyAhead(true, len(ops),
+			func(j int) { prefetch.Line(at(ops[j])) },
+			func(j int) { prefetch.Line(at(next[ops[j]])) },
+			func(i int) error {
 				sum += next[next[ops[i]]]
-			}
-		}
+				return nil
+			})
 	}
 	if sum == 1 {
 		b.Log(sum) // keeps the loads

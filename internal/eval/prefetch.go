@@ -46,8 +46,8 @@ func (p *Plane) PrefetchIndex(name string) {
 	if !sh.mu.TryLock() {
 		return
 	}
-	if gs := sh.things.groups; len(gs) > 0 {
-		prefetch.Line(unsafe.Pointer(&gs[home(hash, len(gs))]))
+	if g := sh.things.homeGroup(hash); g != nil {
+		prefetch.Line(unsafe.Pointer(g))
 	}
 	sh.mu.Unlock()
 }
@@ -65,16 +65,55 @@ func (p *Plane) PrefetchThing(name string, h *Handle) {
 		if !sh.mu.TryLock() {
 			return
 		}
-		if sh.things.n > 0 {
-			// Not getHashed: it compares names, which reads the thing,
-			// the very wait this is to start early.
-			ts = sh.things.candidate(hash)
-		}
+		// Not getHashed: it compares names, which reads the thing, the
+		// very wait this is to start early.
+		ts = sh.things.candidate(hash)
 		sh.mu.Unlock()
 	}
 	if ts != nil {
 		prefetch.Span(unsafe.Pointer(ts), thingSpan)
 	}
+}
+
+// ApplyAhead applies inputs 0..n-1 in order (apply) and stops at the
+// first error, returning the number applied. When pays (PrefetchPays),
+// it meanwhile fetches the memory of the inputs ahead in the two steps
+// above: first (the index group, or the handle: PrefetchIndex), then (the
+// thing's state, found through what first fetched: PrefetchThing). It
+// does so a group of PrefetchAhead inputs at a time, first for the group
+// two ahead of the one it applies, then for the next one: the fetches of
+// a group are asked for back to back, so that their waits overlap (a
+// prefetch on a page the processor has not mapped yet holds it up like a
+// load), and the first group of a run waits for memory about once, not
+// once per input.
+func ApplyAhead(pays bool, n int, first, then func(int), apply func(int) error) (int, error) {
+	const g = PrefetchAhead
+	if !pays {
+		for i := range n {
+			if err := apply(i); err != nil {
+				return i, err
+			}
+		}
+		return n, nil
+	}
+	each := func(f func(int), from int) {
+		for j := from; j < min(from+g, n); j++ {
+			f(j)
+		}
+	}
+	each(first, 0)
+	each(first, g)
+	each(then, 0)
+	for at := 0; at < n; at += g {
+		each(first, at+2*g)
+		each(then, at+g)
+		for i := at; i < min(at+g, n); i++ {
+			if err := apply(i); err != nil {
+				return i, err
+			}
+		}
+	}
+	return n, nil
 }
 
 // thingSpan is how much of a thing's allocation PrefetchThing fetches: the

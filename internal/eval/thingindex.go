@@ -153,11 +153,23 @@ func (ix *thingIndex) getHashed(h uint64, name string) *Thing {
 	return nil
 }
 
+// homeGroup returns the group where the lookup of hash h starts, nil
+// while the index has no table.
+func (ix *thingIndex) homeGroup(h uint64) *thingGroup {
+	if len(ix.groups) == 0 {
+		return nil
+	}
+	return &ix.groups[home(h, len(ix.groups))]
+}
+
 // candidate returns the first thing of the home group of hash h whose tag
 // matches, without reading any thing: almost always the thing of that
-// hash, when there is one (see PrefetchThing). The table is not empty.
+// hash, when there is one (see PrefetchThing).
 func (ix *thingIndex) candidate(h uint64) *Thing {
-	g := &ix.groups[home(h, len(ix.groups))]
+	g := ix.homeGroup(h)
+	if g == nil {
+		return nil
+	}
 	if m := matches(g.ctrl, tagOf(h)); m != 0 {
 		return g.ts[bits.TrailingZeros64(m)>>3]
 	}
