@@ -101,6 +101,11 @@ type cloudMessage struct {
 	bytes int64
 }
 
+// of returns m as the message thing sent or received at t.
+func (m *cloudMessage) of(thing string, t time.Time) ruledetect.Message {
+	return ruledetect.Message{Thing: thing, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+}
+
 func cloudMessagesFor(names []string) []cloudMessage {
 	ms := make([]cloudMessage, len(names))
 	for i, n := range names {
@@ -189,7 +194,7 @@ func benchCloudMessageBatch(b *testing.B, n int, byHandle bool) {
 		k := min(cloudBatch, b.N-done, n-j)
 		for x := range k {
 			m := &msgs[j+x]
-			msg := ruledetect.Message{Thing: names[j+x], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+			msg := m.of(names[j+x], t0.Add(time.Duration(step)))
 			if byHandle {
 				things[x] = ruledetect.ThingMessage{Thing: handles[j+x], Message: msg}
 			} else {
@@ -234,7 +239,7 @@ func benchCloudMessage(b *testing.B, n int, byHandle, shuffle bool) {
 	for b.Loop() {
 		i := order[j]
 		m := &msgs[i]
-		msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(step)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+		msg := m.of(names[i], t0.Add(time.Duration(step)))
 		var err error
 		if byHandle {
 			err = handles[i].IngestMessage(ctx, msg)
@@ -269,7 +274,7 @@ func knownCloudFleet(b *testing.B, n int, t time.Time) (*ruledetect.Engine, []st
 		}
 		handles[i] = h
 		m := msgs[i]
-		if err := h.IngestMessage(context.Background(), ruledetect.Message{Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+		if err := h.IngestMessage(context.Background(), m.of("", t)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -313,7 +318,7 @@ func BenchmarkClosePeriod(b *testing.B) {
 	feed := func() {
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, m.of(name, t)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -350,7 +355,7 @@ func BenchmarkMemory(b *testing.B) {
 		e := newEngine(b, cloudDims(), nil, cloudProfile())
 		for i, name := range names {
 			m := msgs[i]
-			if err := e.IngestMessage(ctx, ruledetect.Message{Thing: name, Time: t, Direction: m.dir, Topic: m.topic, Bytes: m.bytes}); err != nil {
+			if err := e.IngestMessage(ctx, m.of(name, t)); err != nil {
 				b.Fatal(err)
 			}
 		}

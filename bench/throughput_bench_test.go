@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/ruledetect/ruledetect"
 )
 
 // BenchmarkCloudMessageThroughput is BenchmarkCloudMessage from every
@@ -50,7 +48,7 @@ func benchCloudThroughput(b *testing.B, n int, byHandle bool) {
 			}
 			i := order[j%int64(n)]
 			m := &msgs[i]
-			msg := ruledetect.Message{Thing: names[i], Time: t0.Add(time.Duration(j * 1000 % span)), Direction: m.dir, Topic: m.topic, Bytes: m.bytes}
+			msg := m.of(names[i], t0.Add(time.Duration(j*1000%span)))
 			var err error
 			if byHandle {
 				err = handles[i].IngestMessage(ctx, msg)
