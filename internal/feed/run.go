@@ -65,7 +65,6 @@ type item struct {
 	refused    error // Apply's refusal of a record the engine never sees
 	rec        replay.Record
 	rep        ruledetect.PreparedReport
-	out        Outcome // what apply visits; kept here so that visiting allocates nothing
 }
 
 // prepare parses the item's line and decodes a report's payload.
@@ -111,8 +110,7 @@ func (it *item) fail(err error) {
 // apply applies a prepared item and visits the outcome.
 // ctx is passed to the engine's calls, which it must not cancel (Run stops
 // between batches).
-func (it *item) apply(ctx context.Context, e *ruledetect.Engine, visit func(*Outcome) error) error {
-	o := &it.out
+func (it *item) apply(ctx context.Context, e *ruledetect.Engine, o *Outcome, visit func(*Outcome) error) error {
 	*o = Outcome{Line: it.line, Err: it.err}
 	if it.err == nil {
 		o.Record = &it.rec
@@ -143,6 +141,7 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 	var (
 		p   replay.Parser
 		it  item
+		out Outcome
 		buf []byte
 		err error
 	)
@@ -163,7 +162,7 @@ func runInline(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, visi
 		}
 		it.line, it.err = r.Line(), lineErr
 		it.prepare(e, &p, buf)
-		if err := it.apply(applyCtx, e, visit); err != nil {
+		if err := it.apply(applyCtx, e, &out, visit); err != nil {
 			return err
 		}
 	}
@@ -212,6 +211,7 @@ func (b *batch) fill(r *replay.Reader) {
 // returns.
 func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, workers int, visit func(*Outcome) error) error {
 	applyCtx := context.WithoutCancel(ctx) // ctx stops the run between batches, not a record half way
+	var out Outcome                        // what apply visits, on this goroutine's side of the batches
 	n := 2*workers + 2
 	free := make(chan *batch, n)
 	for range n {
@@ -264,7 +264,7 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 			return ctx.Err()
 		}
 		for k := range b.items[:b.n] {
-			if err := b.items[k].apply(applyCtx, e, visit); err != nil {
+			if err := b.items[k].apply(applyCtx, e, &out, visit); err != nil {
 				return err
 			}
 		}
