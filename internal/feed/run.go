@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/ruledetect/ruledetect"
 	"github.com/ruledetect/ruledetect/internal/replay"
@@ -47,7 +48,8 @@ const (
 //
 // With workers > 1, lines are parsed and their reports decoded on that many
 // goroutines (with ruledetect's PrepareReport, which changes nothing in the
-// engine), in batches, while the calling goroutine reads ahead and applies.
+// engine), in batches that those goroutines read in turn, while the calling
+// goroutine applies the batches in order.
 // With workers ≤ 1 everything happens on the calling goroutine.
 func Run(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, workers int, visit func(*Outcome) error) error {
 	if workers <= 1 {
@@ -200,15 +202,16 @@ func (b *batch) fill(r *replay.Reader) {
 	}
 }
 
-// runPipelined runs three stages: one goroutine reads batches of lines,
-// workers parse and decode them, and the calling goroutine applies them in
-// the order they were read. A fixed set of batches circulates, which bounds
-// the memory and makes the steady state allocation-free.
+// runPipelined runs two stages: workers each read a batch of lines, in
+// turn, and parse and decode it, and the calling goroutine applies the
+// batches in the order they were read. A worker parses the lines it has
+// just copied, in its own core's cache, rather than lines another
+// goroutine copied on another core. A fixed set of batches circulates,
+// which bounds the memory and makes the steady state allocation-free.
 //
-// On a stop (visit's error, ctx) it returns at once: the reading goroutine
-// may be waiting for input that has not come (a live feed), and it and the
-// workers, which touch nothing but their batches and r, end when that read
-// returns.
+// On a stop (visit's error, ctx) it returns at once: a worker may be
+// waiting for input that has not come (a live feed), and the workers,
+// which touch nothing but their batches and r, end when that read returns.
 func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, workers int, visit func(*Outcome) error) error {
 	applyCtx := context.WithoutCancel(ctx) // ctx stops the run between batches, not a record half way
 	var out Outcome                        // what apply visits, on this goroutine's side of the batches
@@ -217,32 +220,32 @@ func runPipelined(ctx context.Context, e *ruledetect.Engine, r *replay.Reader, w
 	for range n {
 		free <- &batch{done: make(chan struct{}, 1)}
 	}
-	work := make(chan *batch, n)
 	order := make(chan *batch, n)
 	quit := make(chan struct{})
 	defer close(quit)
-	go func() { // reads
-		defer close(work)
-		defer close(order)
-		for {
-			var b *batch
-			select {
-			case b = <-free:
-			case <-quit:
-				return
-			}
-			b.fill(r)
-			work <- b // never blocks: at most n batches exist
-			order <- b
-			if b.end != nil {
-				return
-			}
-		}
-	}()
+	var (
+		reading sync.Mutex // held while a worker reads r and queues its batch in order
+		ended   bool       // a batch held the input's end: nothing more to read
+	)
 	for range workers {
 		go func() {
 			var p replay.Parser
-			for b := range work {
+			for {
+				var b *batch
+				select {
+				case b = <-free:
+				case <-quit:
+					return
+				}
+				reading.Lock()
+				if ended {
+					reading.Unlock()
+					return
+				}
+				b.fill(r)
+				order <- b // never blocks: at most n batches exist
+				ended = b.end != nil
+				reading.Unlock()
 				for i := range b.items[:b.n] {
 					it := &b.items[i]
 					it.prepare(e, &p, b.buf[it.start:it.end])
