@@ -111,6 +111,14 @@ func TestMatchAgreesWithReference(t *testing.T) {
 			if got := walk.Match(topic, cid); got != want {
 				t.Fatalf("trie walk: Match(%q, %q) = %v, reference says %v\nfilters: %q", topic, cid, got, want, filters)
 			}
+			if ValidateTopic(topic) == nil {
+				if got := m.MatchValid(topic, cid); got != want {
+					t.Fatalf("MatchValid(%q, %q) = %v, reference says %v\nfilters: %q", topic, cid, got, want, filters)
+				}
+				if got := walk.MatchValid(topic, cid); got != want {
+					t.Fatalf("trie walk: MatchValid(%q, %q) = %v, reference says %v\nfilters: %q", topic, cid, got, want, filters)
+				}
+			}
 		}
 	}
 	// Guard the test's own usefulness: both modes ran and answers were mixed.

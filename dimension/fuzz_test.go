@@ -90,6 +90,9 @@ func FuzzMatch(f *testing.F) {
 			if got := m.Match(topic, clientID); got != want {
 				t.Fatalf("Match(%q, %q) = %v, reference says %v; filters %q", topic, clientID, got, want, valid)
 			}
+			if ValidateTopic(topic) == nil && m.MatchValid(topic, clientID) != want {
+				t.Fatalf("MatchValid(%q, %q) = %v, reference says %v; filters %q", topic, clientID, !want, want, valid)
+			}
 			if m.Passes(NotIn, topic, clientID) == want {
 				t.Fatalf("Passes(NotIn, %q, %q) is not the negation of Match", topic, clientID)
 			}

@@ -107,3 +107,15 @@ func (m *Matcher) Match(topic, clientID string) bool {
 	}
 	return false
 }
+
+// MatchValid is Match for a topic that [ValidateTopic] accepted, which it
+// does not check again: an engine checks an input's topic once, when it
+// takes the input, and then matches it against the dimension of every
+// behavior of the thing's profiles. For a topic ValidateTopic rejects, the
+// answer is unspecified.
+func (m *Matcher) MatchValid(topic, clientID string) bool {
+	if m != nil && m.mode == modeTrie {
+		return m.run(topic, clientID) // Match without validTopic
+	}
+	return m.Match(topic, clientID) // which checks nothing more in exact mode
+}

@@ -134,3 +134,26 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 
 // noAutomaton is a budget that leaves every state to the trie walk.
 func noAutomaton(int) int { return -1 }
+
+// TestMatchValidIsMatchForValidTopics checks MatchValid, which skips the
+// topic's check, against Match on valid topics of both matchers (exact
+// filters only, and with wildcards), hits and misses, and that it does not
+// allocate; a nil Matcher matches nothing.
+func TestMatchValidIsMatchForValidTopics(t *testing.T) {
+	sets := [][]string{
+		{"dt/cam-1/telemetry", "cmd/cam-1/reboot"},       // exact
+		{"dt/+/telemetry", "cmd/#", "a/${iot:ClientId}"}, // wildcards
+	}
+	topics := []string{"dt/cam-1/telemetry", "dt/cam-2/telemetry", "cmd/cam-1/reboot", "cmd", "a/cid", "a/other", "x", "$SYS/x"}
+	for _, filters := range sets {
+		m, err := Compile(filters)
+		require.NoError(t, err)
+		for _, topic := range topics {
+			require.NoError(t, ValidateTopic(topic))
+			assert.Equal(t, m.Match(topic, "cid"), m.MatchValid(topic, "cid"), "filters %q, topic %q", filters, topic)
+			assert.Zero(t, testing.AllocsPerRun(20, func() { m.MatchValid(topic, "cid") }))
+		}
+	}
+	var none *Matcher
+	assert.False(t, none.MatchValid("a", ""))
+}

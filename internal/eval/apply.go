@@ -13,8 +13,9 @@ import (
 // thing that take its kind of input (Coverage.byInput); feed, beside the
 // windows, says what each behavior's aggregation does with the value.
 
-// Message applies a message thing sent (sent) or received at t, on topic,
-// of bytes bytes, from src when known. h, when not nil, is thing's handle.
+// Message applies a message thing sent (sent) or received at t, on topic
+// (which dimension.ValidateTopic accepted), of bytes bytes, from src when
+// known. h, when not nil, is thing's handle.
 func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic string, bytes int64, src netip.Addr) error {
 	in := inMessageReceived
 	if sent {
@@ -29,7 +30,8 @@ func (p *Plane) Message(h *Handle, thing string, t time.Time, sent bool, topic s
 	return nil
 }
 
-// AuthFailure applies an authorization failure of thing at t on topic.
+// AuthFailure applies an authorization failure of thing at t on topic
+// (which dimension.ValidateTopic accepted).
 func (p *Plane) AuthFailure(h *Handle, thing string, t time.Time, topic string) error {
 	var a admitted
 	if err := p.enter(&a, thing, h, t); err != nil {
@@ -83,7 +85,7 @@ func (d *dimMemo) passes(cb *Behavior, topic, client string) bool {
 	if j < d.n {
 		match = d.match[j]
 	} else {
-		match = cb.dim.Match(topic, client)
+		match = cb.dim.MatchValid(topic, client) // the caller checked the topic
 		if d.n < len(d.matcher) {
 			d.matcher[d.n], d.match[d.n] = cb.dim, match
 			d.n++
