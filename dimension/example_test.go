@@ -60,3 +60,22 @@ func ExampleValidateTopic() {
 	// <nil>
 	// dimension: invalid topic name "factory/+/telemetry" at offset 8: contains wildcard '+'
 }
+
+func ExampleMatcher_MatchValid() {
+	m, err := dimension.Compile([]string{"dt/${iot:ClientId}/telemetry", "cmd/#"})
+	if err != nil {
+		panic(err)
+	}
+	// Check each input's topic once, then match it against every dimension.
+	for _, topic := range []string{"dt/cam-7/telemetry", "cmd/reboot", "dt/+/telemetry"} {
+		if err := dimension.ValidateTopic(topic); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(topic, m.MatchValid(topic, "cam-7"))
+	}
+	// Output:
+	// dt/cam-7/telemetry true
+	// cmd/reboot true
+	// dimension: invalid topic name "dt/+/telemetry" at offset 3: contains wildcard '+'
+}
