@@ -13,11 +13,18 @@ import (
 // follows every '+' branch. That is what keeps a miss cheap on sets that mix
 // literal and '+' levels (matching.md §3's generated sets).
 //
+// A level that is exactly ${iot:ClientId} is a transition taken when the
+// level equals the client id: a state whose nodes have such children has a
+// second set of transitions (its client view), those of the same nodes with
+// the children added, which a level equal to the client id follows instead,
+// so the commonest use of the variable ("dt/${iot:ClientId}/telemetry") costs
+// one string compare.
+//
 // Two things the construction leaves to the trie walk (see walk.go), by
-// marking a state "handoff": states whose nodes have ${iot:ClientId} children,
-// whose next state depends on the client id, and states beyond a size budget,
-// which bounds Compile's time and memory on sets built to blow up (each '+'
-// can double the number of states).
+// marking a state "handoff": states whose nodes have other ${iot:ClientId}
+// children (a level with more than the variable, "cam-${iot:ClientId}"),
+// and states beyond a size budget, which bounds Compile's time and memory on
+// sets built to blow up (each '+' can double the number of states).
 
 // dstate is an automaton state.
 type dstate struct {
@@ -26,6 +33,7 @@ type dstate struct {
 	other   int32 // next state for a level with no transition; 0 is dead
 	setOff  int32 // the state's trie nodes in Matcher.sets (handoff states only)
 	setN    int32
+	client  int32 // the state's client view (dClient states only)
 	flags   uint8
 }
 
@@ -35,6 +43,7 @@ const (
 	dEnd                       // a filter ends here: matches when the topic ends here
 	dBig                       // transitions are in Matcher.dtable, not Matcher.dedges
 	dHandoff                   // continue with the trie walk from the state's nodes
+	dClient                    // a level equal to the client id takes the transitions of client
 )
 
 // Reserved states.
@@ -153,11 +162,16 @@ func (a *automatonBuilder) state(set []int32) int32 {
 func (a *automatonBuilder) expand(s int32, overBudget bool) {
 	set := a.sets[s]
 	flags := a.m.states[s].flags // dEnd, from state
-	var plus []int32
+	var plus, clientKids []int32
 	handoff := overBudget
 	for _, x := range set {
-		t := &a.tn[max(x, 0)]
-		handoff = handoff || len(t.patKeys) > 0
+		t := &a.tn[max(x, 0)] // a '$' topic's first level may be the client id too
+		for _, k := range t.patKeys {
+			if k != ClientIDVariable {
+				handoff = true
+			}
+			clientKids = append(clientKids, t.pat[k])
+		}
 		if x != dollarRoot && t.plus != 0 {
 			plus = append(plus, t.plus)
 		}
@@ -184,17 +198,36 @@ func (a *automatonBuilder) expand(s int32, overBudget bool) {
 			next[k] = append(next[k], t.lit[k])
 		}
 	}
+	a.transitions(s, flags, labels, next, plus)
+	if len(clientKids) > 0 {
+		// The client view: a state of its own, reached only through s.
+		view := int32(len(a.m.states))
+		a.m.states = append(a.m.states, dstate{})
+		a.sets = append(a.sets, nil)
+		a.transitions(view, flags, labels, next, append(plus, clientKids...))
+		st := &a.m.states[s]
+		st.flags |= dClient
+		st.client = view
+	}
+}
+
+// transitions sets the transitions of state s: for each label, to the state
+// of the nodes next[label] and more, and for any other level, to the state
+// of more.
+func (a *automatonBuilder) transitions(s int32, flags uint8, labels []string, next map[string][]int32, more []int32) {
 	children := make([]int32, len(labels))
 	for i, k := range labels {
-		to := append(next[k], plus...)
+		to := append(slices.Clone(next[k]), more...)
 		slices.Sort(to)
 		children[i] = a.state(slices.Compact(to))
 	}
-	other := a.state(plus)
+	other := slices.Clone(more)
+	slices.Sort(other)
 	a.used += len(labels)
 
+	otherState := a.state(slices.Compact(other))
 	st := &a.m.states[s] // after a.state, which may grow states
-	st.flags, st.other, st.edgeN = flags, other, int32(len(labels))
+	st.flags, st.other, st.edgeN = flags, otherState, int32(len(labels))
 	if len(labels) > stateFanout {
 		st.flags |= dBig
 		for i, k := range labels {
@@ -238,6 +271,10 @@ func (m *Matcher) run(topic, clientID string) bool {
 			end, pre = nextLevel(topic, pos)
 		}
 		level := topic[pos:end]
+		if st.flags&dClient != 0 && level == clientID {
+			s = st.client
+			st = &m.states[s]
+		}
 		next := st.other
 		if st.flags&dBig != 0 {
 			// table.find, written out, with hashShort inlined.
