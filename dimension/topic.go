@@ -81,8 +81,8 @@ func firstInvalidUTF8(s string) int {
 
 // validTopic is ValidateTopic without the error: the check Match runs, once,
 // on a topic it is about to report as matching. ASCII is tested 8 bytes at a
-// time in a register; the first word with a non-ASCII byte hands the rest to
-// utf8.ValidString.
+// time in a register, the tail as the topic's last 8 bytes; the first word
+// with a non-ASCII byte hands the rest to utf8.ValidString.
 func validTopic(t string) bool {
 	const pluses, hashes = 0x2b2b2b2b2b2b2b2b, 0x2323232323232323 // "++++++++", "########"
 	if len(t) == 0 || len(t) > MaxTopicLen {
@@ -98,6 +98,14 @@ func validTopic(t string) bool {
 		// NUL, '+' or '#'?
 		if (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) != 0 {
 			return false
+		}
+	}
+	if i+8 > len(t) && i < len(t) && len(t) >= 8 {
+		// Every whole word passed: the tail is the last word's end, tested
+		// as a word (its first bytes again, which passed) rather than byte
+		// by byte, unless it holds a non-ASCII byte.
+		if w := load64(t[len(t)-8:]); w&highs == 0 {
+			return (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) == 0
 		}
 	}
 	for ; i < len(t); i++ {
