@@ -146,6 +146,24 @@ func thingMessages(msgs []Message, hs map[string]*Thing) []ThingMessage {
 	return tms
 }
 
+// batchWays are the two batch calls: by name (IngestMessages) and through
+// handles (IngestThingMessages). over returns a function that applies
+// msgs[from:to] to e as one call; through handles, it makes e's handles of
+// msgs once, so that later calls use handles that found their state.
+var batchWays = []struct {
+	name   string
+	byName bool
+	over   func(t *testing.T, e *Engine, msgs []Message) func(from, to int) (int, error)
+}{
+	{"by name", true, func(t *testing.T, e *Engine, msgs []Message) func(from, to int) (int, error) {
+		return func(from, to int) (int, error) { return e.IngestMessages(context.Background(), msgs[from:to]) }
+	}},
+	{"by handle", false, func(t *testing.T, e *Engine, msgs []Message) func(from, to int) (int, error) {
+		batch := thingMessages(msgs, handlesOf(t, e, msgs))
+		return func(from, to int) (int, error) { return e.IngestThingMessages(context.Background(), batch[from:to]) }
+	}},
+}
+
 // A stream applied in batches of any size, by name or through handles,
 // gives exactly the events and counters of the same stream applied one
 // message at a time.
@@ -177,36 +195,24 @@ func TestIngestMessagesBatchMatchesOneByOne(t *testing.T) {
 		size     int
 		prefetch bool
 	}{{1, true}, {7, true}, {8, true}, {9, true}, {64, true}, {len(msgs), true}, {9, false}, {64, false}} {
-		size := c.size
-		t.Run(fmt.Sprintf("by name, batches of %d, prefetch %v", size, c.prefetch), func(t *testing.T) {
-			prefetching(t, c.prefetch)
-			e := batchEngine(t)
-			batch := append([]Message(nil), msgs...)
-			for at := 0; at < len(batch); at += size {
-				chunk := batch[at:min(at+size, len(batch))]
-				n, err := e.IngestMessages(ctx, chunk)
-				require.NoError(t, err)
-				require.Equal(t, len(chunk), n)
-			}
-			assert.Equal(t, msgs, batch, "the batch is left as it was")
-			require.NoError(t, e.Advance(ctx, batchEnd))
-			assert.Equal(t, want, allEvents(t, e))
-			assert.Equal(t, wantStats, e.Stats())
-		})
-		t.Run(fmt.Sprintf("by handle, batches of %d, prefetch %v", size, c.prefetch), func(t *testing.T) {
-			prefetching(t, c.prefetch)
-			e := batchEngine(t)
-			batch := thingMessages(msgs, handlesOf(t, e, msgs))
-			for at := 0; at < len(batch); at += size {
-				chunk := batch[at:min(at+size, len(batch))]
-				n, err := e.IngestThingMessages(ctx, chunk)
-				require.NoError(t, err)
-				require.Equal(t, len(chunk), n)
-			}
-			require.NoError(t, e.Advance(ctx, batchEnd))
-			assert.Equal(t, want, allEvents(t, e))
-			assert.Equal(t, wantStats, e.Stats())
-		})
+		for _, way := range batchWays {
+			t.Run(fmt.Sprintf("%s, batches of %d, prefetch %v", way.name, c.size, c.prefetch), func(t *testing.T) {
+				prefetching(t, c.prefetch)
+				e := batchEngine(t)
+				batch := append([]Message(nil), msgs...)
+				apply := way.over(t, e, batch)
+				for at := 0; at < len(batch); at += c.size {
+					to := min(at+c.size, len(batch))
+					n, err := apply(at, to)
+					require.NoError(t, err)
+					require.Equal(t, to-at, n)
+				}
+				assert.Equal(t, msgs, batch, "the batch is left as it was")
+				require.NoError(t, e.Advance(ctx, batchEnd))
+				assert.Equal(t, want, allEvents(t, e))
+				assert.Equal(t, wantStats, e.Stats())
+			})
+		}
 	}
 }
 
@@ -270,43 +276,28 @@ func TestIngestMessagesBatchStopsAtTheRefusedMessage(t *testing.T) {
 		require.NoError(t, ref.Advance(ctx, batchEnd))
 		wantAll, wantAllStats := allEvents(t, ref), ref.Stats()
 
-		t.Run(fmt.Sprintf("by name, %s at %d", tc.name, tc.at), func(t *testing.T) {
-			e := batchEngine(t)
-			n, err := e.IngestMessages(ctx, msgs)
-			assert.Equal(t, tc.at, n)
-			require.ErrorIs(t, err, tc.kind)
-			assert.Equal(t, refErr.Error(), err.Error())
-			assert.Equal(t, refused, e.Stats(), "msgs[:n] applied and msgs[n] counted as refused, nothing after")
-			assert.Equal(t, wantEvents, allEvents(t, e))
+		for _, way := range batchWays {
+			if !way.byName && (tc.name == "bad thing name" || tc.name == "empty thing name") {
+				continue // a handle has a valid name
+			}
+			t.Run(fmt.Sprintf("%s, %s at %d", way.name, tc.name, tc.at), func(t *testing.T) {
+				e := batchEngine(t)
+				apply := way.over(t, e, msgs)
+				n, err := apply(0, len(msgs))
+				assert.Equal(t, tc.at, n)
+				require.ErrorIs(t, err, tc.kind)
+				assert.Equal(t, refErr.Error(), err.Error())
+				assert.Equal(t, refused, e.Stats(), "msgs[:n] applied and msgs[n] counted as refused, nothing after")
+				assert.Equal(t, wantEvents, allEvents(t, e))
 
-			n, err = e.IngestMessages(ctx, msgs[tc.at+1:])
-			require.NoError(t, err)
-			assert.Equal(t, len(msgs)-tc.at-1, n)
-			require.NoError(t, e.Advance(ctx, batchEnd))
-			assert.Equal(t, wantAll, allEvents(t, e))
-			assert.Equal(t, wantAllStats, e.Stats())
-		})
-		if tc.name == "bad thing name" || tc.name == "empty thing name" {
-			continue // a handle has a valid name
+				n, err = apply(tc.at+1, len(msgs))
+				require.NoError(t, err)
+				assert.Equal(t, len(msgs)-tc.at-1, n)
+				require.NoError(t, e.Advance(ctx, batchEnd))
+				assert.Equal(t, wantAll, allEvents(t, e))
+				assert.Equal(t, wantAllStats, e.Stats())
+			})
 		}
-		t.Run(fmt.Sprintf("by handle, %s at %d", tc.name, tc.at), func(t *testing.T) {
-			e := batchEngine(t)
-			hs := handlesOf(t, e, msgs)
-			batch := thingMessages(msgs, hs)
-			n, err := e.IngestThingMessages(ctx, batch)
-			assert.Equal(t, tc.at, n)
-			require.ErrorIs(t, err, tc.kind)
-			assert.Equal(t, refErr.Error(), err.Error())
-			assert.Equal(t, refused, e.Stats())
-			assert.Equal(t, wantEvents, allEvents(t, e))
-
-			n, err = e.IngestThingMessages(ctx, batch[tc.at+1:])
-			require.NoError(t, err)
-			assert.Equal(t, len(msgs)-tc.at-1, n)
-			require.NoError(t, e.Advance(ctx, batchEnd))
-			assert.Equal(t, wantAll, allEvents(t, e))
-			assert.Equal(t, wantAllStats, e.Stats())
-		})
 	}
 }
 
