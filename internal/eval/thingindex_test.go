@@ -143,19 +143,7 @@ func TestThingIndexModel(t *testing.T) {
 // home group and overflowed past it into the next ones: each removal
 // leaves the others found and the overflow counts exact.
 func TestThingIndexRemoveChain(t *testing.T) {
-	ix := newTestIndex()
-	// 40 groups, filled to 20 things that all have home group 5.
-	ix.resize(40)
-	require.GreaterOrEqual(t, ix.grow, 20)
-	var chain []*Thing
-	for i := 0; len(chain) < 20; i++ {
-		name := "t" + strconv.Itoa(i)
-		if home(ix.hash(name), len(ix.groups)) == 5 {
-			ts := newThing(nil, false, name)
-			ix.add(ts)
-			chain = append(chain, ts)
-		}
-	}
+	ix, chain := chainIndex(t)
 	require.Equal(t, uint64(13), ix.groups[5].ctrl>>overflow, "13 passed group 5")
 	require.Equal(t, uint64(6), ix.groups[6].ctrl>>overflow, "6 passed group 6")
 	for _, order := range [][]int{
@@ -179,6 +167,26 @@ func TestThingIndexRemoveChain(t *testing.T) {
 			ix.add(ts)
 		}
 	}
+}
+
+// chainIndex returns an index of 40 groups filled with a chain of 20
+// things that all have home group 5, in the order added: 7 in group 5, the
+// others past it.
+func chainIndex(t *testing.T) (*thingIndex, []*Thing) {
+	t.Helper()
+	ix := newTestIndex()
+	ix.resize(40)
+	require.GreaterOrEqual(t, ix.grow, 20)
+	var chain []*Thing
+	for i := 0; len(chain) < 20; i++ {
+		name := "t" + strconv.Itoa(i)
+		if home(ix.hash(name), len(ix.groups)) == 5 {
+			ts := newThing(nil, false, name)
+			ix.add(ts)
+			chain = append(chain, ts)
+		}
+	}
+	return ix, chain
 }
 
 // TestThingIndexRemoveWhileIterating removes things as a close loop
@@ -494,17 +502,7 @@ func heapOf(build func()) float64 {
 // returns a thing of another tag. (Reading the next group too, for the
 // things that went past, measured no faster in random-order runs.)
 func TestThingIndexCandidate(t *testing.T) {
-	ix := newTestIndex()
-	ix.resize(40)
-	var chain []*Thing // 20 things of home group 5: in groups 5, 6 and 7
-	for i := 0; len(chain) < 20; i++ {
-		name := "t" + strconv.Itoa(i)
-		if home(ix.hash(name), len(ix.groups)) == 5 {
-			ts := newThing(nil, false, name)
-			ix.add(ts)
-			chain = append(chain, ts)
-		}
-	}
+	ix, chain := chainIndex(t) // in groups 5, 6 and 7
 	// first reports whether ts's tag comes first in the probe from group 5
 	// (no earlier slot has it): then candidate must return ts itself.
 	first := func(ts *Thing) bool {
