@@ -65,6 +65,8 @@ func TestInlining(t *testing.T) {
 			"(*pathStack).pop",
 			"(*pathStack).setIdx",
 			"shortLen",
+			"oneSpace",
+			"portInRange",
 		},
 		"internal/wire": {
 			// Every field of a snapshot, a sketch and a page token.

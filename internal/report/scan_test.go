@@ -97,6 +97,7 @@ func FuzzDecodeJSONScannerAgrees(f *testing.F) {
 	f.Add([]byte(`{` + hed + `,"met":{"kernel_metrics":{"x":[1,{"y":null,"z":[true,false,-0.5e+3,""]},[],{}]}}}`))
 	f.Add([]byte(`{` + hed + `,"cmet":{"n":[{"number_list":[1e400,-0,0.1,123456789012345678]}],"s":[{"string_list":["é"]}]}}`))
 	f.Add([]byte(`{"hed":{"rid":12345678901234567890,"v":"1.0"},"met":{"ns":{"bi":1.5e3}}}`))
+	f.Add([]byte(`{` + hed + `,"met":{"tp":{"pts":[{"pt": 53},{"port":80,"interface":"eth0"},{"pt":0},{"pt":65536,"if":"x"}],"t":4}}}`))
 	var warm Decoder
 	f.Fuzz(func(t *testing.T, b []byte) {
 		requireScanAgrees(t, b, &warm)
@@ -213,5 +214,80 @@ func TestScanNumberFastPathAgrees(t *testing.T) {
 		assert.Equal(t, math.Float64bits(want), math.Float64bits(f), lit)
 		assert.Equal(t, significantDigits([]byte(lit)), digits, lit)
 		assert.Equal(t, len(lit), s.i, lit)
+	}
+}
+
+// plainPort reads exactly the port entries that walkPort takes whole, in
+// the agents' shapes, and leaves every other entry unread; a report of
+// each entry decodes on the fast path as on the jsontext path either way.
+func TestPlainPortTakesTheAgentsShapesOnly(t *testing.T) {
+	for _, tc := range []struct {
+		entry string
+		port  int64 // 0: plainPort leaves the entry to walkPort
+	}{
+		{`{"port":80,"interface":"eth0"}`, 80}, // the Python agent
+		{`{"pt": 53}`, 53},                     // the Embedded C SDK
+		{`{"port": 1883}`, 1883},
+		{`{"pt":22,"if":"wlan0"}`, 22},
+		{`{"pt":22, "if": "wlan0"}`, 22},
+		{` {"pt": 53}`, 53},
+		{`{"port":1}`, 1},
+		{`{"port":65535}`, 65535},
+		{`{"port":80,"interface":"é"}`, 80},
+		{`{"port":80,"interface":""}`, 80},
+		{`{"port":0}`, 0}, // dropped by walkPort
+		{`{"port":65536}`, 0},
+		{`{"port":99999}`, 0},
+		{`{"port":123456}`, 0},
+		{`{"port":080}`, 0}, // not JSON
+		{`{"port":80.0}`, 0},
+		{`{"port":8e1}`, 0},
+		{`{"port":-1}`, 0},
+		{`{"port":"80"}`, 0},
+		{`{"port":80 }`, 0},
+		{`{ "port":80}`, 0},
+		{`{"port":  80}`, 0},
+		{`{"port":80,  "if":"x"}`, 0},
+		{`{"interface":"eth0","port":80}`, 0},
+		{`{"port":80,"interface":"eth0","x":1}`, 0},
+		{`{"port":80,"interface":"e\"th0"}`, 0},
+		{`{"port":80,"interface":"a` + "\x01" + `"}`, 0},
+		{`{"port":80,"interface":1}`, 0},
+		{`{"port":80,"port":81}`, 0},
+		{`{"port":80,"pt":81}`, 0},
+		{`{"port":80,}`, 0},
+		{`{"port":80`, 0},
+		{`{"port":80,"interface":"eth0"`, 0},
+		{`{"x":1,"port":80}`, 0},
+		{`{"ab":22}`, 0},
+		{`{"port"x80}`, 0},
+		{`{"port" :80}`, 0},
+		{`{"porT":22}`, 0},
+		{`{"pt":22,"interfaxe":"eth0"}`, 0},
+		{`{"pt":22,"Interface":"eth0"}`, 0},
+		{`{"pt":22,"iF":"eth0"}`, 0},
+		{`{}`, 0},
+		{`[]`, 0},
+		{``, 0},
+	} {
+		t.Run(tc.entry, func(t *testing.T) {
+			s := jsonScanner{b: []byte(tc.entry)}
+			port, ok := s.plainPort()
+			if tc.port == 0 {
+				assert.False(t, ok)
+				assert.Zero(t, s.i, "an entry left to walkPort is left unread")
+				assert.False(t, s.after)
+			} else {
+				require.True(t, ok)
+				assert.Equal(t, tc.port, port)
+				assert.Equal(t, len(tc.entry), s.i)
+				assert.True(t, s.after)
+			}
+			var warm Decoder
+			for _, list := range []string{tc.entry, tc.entry + `,{"pt":7}`, `{"pt":7},` + tc.entry} {
+				report := `{` + hed + `,"met":{"tp":{"pts":[` + list + `]},"up":{"ports":[` + list + `]}}}`
+				requireScanAgrees(t, []byte(report), &warm)
+			}
+		})
 	}
 }

@@ -184,6 +184,104 @@ func (s *jsonScanner) str() ([]byte, error) {
 	return b[start:end], nil
 }
 
+// plainPort reads an entry of a list of listening ports in the shapes
+// AWS's agents write: {"port":80,"interface":"eth0"} (the Python agent)
+// and {"pt": 53} (the Embedded C SDK), with long or short keys and at most
+// one space after a colon or a comma. It reads the entry only where
+// walkPort would take it whole with nothing dropped: a port in 1..65535
+// written as plain digits, then at most an interface that str reads.
+// Anything else it leaves unread and reports false, and walkPort reads the
+// entry key by key, with the same result. Key by key, through five calls
+// of the source, a port took about 940 instructions; read here, about 390
+// (cachegrind, a report of 256 ports).
+func (s *jsonScanner) plainPort() (int64, bool) {
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == ' ' {
+		i++
+	}
+	// The shortest entry, {"pt":1}, is 8 bytes: one word holds the brace
+	// and either spelling of the key.
+	if len(b)-i < 8 {
+		return 0, false
+	}
+	switch x := binary.LittleEndian.Uint64(b[i:]); {
+	case x&0xff != '{':
+		return 0, false
+	case x>>8 == keyPort:
+		i += 1 + 7
+	case x>>8&mask5 == keyPt:
+		i += 1 + 5
+	default:
+		return 0, false
+	}
+	i = oneSpace(b, i)
+	start, port := i, int64(0)
+	for i < len(b) && i-start < 5 && b[i]-'0' < 10 {
+		port = port*10 + int64(b[i]-'0')
+		i++
+	}
+	if i == start || b[start] == '0' || !portInRange(port) || i >= len(b) {
+		return 0, false
+	}
+	if b[i] == ',' {
+		i = oneSpace(b, i+1)
+		switch {
+		case len(b)-i >= 12 && binary.LittleEndian.Uint64(b[i:]) == keyInterface0 && binary.LittleEndian.Uint32(b[i+8:]) == keyInterface8:
+			i += 12
+		case len(b)-i >= 8 && binary.LittleEndian.Uint64(b[i:])&mask5 == keyIf:
+			i += 5
+		default:
+			return 0, false
+		}
+		i = oneSpace(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return 0, false
+		}
+		// The interface is read as every string value is (str), and the
+		// scanner left as it was until the entry is whole.
+		i0, after0 := s.i, s.after
+		s.i = i
+		_, err := s.str()
+		i, s.i, s.after = s.i, i0, after0
+		if err != nil {
+			return 0, false
+		}
+	}
+	if i >= len(b) || b[i] != '}' {
+		return 0, false
+	}
+	s.i, s.after = i+1, true
+	return port, true
+}
+
+// The keys of a port entry as little-endian words, for plainPort.
+var (
+	keyPort       = littleEndian(`"port":`)
+	keyPt         = littleEndian(`"pt":`)
+	keyInterface0 = littleEndian(`"interfa`)
+	keyInterface8 = uint32(littleEndian(`ce":`))
+	keyIf         = littleEndian(`"if":`)
+)
+
+// mask5 keeps the low 5 bytes of a word.
+const mask5 = 1<<40 - 1
+
+// littleEndian returns the bytes of text, at most 8, as a little-endian
+// word.
+func littleEndian(text string) uint64 {
+	var w [8]byte
+	copy(w[:], text)
+	return binary.LittleEndian.Uint64(w[:])
+}
+
+// oneSpace returns i, or i+1 when b holds a space at i.
+func oneSpace(b []byte, i int) int {
+	if i < len(b) && b[i] == ' ' {
+		return i + 1
+	}
+	return i
+}
+
 // string reads the string starting at the quote at s.i and returns its
 // contents. It gives up (ok=false) on an escape, which jsontext unquotes,
 // and on invalid UTF-8 or a control character, which jsontext rejects.

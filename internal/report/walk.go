@@ -269,6 +269,14 @@ func (d *Decoder) walkCountedList(s source, list, short string, elem func() erro
 
 // walkPort reads one ports[] entry, appending its port when valid.
 func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
+	// The entries AWS's agents write are read in one step (plainPort);
+	// every other entry, and every entry of another source, key by key.
+	if js, ok := s.(*jsonScanner); ok {
+		if port, ok := js.plainPort(); ok {
+			pl.Ports = append(pl.Ports, uint16(port))
+			return nil
+		}
+	}
 	var o object
 	err := o.begin(d, s, "")
 	if err != nil {
@@ -285,7 +293,7 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 			if port, err = s.integer(); err != nil {
 				return err
 			}
-			valid = port >= 1 && port <= 65535
+			valid = portInRange(port)
 			if !valid {
 				d.dropf(metric, func() string { return "port " + strconv.FormatInt(port, 10) + " outside 1..65535" })
 			}
@@ -310,6 +318,10 @@ func (d *Decoder) walkPort(s source, pl *PortList, metric string) error {
 	}
 	return nil
 }
+
+// portInRange reports whether p is a port a list of listening ports
+// keeps; walkPort drops any other.
+func portInRange(p int64) bool { return p >= 1 && p <= 65535 }
 
 func (d *Decoder) walkNetworkStats(s source) error {
 	var o object
