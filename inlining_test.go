@@ -48,6 +48,7 @@ func TestInlining(t *testing.T) {
 			// Dimension matching, per input and behavior.
 			"Operator.Admits",
 			"hashShort",
+			"cleanWord",
 		},
 		"violation": {
 			// The alarm state machine, per datapoint.
@@ -66,6 +67,7 @@ func TestInlining(t *testing.T) {
 			"(*pathStack).setIdx",
 			"shortLen",
 			"oneSpace",
+			"plainDigits",
 			"portInRange",
 		},
 		"internal/wire": {

@@ -84,7 +84,6 @@ func firstInvalidUTF8(s string) int {
 // time in a register, the tail as the topic's last 8 bytes; the first word
 // with a non-ASCII byte hands the rest to utf8.ValidString.
 func validTopic(t string) bool {
-	const pluses, hashes = 0x2b2b2b2b2b2b2b2b, 0x2323232323232323 // "++++++++", "########"
 	if len(t) == 0 || len(t) > MaxTopicLen {
 		return false
 	}
@@ -94,9 +93,7 @@ func validTopic(t string) bool {
 		if w&highs != 0 {
 			break
 		}
-		// With every byte below 0x80, each test is exact: is any byte
-		// NUL, '+' or '#'?
-		if (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) != 0 {
+		if !cleanWord(w) {
 			return false
 		}
 	}
@@ -105,7 +102,7 @@ func validTopic(t string) bool {
 		// as a word (its first bytes again, which passed) rather than byte
 		// by byte, unless it holds a non-ASCII byte.
 		if w := load64(t[len(t)-8:]); w&highs == 0 {
-			return (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) == 0
+			return cleanWord(w)
 		}
 	}
 	for ; i < len(t); i++ {
@@ -118,6 +115,13 @@ func validTopic(t string) bool {
 		}
 	}
 	return true
+}
+
+// cleanWord reports whether no byte of w, a word of ASCII bytes (none
+// with its high bit set, where each test is exact), is NUL, '+' or '#'.
+func cleanWord(w uint64) bool {
+	const pluses, hashes = 0x2b2b2b2b2b2b2b2b, 0x2323232323232323 // "++++++++", "########"
+	return (hasZero(w) | hasZero(w^pluses) | hasZero(w^hashes)) == 0
 }
 
 // hasZero is non-zero iff a byte of x is zero, for x without high bits set.

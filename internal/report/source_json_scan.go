@@ -195,10 +195,7 @@ func (s *jsonScanner) str() ([]byte, error) {
 // of the source, a port took about 940 instructions; read here, about 470
 // (cachegrind, a report of 256 ports).
 func (s *jsonScanner) plainPort() (int64, bool) {
-	b, i := s.b, s.i
-	if i < len(b) && b[i] == ' ' {
-		i++
-	}
+	b, i := s.b, oneSpace(s.b, s.i)
 	// The shortest entry, {"pt":1}, is 8 bytes: one word holds the brace
 	// and either spelling of the key.
 	if len(b)-i < 8 {
@@ -214,12 +211,8 @@ func (s *jsonScanner) plainPort() (int64, bool) {
 	default:
 		return 0, false
 	}
-	i = oneSpace(b, i)
-	start, port := i, int64(0)
-	for i < len(b) && i-start < 5 && b[i]-'0' < 10 {
-		port = port*10 + int64(b[i]-'0')
-		i++
-	}
+	start := oneSpace(b, i)
+	port, i := plainDigits(b, start, 5)
 	if i == start || b[start] == '0' || !portInRange(port) || i >= len(b) {
 		return 0, false
 	}
@@ -272,6 +265,18 @@ func littleEndian(text string) uint64 {
 	var w [8]byte
 	copy(w[:], text)
 	return binary.LittleEndian.Uint64(w[:])
+}
+
+// plainDigits returns the value of the decimal digits at b[i:], at most
+// max of them, and the index after them: a number's common case, without
+// sign, fraction or exponent.
+func plainDigits(b []byte, i, max int) (n int64, end int) {
+	end = i
+	for end < len(b) && end-i < max && b[end]-'0' < 10 {
+		n = n*10 + int64(b[end]-'0')
+		end++
+	}
+	return n, end
 }
 
 // oneSpace returns i, or i+1 when b holds a space at i.
@@ -430,11 +435,7 @@ func (s *jsonScanner) integer() (int64, error) {
 	// The common case first: up to 18 digits, no sign, no leading zero,
 	// then the delimiter (so this is the whole literal).
 	b, i := s.b, s.i
-	j, n := i, int64(0)
-	for j < len(b) && j-i < 18 && b[j]-'0' < 10 {
-		n = n*10 + int64(b[j]-'0')
-		j++
-	}
+	n, j := plainDigits(b, i, 18)
 	if j < len(b) && (b[j] == ',' || b[j] == '}' || b[j] == ']') && (j == i+1 || j > i && b[i] != '0') {
 		s.i = j
 		s.after = true
