@@ -64,6 +64,17 @@ func Decode(data []byte) (Record, error) {
 	if err := r.check(); err != nil {
 		return Record{}, fmt.Errorf("%w: %s record: %s", ErrRecord, r.Kind, err)
 	}
+	if c := r.Call; c != nil {
+		// An empty path or body is absent, as Encode writes it (the
+		// members are omitempty), so that a record decodes the same
+		// before and after a round trip.
+		if len(c.PathValues) == 0 {
+			c.PathValues = nil
+		}
+		if len(c.Body) == 0 {
+			c.Body = nil
+		}
+	}
 	return r, nil
 }
 
